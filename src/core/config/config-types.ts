@@ -1,0 +1,66 @@
+import type { Secret } from "../secret.ts";
+
+/** One CDS instance, from `[gateway.cds.NAME]`. */
+export interface CdsInstanceConfig {
+  readonly name: string;
+  /** Webhooks go to `{hooksUrl}/webhook/{uuid}`; no trailing slash. */
+  readonly hooksUrl: string;
+  /** CDS API base URL (branch deletions); no trailing slash. */
+  readonly apiUrl?: string;
+  /** Base of links in build statuses; no trailing slash. */
+  readonly uiUrl: string;
+  /** CDS builtin consumer token (signin → session JWT). */
+  readonly token?: Secret;
+}
+
+export interface StatusConfig {
+  readonly disable: boolean;
+  readonly showDetail: boolean;
+}
+
+/** One Bitbucket server, from `[vcs.servers.NAME]` with a `bitbucket` sub-table. */
+export interface BitbucketServerConfig {
+  readonly name: string;
+  /** Bitbucket base URL, no trailing slash. */
+  readonly url: string;
+  readonly consumerKey: string;
+  /** Usable RSA private key PEM (PKCS#8 or PKCS#1), checked at load time. */
+  readonly privateKey?: Secret;
+  /** OAuth 1.0a access token (gateway extension); without it requests are 2-legged. */
+  readonly accessToken?: Secret;
+  readonly disablePolling: boolean;
+  readonly disableWebHooks: boolean;
+  readonly proxyWebhook?: string;
+  /** Path prefix on the gateway ("" or "/bb"), derived from proxyWebhook / publicUrl. */
+  readonly prefix: string;
+  /** HTTP access token, sent as Bearer. */
+  readonly token?: Secret;
+  readonly username?: string;
+  /** Secrets accepted for `X-Hub-Signature` (several during a rotation); the first is the one to set. */
+  readonly webhookSecrets: readonly Secret[];
+  readonly status: StatusConfig;
+}
+
+export interface RateLimitConfig {
+  /** Requests allowed per client IP per window; 0 disables the limit. */
+  readonly requests: number;
+  readonly windowMs: number;
+}
+
+export interface GatewaySettings {
+  readonly publicUrl?: string;
+  readonly maxBodyBytes: number;
+  readonly forwardTimeoutMs: number;
+  readonly apiTokens: readonly Secret[];
+  /** `sqlite:PATH`, `redis://…`, or `memory` (Node only). */
+  readonly store: string;
+  readonly branchDeletionDelayMs: number;
+  readonly sweepIntervalMs: number;
+  readonly rateLimit: RateLimitConfig;
+}
+
+export interface GatewayConfig {
+  readonly gateway: GatewaySettings;
+  readonly cds: Readonly<Record<string, CdsInstanceConfig>>;
+  readonly servers: Readonly<Record<string, BitbucketServerConfig>>;
+}

@@ -1,0 +1,76 @@
+/**
+ * The ports the core owns. Every runtime adapter (Node, Workers, Deno) provides
+ * these; nothing in the core reaches for a runtime API directly.
+ */
+
+/** One entry returned by {@link KvStore.list}. */
+export interface KvEntry {
+  key: string;
+  value: string;
+}
+
+export interface KvPutOptions {
+  /** Time to live in milliseconds; the entry disappears afterwards. */
+  ttlMs?: number;
+}
+
+export interface KvListOptions {
+  /** At most this many entries (default: all). */
+  limit?: number;
+  /** Only keys strictly greater than this one (for paging / time-ordered scans). */
+  after?: string;
+  /** Only keys strictly lower than this one (upper bound of a range scan). */
+  before?: string;
+}
+
+/**
+ * A small key-value store. Keys are compared as strings (byte order of their
+ * UTF-8 form for ASCII keys), `list` returns entries in ascending key order.
+ * The documented key layout is in docs/storage-schema.md.
+ */
+export interface KvStore {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: KvPutOptions): Promise<void>;
+  /**
+   * Writes only when no live entry exists under `key`; true when it wrote.
+   * This is the atomic claim used where two processes must not both act
+   * (due branch deletions, queued deliveries).
+   */
+  putIfAbsent(key: string, value: string, options?: KvPutOptions): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  list(prefix: string, options?: KvListOptions): Promise<KvEntry[]>;
+  /** Releases connections / file handles. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Milliseconds since the Unix epoch. Injected so validators and schedulers can be tested with a fixed `now`. */
+export interface Clock {
+  now(): number;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Structured logger. Callers never pass secrets; fields are plain values. */
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: LogFields): void;
+}
+
+/**
+ * The subset of WHATWG `fetch` the core uses for upstream calls: a URL string
+ * and an init with method, headers, body (bytes or text) and an abort signal.
+ * Workers and Deno pass `globalThis.fetch`; Node passes an undici-based
+ * forwarder that is about three times faster than Node 20's global fetch.
+ */
+export type FetchFn = (url: string, init: FetchInit) => Promise<Response>;
+
+export interface FetchInit {
+  method: string;
+  headers?: Record<string, string> | Headers;
+  body?: Uint8Array | string | null;
+  signal?: AbortSignal;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const silentLogger: Logger = { log() {} };
