@@ -3,6 +3,11 @@
  * these; nothing in the core reaches for a runtime API directly.
  */
 
+/** One write of a {@link KvStore.batch}. */
+export type KvOp =
+  | { type: "put"; key: string; value: string; ttlMs?: number }
+  | { type: "delete"; key: string };
+
 /** One entry returned by {@link KvStore.list}. */
 export interface KvEntry {
   key: string;
@@ -26,7 +31,11 @@ export interface KvListOptions {
 /**
  * A small key-value store. Keys are compared as strings (byte order of their
  * UTF-8 form for ASCII keys), `list` returns entries in ascending key order.
- * The documented key layout is in docs/storage-schema.md.
+ * All backends use UTF-8 byte order (= code point order) for non-ASCII keys
+ * too, which is not JavaScript's `<` (UTF-16 code units); strings with lone
+ * surrogates are rejected. TTLs: an entry put with `ttlMs` at `t` is live
+ * while `now < t + ttlMs`; a `put` without `ttlMs` removes any earlier TTL.
+ * The contract and the documented key layout are in docs/storage-schema.md.
  */
 export interface KvStore {
   get(key: string): Promise<string | null>;
@@ -39,6 +48,13 @@ export interface KvStore {
   putIfAbsent(key: string, value: string, options?: KvPutOptions): Promise<boolean>;
   delete(key: string): Promise<void>;
   list(prefix: string, options?: KvListOptions): Promise<KvEntry[]>;
+  /**
+   * Applies the operations in order, all or none where the backend has
+   * transactions (memory, SQLite, Redis MULTI, Deno KV atomic). Workers KV
+   * has none: there they run in order, and callers order their writes so
+   * that a partial batch is recoverable (docs/storage-schema.md).
+   */
+  batch(ops: readonly KvOp[]): Promise<void>;
   /** Releases connections / file handles. Idempotent. */
   close(): Promise<void>;
 }

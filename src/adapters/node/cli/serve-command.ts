@@ -1,0 +1,65 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CliArgs } from "../../../cli/cli-io.ts";
+import { flagValue } from "../../../cli/parse-args.ts";
+import { ConfigError } from "../../../core/config/config-error.ts";
+import type { LogLevel } from "../../../core/ports.ts";
+import { createJsonLogger } from "../json-logger.ts";
+import { loadConfigFile } from "../load-config-file.ts";
+import { openStore } from "../open-store.ts";
+import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
+import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
+import { createGateway, type Gateway } from "../../../core/create-app.ts";
+import { createUndiciFetch } from "../undici-fetch.ts";
+
+export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
+
+/** `--config`, else $CDS_GATEWAY_CONFIG, else ./gateway.toml, else the bundled example (SPEC "Command line"). */
+export function resolveConfigPath(args: CliArgs, env: NodeJS.ProcessEnv): string {
+  return flagValue(args, "config") ?? env.CDS_GATEWAY_CONFIG ?? (existsSync("gateway.toml") ? "gateway.toml" : BUNDLED_EXAMPLE);
+}
+
+/**
+ * `serve [--config FILE] [--port N]`: runs the gateway until SIGTERM/SIGINT,
+ * then stops accepting, lets in-flight requests finish and closes the store.
+ */
+export async function runServe(args: CliArgs): Promise<number> {
+  const logger = createJsonLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? "info");
+  const configPath = resolveConfigPath(args, process.env);
+  let config;
+  try {
+    config = await loadConfigFile(configPath);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${configPath}: configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const port = Number(flagValue(args, "port") ?? process.env.PORT ?? 8080);
+  const store = await openStore(config.gateway.store);
+  const fetch = createUndiciFetch();
+  for (const cds of Object.values(config.cds)) {
+    if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+  }
+  let background: BackgroundWork | undefined;
+  const gateway: Gateway = createGateway({ config, store, fetch, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
+  background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
+  const server = await startNodeServer(gateway.app, { port, hostname: process.env.HOST });
+  logger.log("info", "listening", { port: server.port, config: configPath, store: config.gateway.store.split(":")[0] });
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.log("info", "shutting down", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await server.close();
+  await background.stop();
+  await fetch.close();
+  await store.close();
+  logger.log("info", "stopped");
+  return 0;
+}

@@ -1,0 +1,18 @@
+import { resolve } from "node:path";
+import { GatewayError } from "../../core/gateway-error.ts";
+import type { Clock, KvStore } from "../../core/ports.ts";
+import { createMemoryStore } from "../../store/memory-store.ts";
+import { createRedisStore } from "./redis-store.ts";
+import { createSqliteStore } from "./sqlite-store.ts";
+
+/**
+ * Opens the store named by `gateway.store`: `sqlite:PATH` (default; a
+ * relative PATH is taken from the working directory, like any server's data
+ * directory), `redis://HOST:PORT/DB` for several processes, or `memory`.
+ */
+export async function openStore(spec: string, clock?: Clock): Promise<KvStore> {
+  if (spec === "memory") return createMemoryStore({ clock });
+  if (spec.startsWith("sqlite:")) return createSqliteStore({ path: resolve(spec.slice("sqlite:".length)), clock });
+  if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return createRedisStore({ url: spec });
+  throw new GatewayError("ERR_STORE", `gateway.store: unknown store "${spec.split(":")[0]}" (use sqlite:PATH, redis://HOST:PORT/DB or memory)`);
+}

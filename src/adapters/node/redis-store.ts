@@ -1,0 +1,257 @@
+import { Redis } from "ioredis";
+import type { KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
+import {
+  checkKey,
+  checkLimit,
+  checkOps,
+  checkTtlMs,
+  checkValue,
+  closedError,
+} from "../../store/kv-input-checks.ts";
+
+export interface RedisStoreOptions {
+  /** `redis://[:password@]HOST:PORT/DB` (or `rediss://` for TLS), as in the `store` setting. */
+  url: string;
+  /** Namespace of every Redis key this store touches, so one database can host several gateways. Default `cds-gateway:`. */
+  keyPrefix?: string;
+}
+
+/*
+ * Layout under `keyPrefix` (P):
+ *
+ *   P v:<key>   STRING  the value; TTL'd entries carry a PX expiry, so Redis
+ *                       itself decides when an entry is dead.
+ *   P index     ZSET    every key, score 0: ZRANGEBYLEX then walks keys in
+ *                       byte order, which gives prefix / after / before scans.
+ *   P expiry    ZSET    keys put with a TTL, scored by their approximate
+ *                       expiry (ms, client clock): lets a periodic purge find
+ *                       index members whose value has expired even when
+ *                       nobody lists that prefix again (e.g. dedupe markers).
+ *
+ * Invariant: every live value key has its index member. Writes set the value
+ * and add the member in one MULTI; an index member is only removed together
+ * with DEL, or by a Lua script after it saw the value key missing; both are
+ * atomic, so a concurrent re-put can never lose its index member. The index
+ * may hold members whose value has expired: `list` drops them when it meets
+ * them, the purge drops the rest. The scripts name value keys they did not
+ * receive in KEYS, so this layout is for standalone Redis, not Redis Cluster.
+ */
+
+// KEYS: index, expiry, value keys…; ARGV: the index members, same order.
+const DROP_MISSING = `
+local removed = 0
+for i, member in ipairs(ARGV) do
+  if redis.call('EXISTS', KEYS[i + 2]) == 0 then
+    redis.call('ZREM', KEYS[1], member)
+    redis.call('ZREM', KEYS[2], member)
+    removed = removed + 1
+  end
+end
+return removed`;
+
+// KEYS: index, expiry; ARGV: now (ms), batch size, value-key prefix.
+const PURGE_EXPIRED = `
+local now = tonumber(ARGV[1])
+local members = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(members) do
+  local pttl = redis.call('PTTL', ARGV[3] .. member)
+  if pttl == -2 then
+    redis.call('ZREM', KEYS[1], member)
+    redis.call('ZREM', KEYS[2], member)
+  elseif pttl == -1 then
+    redis.call('ZREM', KEYS[2], member)
+  else
+    redis.call('ZADD', KEYS[2], now + pttl, member)
+  end
+end
+return #members`;
+
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_BATCH = 500;
+// Index members fetched per round trip of `list`; bounded because each one
+// costs an MGET of a value that may be megabytes (queued webhook bodies).
+const LIST_BATCH = 100;
+
+export function createRedisStore(options: RedisStoreOptions): KvStore {
+  const prefix = options.keyPrefix ?? "cds-gateway:";
+  const indexKey = `${prefix}index`;
+  const expiryKey = `${prefix}expiry`;
+  const valuePrefix = `${prefix}v:`;
+  const valueKey = (key: string): string => valuePrefix + key;
+
+  const redis = new Redis(options.url);
+  let closing: Promise<void> | undefined;
+  let nextPurgeAt = 0;
+
+  function assertOpen(): void {
+    if (closing !== undefined) throw closedError();
+  }
+
+  /** Runs a MULTI and throws the first command error, if any. */
+  async function exec(multi: ReturnType<Redis["multi"]>): Promise<unknown[]> {
+    const replies = await multi.exec();
+    if (replies === null) throw new Error("Redis transaction aborted");
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  }
+
+  // The purge only tidies the index; a failure is retried at the next
+  // interval and must not fail the write that triggered it.
+  async function purgeIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now < nextPurgeAt) return;
+    nextPurgeAt = now + PURGE_INTERVAL_MS;
+    try {
+      await redis.eval(PURGE_EXPIRED, 2, indexKey, expiryKey, now, PURGE_BATCH, valuePrefix);
+    } catch {
+      nextPurgeAt = 0;
+    }
+  }
+
+  async function dropMissing(members: string[]): Promise<void> {
+    await redis.eval(DROP_MISSING, 2 + members.length, indexKey, expiryKey, ...members.map(valueKey), ...members);
+  }
+
+  return {
+    async get(key) {
+      assertOpen();
+      checkKey(key);
+      return redis.get(valueKey(key));
+    },
+
+    async put(key, value, putOptions?: KvPutOptions) {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      const multi = redis.multi();
+      if (ttlMs === undefined) {
+        multi.set(valueKey(key), value).zadd(indexKey, 0, key).zrem(expiryKey, key);
+      } else {
+        multi
+          .set(valueKey(key), value, "PX", ttlMs)
+          .zadd(indexKey, 0, key)
+          .zadd(expiryKey, Date.now() + ttlMs, key);
+      }
+      await exec(multi);
+      await purgeIfDue();
+    },
+
+    async putIfAbsent(key, value, putOptions?: KvPutOptions) {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      // SET NX is the claim; Redis drops an expired key before looking, so an
+      // expired entry counts as absent. The index additions run whether or not
+      // the claim won: for a live existing entry they change nothing that the
+      // purge would not put right (it re-reads the real PTTL).
+      const multi = redis.multi();
+      if (ttlMs === undefined) {
+        multi.set(valueKey(key), value, "NX").zadd(indexKey, 0, key);
+      } else {
+        multi
+          .set(valueKey(key), value, "PX", ttlMs, "NX")
+          .zadd(indexKey, 0, key)
+          .zadd(expiryKey, Date.now() + ttlMs, key);
+      }
+      const [claimed] = await exec(multi);
+      await purgeIfDue();
+      return claimed === "OK";
+    },
+
+    async delete(key) {
+      assertOpen();
+      checkKey(key);
+      await exec(redis.multi().del(valueKey(key)).zrem(indexKey, key).zrem(expiryKey, key));
+    },
+
+    async batch(ops: readonly KvOp[]) {
+      assertOpen();
+      const checked = checkOps(ops);
+      if (checked.length === 0) return;
+      // One MULTI: other clients see all of the batch or none of it. Redis
+      // does not roll back a command that fails inside EXEC, which is why
+      // every op was checked before anything was sent.
+      const multi = redis.multi();
+      const now = Date.now();
+      for (const op of checked) {
+        if (op.type === "delete") {
+          multi.del(valueKey(op.key)).zrem(indexKey, op.key).zrem(expiryKey, op.key);
+        } else if (op.ttlMs === undefined) {
+          multi.set(valueKey(op.key), op.value).zadd(indexKey, 0, op.key).zrem(expiryKey, op.key);
+        } else {
+          multi
+            .set(valueKey(op.key), op.value, "PX", op.ttlMs)
+            .zadd(indexKey, 0, op.key)
+            .zadd(expiryKey, now + op.ttlMs, op.key);
+        }
+      }
+      await exec(multi);
+      await purgeIfDue();
+    },
+
+    async list(keyPrefix, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
+      assertOpen();
+      checkKey(keyPrefix, "prefix");
+      const { after, before } = listOptions;
+      if (after !== undefined) checkKey(after, "after");
+      if (before !== undefined) checkKey(before, "before");
+      const limit = checkLimit(listOptions.limit) ?? Infinity;
+
+      // ZRANGEBYLEX bounds: "[x" inclusive, "(x" exclusive, "+" no upper
+      // bound. 0xFF never occurs in UTF-8, so prefix + 0xFF is above every
+      // key that starts with the prefix and below every other key above it.
+      const prefixBytes = Buffer.from(keyPrefix, "utf8");
+      let min: Buffer =
+        after !== undefined && Buffer.compare(Buffer.from(after, "utf8"), prefixBytes) >= 0
+          ? lexBound("(", Buffer.from(after, "utf8"))
+          : lexBound("[", prefixBytes);
+      const prefixEnd = Buffer.concat([prefixBytes, Buffer.from([0xff])]);
+      let max: Buffer | string = keyPrefix === "" ? "+" : lexBound("(", prefixEnd);
+      if (before !== undefined) {
+        const beforeBytes = Buffer.from(before, "utf8");
+        if (keyPrefix === "" || Buffer.compare(beforeBytes, prefixEnd) < 0) max = lexBound("(", beforeBytes);
+      }
+
+      const result: KvEntry[] = [];
+      // The index walk and the value reads are separate round trips: a key
+      // written meanwhile may or may not be seen, as with any paged scan.
+      while (result.length < limit) {
+        const count = Math.min(LIST_BATCH, limit - result.length);
+        const members = await redis.zrangebylex(indexKey, min, max, "LIMIT", 0, count);
+        if (members.length === 0) break;
+        const values = await redis.mget(members.map(valueKey));
+        const missing: string[] = [];
+        members.forEach((member, i) => {
+          const value = values[i];
+          if (value === null || value === undefined) missing.push(member);
+          else result.push({ key: member, value });
+        });
+        if (missing.length > 0) await dropMissing(missing);
+        if (members.length < count) break;
+        min = lexBound("(", Buffer.from(members[members.length - 1] as string, "utf8"));
+      }
+      return result;
+    },
+
+    close() {
+      closing ??= (async () => {
+        if (redis.status === "end") return;
+        try {
+          await redis.quit();
+        } catch {
+          // Not connected (e.g. still retrying): nothing to say goodbye to.
+          redis.disconnect();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function lexBound(kind: "[" | "(", bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(kind), bytes]);
+}

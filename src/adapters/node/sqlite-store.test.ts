@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeKvStoreContract } from "../../../test/support/kv-store-contract.ts";
+import { createSqliteStore } from "./sqlite-store.ts";
+import type { SqliteKvStore } from "./sqlite-store.ts";
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "kv-sqlite-"));
+}
+
+describeKvStoreContract("sqlite store (file)", async () => {
+  const dir = await tempDir();
+  let now = 1_700_000_000_000;
+  // A nested path: the store creates the parent directories.
+  const store = createSqliteStore({ path: join(dir, "nested", "data", "kv.db"), clock: { now: () => now } });
+  return {
+    store,
+    advance: (ms) => {
+      now += ms;
+    },
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeKvStoreContract("sqlite store (:memory:)", async () => {
+  let now = 1_700_000_000_000;
+  const store = createSqliteStore({ path: ":memory:", clock: { now: () => now } });
+  return {
+    store,
+    advance: (ms) => {
+      now += ms;
+    },
+    cleanup: () => store.close(),
+  };
+});
+
+describe("sqlite store on a file", () => {
+  let dir: string;
+  let path: string;
+  const opened: SqliteKvStore[] = [];
+  const open = (clockNow?: () => number): SqliteKvStore => {
+    const store = createSqliteStore(clockNow ? { path, clock: { now: clockNow } } : { path });
+    opened.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    path = join(dir, "kv.db");
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("creates the file in WAL mode", async () => {
+    const store = open();
+    await store.put("a", "1");
+    expect(existsSync(path)).toBe(true);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      db.close();
+    }
+  });
+
+  it("keeps data across closing and reopening the file", async () => {
+    const first = open();
+    await first.put("keep", "me");
+    await first.put("claim", "x", { ttlMs: 3_600_000 });
+    await first.close();
+
+    const second = open();
+    expect(await second.get("keep")).toBe("me");
+    expect(await second.putIfAbsent("claim", "y")).toBe(false);
+    expect(await second.list("")).toEqual([
+      { key: "claim", value: "x" },
+      { key: "keep", value: "me" },
+    ]);
+  });
+
+  it("shares writes between two stores on the same file", async () => {
+    const a = open();
+    const b = open();
+    await a.put("from-a", "1");
+    expect(await b.get("from-a")).toBe("1");
+    await b.put("from-b", "2");
+    await b.delete("from-a");
+    expect(await a.list("from-")).toEqual([{ key: "from-b", value: "2" }]);
+  });
+
+  it("lets only one of two stores on the same file win a concurrent claim", async () => {
+    const a = open();
+    const b = open();
+    const results = await Promise.all([a.putIfAbsent("claim", "a"), b.putIfAbsent("claim", "b")]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await a.get("claim")).toBe(results[0] ? "a" : "b");
+  });
+
+  it("lets only one of several processes win a claim on the same file", async () => {
+    open(); // creates the schema up front, so the children only race on the claim
+    const script = join(dir, "claim.mts"); // .mts: ESM (top-level await) outside any package.json
+    const storeModule = pathToFileURL(resolve(import.meta.dirname, "sqlite-store.ts")).href;
+    const startAt = Date.now() + 1_500;
+    await writeFile(
+      script,
+      `import { createSqliteStore } from ${JSON.stringify(storeModule)};
+       const store = createSqliteStore({ path: ${JSON.stringify(path)} });
+       while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));
+       const won = await store.putIfAbsent("claim", String(process.pid));
+       await store.close();
+       process.stdout.write(JSON.stringify({ pid: process.pid, won }));`,
+    );
+    const tsx = resolve(import.meta.dirname, "../../../node_modules/.bin/tsx");
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => runNode(tsx, [script])),
+    );
+    const outcomes = results.map((out) => JSON.parse(out) as { pid: number; won: boolean });
+    const winners = outcomes.filter((outcome) => outcome.won);
+    expect(winners).toHaveLength(1);
+    expect(await open().get("claim")).toBe(String(winners[0]?.pid));
+  });
+
+  it("purges expired rows from the file, not only hides them", async () => {
+    let now = 1_700_000_000_000;
+    const store = open(() => now);
+    await store.put("old", "x", { ttlMs: 1_000 });
+    await store.put("kept", "y");
+    now += 120_000;
+    await store.put("trigger", "z"); // the purge runs from the write path
+    const db = new Database(path, { readonly: true });
+    try {
+      const keys = db.prepare("SELECT key FROM kv ORDER BY key").pluck().all();
+      expect(keys).toEqual(["kept", "trigger"]);
+    } finally {
+      db.close();
+    }
+  });
+
+  describe("transaction", () => {
+    it("commits every write of the function together and returns its result", async () => {
+      const store = open();
+      const result = store.transaction((tx) => {
+        expect(tx.putIfAbsent("job:1", "claimed")).toBe(true);
+        tx.put("queue:1", "payload");
+        tx.delete("pending:1");
+        return tx.list("");
+      });
+      expect(result.map((entry) => entry.key)).toEqual(["job:1", "queue:1"]);
+      expect(await open().list("")).toEqual(result);
+    });
+
+    it("rolls every write back when the function throws", async () => {
+      const store = open();
+      await store.put("state", "before");
+      expect(() =>
+        store.transaction((tx) => {
+          tx.put("state", "after");
+          tx.put("other", "x");
+          throw new Error("boom");
+        }),
+      ).toThrow("boom");
+      expect(await store.get("state")).toBe("before");
+      expect(await store.get("other")).toBeNull();
+    });
+
+    it("refuses after close", async () => {
+      const store = open();
+      await store.close();
+      expect(() => store.transaction(() => 1)).toThrow(/closed/);
+    });
+  });
+});
+
+function runNode(command: string, args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolvePromise(stdout) : reject(new Error(`child exited with ${code}: ${stderr}`)),
+    );
+  });
+}

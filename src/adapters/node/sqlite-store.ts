@@ -1,0 +1,263 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { systemClock } from "../../core/ports.ts";
+import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
+import {
+  checkKey,
+  checkLimit,
+  checkOps,
+  checkTtlMs,
+  checkValue,
+  closedError,
+} from "../../store/kv-input-checks.ts";
+import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+
+export interface SqliteStoreOptions {
+  /** Database file; `:memory:` for a private in-memory database. Parent directories are created. */
+  path: string;
+  /** Time source for TTLs; tests inject one they can advance. */
+  clock?: Clock;
+}
+
+/**
+ * The KvStore operations, synchronous, for use inside {@link SqliteKvStore.transaction}.
+ * Same semantics and argument checks as the async methods.
+ */
+export interface SqliteKvTransaction {
+  get(key: string): string | null;
+  put(key: string, value: string, options?: KvPutOptions): void;
+  putIfAbsent(key: string, value: string, options?: KvPutOptions): boolean;
+  delete(key: string): void;
+  list(prefix: string, options?: KvListOptions): KvEntry[];
+}
+
+export interface SqliteKvStore extends KvStore {
+  /**
+   * Runs `fn` in one `BEGIN IMMEDIATE` transaction (the write lock is taken up
+   * front, so two processes never deadlock upgrading a read lock) and returns
+   * its result. `fn` must be synchronous: better-sqlite3 is, and an `await`
+   * inside would let other work interleave with an open transaction. If `fn`
+   * throws, everything it wrote is rolled back. Nested calls become savepoints.
+   */
+  transaction<T>(fn: (tx: SqliteKvTransaction) => T): T;
+}
+
+// How long a statement waits for another connection's write lock before
+// failing with SQLITE_BUSY (several gateway processes may share one file).
+const BUSY_TIMEOUT_MS = 5_000;
+// Expired rows nobody reads again (dedupe markers, old claims) are deleted in
+// batches, at most this often, from the write path.
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_BATCH = 1_000;
+
+/** The committed DDL; docs/storage-schema.md quotes it. */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
+`;
+
+const LIVE = "(expires_at IS NULL OR expires_at > @now)";
+
+/**
+ * KvStore on one SQLite file (better-sqlite3). Keys compare with SQLite's
+ * BINARY collation, i.e. by UTF-8 bytes. `expires_at` is absolute clock
+ * milliseconds; a row whose `expires_at <= now` is treated as absent
+ * everywhere, and removed by an occasional batched purge.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
+  const clock = options.clock ?? systemClock;
+  const { path } = options;
+  if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // WAL: readers do not block the writer, and other processes on the same
+  // file see committed writes. FULL: a commit survives power loss, because
+  // an accepted webhook must never be lost.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(SCHEMA);
+
+  const getStmt = db.prepare<{ key: string; now: number }, { value: string }>(
+    `SELECT value FROM kv WHERE key = @key AND ${LIVE}`,
+  );
+  const putStmt = db.prepare(
+    `INSERT INTO kv (key, value, expires_at) VALUES (@key, @value, @expiresAt)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+  );
+  // One statement, so atomic: insert, or take over a row only if it is expired.
+  // `changes` is 1 when this call wrote, 0 when a live row was already there.
+  const putIfAbsentStmt = db.prepare(
+    `INSERT INTO kv (key, value, expires_at) VALUES (@key, @value, @expiresAt)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+     WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
+  );
+  const deleteStmt = db.prepare("DELETE FROM kv WHERE key = ?");
+  const purgeStmt = db.prepare(
+    `DELETE FROM kv WHERE rowid IN
+       (SELECT rowid FROM kv WHERE expires_at <= ? LIMIT ${PURGE_BATCH})`,
+  );
+
+  // The list query has a lower bound that is inclusive (the prefix) or
+  // exclusive (`after`), and an upper bound or none (empty prefix, no
+  // `before`): four shapes, each a range scan of the primary-key index.
+  type ListParams = { lower: string; upper?: string; now: number; limit: number };
+  const listStmts = new Map<string, Database.Statement<ListParams, KvEntry>>();
+  function listStmt(lowerExclusive: boolean, hasUpper: boolean) {
+    const id = `${lowerExclusive}/${hasUpper}`;
+    let stmt = listStmts.get(id);
+    if (stmt === undefined) {
+      stmt = db.prepare<ListParams, KvEntry>(
+        `SELECT key, value FROM kv
+         WHERE key ${lowerExclusive ? ">" : ">="} @lower ${hasUpper ? "AND key < @upper" : ""}
+           AND ${LIVE}
+         ORDER BY key LIMIT @limit`,
+      );
+      listStmts.set(id, stmt);
+    }
+    return stmt;
+  }
+
+  let closed = false;
+  let nextPurgeAt = 0;
+
+  function assertOpen(): void {
+    if (closed) throw closedError();
+  }
+
+  function purgeIfDue(now: number): void {
+    if (now < nextPurgeAt) return;
+    nextPurgeAt = now + PURGE_INTERVAL_MS;
+    purgeStmt.run(now);
+  }
+
+  const ops: SqliteKvTransaction = {
+    get(key) {
+      assertOpen();
+      checkKey(key);
+      return getStmt.get({ key, now: clock.now() })?.value ?? null;
+    },
+
+    put(key, value, putOptions) {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      const now = clock.now();
+      purgeIfDue(now);
+      putStmt.run({ key, value, expiresAt: ttlMs === undefined ? null : now + ttlMs });
+    },
+
+    putIfAbsent(key, value, putOptions) {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      const now = clock.now();
+      purgeIfDue(now);
+      const expiresAt = ttlMs === undefined ? null : now + ttlMs;
+      return putIfAbsentStmt.run({ key, value, expiresAt, now }).changes === 1;
+    },
+
+    delete(key) {
+      assertOpen();
+      checkKey(key);
+      deleteStmt.run(key);
+    },
+
+    list(prefix, listOptions = {}) {
+      assertOpen();
+      checkKey(prefix, "prefix");
+      const { after, before } = listOptions;
+      if (after !== undefined) checkKey(after, "after");
+      if (before !== undefined) checkKey(before, "before");
+      const limit = checkLimit(listOptions.limit) ?? -1; // LIMIT -1: no limit
+      if (limit === 0) return [];
+
+      const lowerExclusive = after !== undefined && compareUtf8(after, prefix) >= 0;
+      const lower = lowerExclusive ? (after as string) : prefix;
+      let upper = prefixUpperBound(prefix);
+      if (before !== undefined && (upper === undefined || compareUtf8(before, upper) < 0)) {
+        upper = before;
+      }
+      const params: ListParams = { lower, now: clock.now(), limit };
+      if (upper !== undefined) params.upper = upper;
+      return listStmt(lowerExclusive, upper !== undefined).all(params);
+    },
+  };
+
+  const runInTransaction = db.transaction((fn: (tx: SqliteKvTransaction) => unknown) => fn(ops));
+  const runBatch = db.transaction((checked: CheckedKvOp[]) => {
+    const now = clock.now();
+    purgeIfDue(now);
+    for (const op of checked) {
+      if (op.type === "put") {
+        putStmt.run({ key: op.key, value: op.value, expiresAt: op.ttlMs === undefined ? null : now + op.ttlMs });
+      } else {
+        deleteStmt.run(op.key);
+      }
+    }
+  });
+
+  return {
+    async get(key) {
+      return ops.get(key);
+    },
+    async put(key, value, putOptions) {
+      ops.put(key, value, putOptions);
+    },
+    async putIfAbsent(key, value, putOptions) {
+      return ops.putIfAbsent(key, value, putOptions);
+    },
+    async delete(key) {
+      ops.delete(key);
+    },
+    async list(prefix, listOptions) {
+      return ops.list(prefix, listOptions);
+    },
+    async batch(batchOps: readonly KvOp[]) {
+      assertOpen();
+      const checked = checkOps(batchOps);
+      if (checked.length > 0) runBatch.immediate(checked);
+    },
+    transaction<T>(fn: (tx: SqliteKvTransaction) => T): T {
+      assertOpen();
+      return runInTransaction.immediate(fn) as T;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`
+ * (undefined for the empty prefix: no bound). It is the prefix with its last
+ * code point incremented, so, unlike `prefix + "\uffff"`, keys continuing
+ * with astral characters (emoji, UTF-8 lead byte F0..F4) are still inside it.
+ */
+function prefixUpperBound(prefix: string): string | undefined {
+  const codePoints = Array.from(prefix);
+  while (codePoints.length > 0) {
+    const last = (codePoints.pop() as string).codePointAt(0) as number;
+    if (last < 0x10ffff) {
+      // Surrogate code points have no UTF-8 form; the next real one is U+E000.
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      codePoints.push(String.fromCodePoint(next));
+      return codePoints.join("");
+    }
+    // U+10FFFF cannot be incremented: bound on the shorter prefix instead.
+  }
+  return undefined;
+}

@@ -1,0 +1,213 @@
+import { parse, TomlError } from "smol-toml";
+import { importRsaPrivateKey } from "../../oauth1/import-rsa-private-key.ts";
+import { Secret } from "../secret.ts";
+import { ConfigError, type ConfigIssue } from "./config-error.ts";
+import type {
+  BitbucketServerConfig,
+  CdsInstanceConfig,
+  GatewayConfig,
+  GatewaySettings,
+} from "./config-types.ts";
+import { type ConfigSources, isTable, TableReader, type TomlTable } from "./table-reader.ts";
+
+export type { ConfigSources } from "./table-reader.ts";
+
+const GATEWAY_KEYS = [
+  "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
+  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds",
+];
+const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
+const BITBUCKET_KEYS = [
+  "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
+  "proxyWebhook", "token", "username", "webhookSecret", "Status",
+];
+/** Keys CDS's documentation still shows but no CDS version reads (reference/cds-behaviour.md §2.1). */
+const STALE_BITBUCKET_KEYS = ["disableWebHooksCreation"];
+
+/**
+ * Parses and validates the gateway configuration (SPEC "Configuration") into a
+ * frozen object. Every problem is reported with its TOML key path; the TOML
+ * parser's own errors carry line and column. Sections the gateway does not
+ * use (`[api]`, `[hooks]`, other VCS kinds) are ignored so a CDS file loads.
+ * Never echoes a value: the parser's code excerpt is dropped because the
+ * offending line may hold a secret.
+ */
+export async function loadConfig(text: string, sources: ConfigSources): Promise<GatewayConfig> {
+  let doc: TomlTable;
+  try {
+    doc = parse(text) as TomlTable;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const message = (error.message.split("\n")[0] ?? "invalid TOML").replace(/^Invalid TOML document: /, "");
+      throw new ConfigError([{ path: "", message: `TOML syntax error: ${message}`, line: error.line, column: error.column }]);
+    }
+    throw error;
+  }
+
+  const issues: ConfigIssue[] = [];
+  const root = new TableReader("", doc, issues, sources);
+  const gatewayTable = root.child("gateway") ?? new TableReader("gateway", {}, issues, sources);
+  const gateway = readGatewaySettings(gatewayTable);
+  const cds = readCdsInstances(gatewayTable);
+  const servers = readBitbucketServers(root, gateway);
+  checkSharedPrefixes(servers, issues);
+  await checkPrivateKeys(servers, issues);
+
+  if (Object.keys(cds).length === 0 && !issues.some((i) => i.path.startsWith("gateway.cds"))) {
+    issues.push({ path: "gateway.cds", message: "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required" });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze({ gateway, cds, servers });
+}
+
+function readGatewaySettings(t: TableReader): GatewaySettings {
+  t.rejectUnknownKeys(GATEWAY_KEYS);
+  const rate = t.child("rateLimit");
+  rate?.rejectUnknownKeys(["requests", "window"]);
+  return {
+    publicUrl: t.url("publicUrl"),
+    maxBodyBytes: t.integer("maxBodyBytes", 10 * 1024 * 1024, 1),
+    forwardTimeoutMs: t.duration("forwardTimeout", "10s"),
+    apiTokens: t.stringList("apiTokens").map((token) => new Secret(token)),
+    store: t.string("store") ?? "sqlite:./data/gateway.db",
+    branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
+    sweepIntervalMs: t.duration("sweepInterval", "1m"),
+    rateLimit: {
+      requests: rate?.integer("requests", 0) ?? 0,
+      windowMs: rate?.duration("window", "1m") ?? 60_000,
+    },
+  };
+}
+
+function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfig> {
+  const out: Record<string, CdsInstanceConfig> = {};
+  const cdsTable = gateway.child("cds");
+  if (!cdsTable) return out;
+  for (const name of Object.keys(cdsTable.table)) {
+    const t = cdsTable.child(name);
+    if (!t) continue;
+    t.rejectUnknownKeys(CDS_KEYS);
+    const hooksUrl = t.url("hooksUrl");
+    if (t.table.hooksUrl === undefined || t.table.hooksUrl === "") t.issue("hooksUrl", "is required");
+    const apiUrl = t.url("apiUrl");
+    const uiUrl = t.url("uiUrl") ?? originOf(apiUrl ?? hooksUrl);
+    const token = t.string("token");
+    if (hooksUrl === undefined) continue;
+    out[name] = {
+      name,
+      hooksUrl,
+      apiUrl,
+      uiUrl: uiUrl ?? hooksUrl,
+      token: token === undefined ? undefined : new Secret(token),
+    };
+  }
+  return out;
+}
+
+function readBitbucketServers(root: TableReader, gateway: GatewaySettings): Record<string, BitbucketServerConfig> {
+  const out: Record<string, BitbucketServerConfig> = {};
+  const servers = root.child("vcs")?.child("servers");
+  if (!servers) return out;
+  for (const name of Object.keys(servers.table)) {
+    const serverTable = servers.table[name];
+    // Servers of other kinds (github, gitlab…) are CDS's business, not ours.
+    if (!isTable(serverTable) || serverTable.bitbucket === undefined) continue;
+    const server = servers.child(name)!;
+    const bb = server.child("bitbucket");
+    if (!bb) continue;
+    bb.rejectUnknownKeys(BITBUCKET_KEYS, STALE_BITBUCKET_KEYS);
+    const url = server.url("url");
+    if (server.table.url === undefined || server.table.url === "") server.issue("url", "is required");
+    const status = bb.child("Status");
+    status?.rejectUnknownKeys(["disable", "showDetail"]);
+    const proxyWebhook = bb.string("proxyWebhook");
+    const privateKey = bb.string("privateKey");
+    const accessToken = bb.string("accessToken");
+    const token = bb.string("token");
+    out[name] = {
+      name,
+      url: url ?? "",
+      consumerKey: bb.string("consumerKey") ?? "CDS",
+      privateKey: privateKey === undefined ? undefined : new Secret(privateKey),
+      accessToken: accessToken === undefined ? undefined : new Secret(accessToken),
+      disablePolling: bb.boolean("disablePolling", false),
+      disableWebHooks: bb.boolean("disableWebHooks", false),
+      proxyWebhook,
+      prefix: prefixOf(bb, proxyWebhook, gateway.publicUrl),
+      token: token === undefined ? undefined : new Secret(token),
+      username: bb.string("username"),
+      webhookSecrets: bb.stringList("webhookSecret").map((s) => new Secret(s)),
+      status: {
+        disable: status?.boolean("disable", false) ?? false,
+        showDetail: status?.boolean("showDetail", true) ?? true,
+      },
+    };
+  }
+  return out;
+}
+
+/** The path part of proxyWebhook (else of publicUrl) without trailing slash: "" or "/bb". */
+function prefixOf(bb: TableReader, proxyWebhook: string | undefined, publicUrl: string | undefined): string {
+  const base = proxyWebhook ?? publicUrl;
+  if (base === undefined) return "";
+  // CDS itself rejects a proxyWebhook without a scheme (engine/vcs/types.go check()).
+  if (!base.includes("://")) {
+    bb.issue("proxyWebhook", "must be an absolute URL such as https://myproxy.com or https://myproxy.com/bb");
+    return "";
+  }
+  try {
+    return new URL(base).pathname.replace(/\/+$/, "");
+  } catch {
+    bb.issue("proxyWebhook", "must be an absolute URL");
+    return "";
+  }
+}
+
+/**
+ * Two Bitbucket servers may share one prefix (CDS's own example does) only if
+ * they agree on what the relay enforces there: otherwise it could not tell
+ * which server's `disableWebHooks` or secrets apply to a webhook.
+ */
+function checkSharedPrefixes(servers: Record<string, BitbucketServerConfig>, issues: ConfigIssue[]): void {
+  const byPrefix = new Map<string, BitbucketServerConfig>();
+  for (const server of Object.values(servers)) {
+    const first = byPrefix.get(server.prefix);
+    if (!first) {
+      byPrefix.set(server.prefix, server);
+      continue;
+    }
+    const secrets = (s: BitbucketServerConfig) => s.webhookSecrets.map((x) => x.reveal()).sort().join("\n");
+    if (first.disableWebHooks !== server.disableWebHooks || secrets(first) !== secrets(server)) {
+      issues.push({
+        path: `vcs.servers.${server.name}.bitbucket.proxyWebhook`,
+        message: `shares the webhook path "${server.prefix || "/"}" with vcs.servers.${first.name} but not its disableWebHooks and webhookSecret settings; give each server its own proxyWebhook path`,
+      });
+    }
+  }
+}
+
+async function checkPrivateKeys(servers: Record<string, BitbucketServerConfig>, issues: ConfigIssue[]): Promise<void> {
+  await Promise.all(
+    Object.values(servers).map(async (server) => {
+      if (!server.privateKey) return;
+      try {
+        await importRsaPrivateKey(server.privateKey.reveal());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : "not a usable RSA private key";
+        issues.push({ path: `vcs.servers.${server.name}.bitbucket.privateKey`, message });
+      }
+    }),
+  );
+}
+
+function originOf(url: string | undefined): string | undefined {
+  return url === undefined ? undefined : new URL(url).origin;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,52 @@
+import type { GatewayConfig } from "./config-types.ts";
+
+const set = (v: unknown) => (v === undefined ? "not set" : "set");
+const ms = (n: number) => (n % 86_400_000 === 0 ? `${n / 86_400_000}d` : n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
+
+/**
+ * A human summary of a loaded configuration for `check-config`. Secrets are
+ * shown as "set" / "not set" or counted, never printed.
+ */
+export function summarizeConfig(config: GatewayConfig): string {
+  const g = config.gateway;
+  const lines = [
+    "configuration OK",
+    "",
+    "[gateway]",
+    `  publicUrl           ${g.publicUrl ?? "not set"}`,
+    `  maxBodyBytes        ${g.maxBodyBytes}`,
+    `  forwardTimeout      ${ms(g.forwardTimeoutMs)}`,
+    `  apiTokens           ${g.apiTokens.length} configured`,
+    `  store               ${g.store.replace(/\/\/[^@/]*@/, "//[redacted]@")}`,
+    `  branchDeletionDelay ${ms(g.branchDeletionDelayMs)}`,
+    `  sweepInterval       ${ms(g.sweepIntervalMs)}`,
+    `  rateLimit           ${g.rateLimit.requests > 0 ? `${g.rateLimit.requests} per ${ms(g.rateLimit.windowMs)} per client IP` : "off"}`,
+  ];
+  for (const cds of Object.values(config.cds)) {
+    lines.push(
+      "",
+      `[gateway.cds.${cds.name}]`,
+      `  hooksUrl  ${cds.hooksUrl}  (webhooks go to ${cds.hooksUrl}/webhook/<uuid>)`,
+      `  apiUrl    ${cds.apiUrl ?? "not set"}`,
+      `  uiUrl     ${cds.uiUrl}`,
+      `  token     ${set(cds.token)}`,
+    );
+    if (!cds.apiUrl || !cds.token) lines.push("  note: without apiUrl and token this instance gets no branch deletions");
+  }
+  for (const s of Object.values(config.servers)) {
+    const auth = s.token ? "bearer token" : s.privateKey ? (s.accessToken ? "OAuth 1.0a RSA-SHA1 (3-legged)" : "OAuth 1.0a RSA-SHA1 (2-legged)") : "none";
+    lines.push(
+      "",
+      `[vcs.servers.${s.name}]  ${s.url}`,
+      `  webhook path     ${s.prefix || ""}/<uuid>${s.disableWebHooks ? "  (disabled: 403)" : ""}`,
+      `  webhookSecret    ${s.webhookSecrets.length} configured`,
+      `  auth             ${auth}`,
+      `  consumerKey      ${s.consumerKey}`,
+      `  privateKey       ${set(s.privateKey)}`,
+      `  accessToken      ${set(s.accessToken)}`,
+      `  token            ${set(s.token)}`,
+      `  Status           ${s.status.disable ? "disabled" : `enabled, showDetail = ${s.status.showDetail}`}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,109 @@
+import { Hono, type Context } from "hono";
+import { registerDeliveryRoutes } from "../admin/register-delivery-routes.ts";
+import { registerRouteRoutes } from "../admin/register-route-routes.ts";
+import type { DeliveryQueue } from "../queue/delivery-queue.ts";
+import type { DeliveryRecord } from "../queue/delivery-record.ts";
+import { attemptQueuedDelivery, type QueueDeps } from "../queue/attempt-queued-delivery.ts";
+import { createKvDeliveryQueue } from "../queue/kv-delivery-queue.ts";
+import { queueWhenUnreachable } from "../queue/queue-when-unreachable.ts";
+import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
+import { uuidV7 } from "../queue/uuid-v7.ts";
+import { createRateLimiter } from "../relay/rate-limiter.ts";
+import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
+import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
+import type { GatewayConfig } from "./config/config-types.ts";
+import { json, jsonError } from "./json-error.ts";
+import { type Clock, type FetchFn, type KvStore, type Logger, silentLogger, systemClock } from "./ports.ts";
+import { requireBearer } from "./require-bearer.ts";
+
+export interface AppDeps {
+  config: GatewayConfig;
+  store: KvStore;
+  /** Upstream HTTP (CDS, Bitbucket). Node injects its undici forwarder. */
+  fetch: FetchFn;
+  clock?: Clock;
+  logger?: Logger;
+  /** The peer address of a request, as the runtime knows it. */
+  clientIp?: (c: Context) => string | undefined;
+  newId?: () => string;
+  /** Where queued deliveries live; default: the KV queue on `store`. Workers passes its Queue-backed one. */
+  queue?: DeliveryQueue;
+  /** Told when a queued delivery becomes due at `at` (Node arms a timer; cron-driven runtimes ignore it). */
+  wake?: (at: number) => void;
+  /** Jitter source for retries (tests). */
+  random?: () => number;
+}
+
+export interface Gateway {
+  app: Hono;
+  queue: DeliveryQueue;
+  /** Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries. */
+  runScheduledWork(): Promise<void>;
+  /** One attempt of a queued delivery by id (a Queue consumer); undefined when it is no longer queued. */
+  attemptDelivery(id: string): Promise<DeliveryRecord | undefined>;
+}
+
+/**
+ * The one factory that builds the gateway from its ports; every runtime
+ * adapter calls it. Routes: `/healthz`, bearer-protected `/vcs/*` and `/-/*`,
+ * and the webhook relay for everything else.
+ */
+export function createGateway(deps: AppDeps): Gateway {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const queue = deps.queue ?? createKvDeliveryQueue(deps.store);
+  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random };
+  const relayDeps: RelayDeps = {
+    ...base,
+    newId: deps.newId ?? (() => uuidV7(clock.now())),
+    servers: webhookServers(deps.config),
+    rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
+    onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
+  };
+
+  const app = new Hono();
+
+  app.get("/healthz", async () => {
+    try {
+      await deps.store.get("health:probe");
+      return json(200, { status: "ok" });
+    } catch {
+      return jsonError(503, "store_unavailable", "the store does not answer");
+    }
+  });
+
+  const bearer = requireBearer(deps.config.gateway.apiTokens);
+  app.use("/vcs/*", bearer);
+  app.use("/-/*", bearer);
+  registerVcsRoutes(app, base);
+  registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
+  registerRouteRoutes(app, base);
+  app.all("/vcs/*", () => jsonError(404, "not_found", "no such route"));
+  app.all("/-/*", () => jsonError(404, "not_found", "no such route"));
+
+  app.all("*", (c) => relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c)));
+
+  app.onError((error, c) => {
+    logger.log("error", "unhandled error", { path: new URL(c.req.url).pathname, error: error.name, message: error.message });
+    return jsonError(500, "internal_error", "the gateway failed to handle this request");
+  });
+
+  return {
+    app,
+    queue,
+    async runScheduledWork() {
+      await runDueDeliveries(queueDeps);
+    },
+    async attemptDelivery(id) {
+      const record = await queue.get(id);
+      if (!record || record.status !== "queued") return undefined;
+      return attemptQueuedDelivery(queueDeps, record);
+    },
+  };
+}
+
+/** The HTTP app alone (tests and adapters that need no scheduled work). */
+export function createApp(deps: AppDeps): Hono {
+  return createGateway(deps).app;
+}

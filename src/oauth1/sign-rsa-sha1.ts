@@ -1,0 +1,20 @@
+/**
+ * RSA-SHA1 (RFC 5849 §3.4.3): RSASSA-PKCS1-v1_5 (RFC 3447 §8.2) with SHA-1 over
+ * the UTF-8 bytes of the signature base string, base64-encoded (RFC 2045
+ * §6.8, padded). The consumer and token secrets play no part. `key` is an
+ * RSASSA-PKCS1-v1_5 / SHA-1 private key, see importRsaPrivateKey.
+ */
+export async function signRsaSha1(key: CryptoKey, baseString: string): Promise<string> {
+  const signature = await crypto.subtle.sign(
+    { name: "RSASSA-PKCS1-v1_5" },
+    key,
+    new TextEncoder().encode(baseString),
+  );
+  return bytesToBase64(new Uint8Array(signature));
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

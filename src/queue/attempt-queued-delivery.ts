@@ -1,0 +1,53 @@
+import type { Logger } from "../core/ports.ts";
+import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
+import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
+import type { DeliveryQueue } from "./delivery-queue.ts";
+import { type DeliveryRecord, deliveryFromRecord } from "./delivery-record.ts";
+import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
+
+export interface QueueDeps extends DeliverDeps {
+  queue: DeliveryQueue;
+  logger: Logger;
+  /** Jitter source; injected by tests. */
+  random?: () => number;
+  /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
+  onAccepted?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }) => Promise<void>;
+}
+
+/**
+ * One retry of a queued delivery (SPEC step 8), ending in one state change:
+ * delivered; queued again with a later `nextAttemptAt`; or dead — after 24 h in
+ * the queue, or when every CDS instance now answers 404 (nobody owns the UUID
+ * any more: retrying cannot help, an operator decides).
+ */
+export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRecord): Promise<DeliveryRecord> {
+  const delivery = deliveryFromRecord(record);
+  const outcome = await deliverWebhook(deps, delivery);
+  const now = deps.clock.now();
+  const attempts = record.attempts + 1;
+  const fields = { delivery: record.id, uuid: record.uuid, attempts };
+  let next: DeliveryRecord;
+  if (outcome.kind === "accepted") {
+    next = { ...record, status: "delivered", attempts, nextAttemptAt: undefined, instance: outcome.instance, responseStatus: outcome.status, deliveredAt: now };
+    deps.logger.log("info", "queued delivery delivered", { ...fields, instance: outcome.instance, status: outcome.status });
+  } else if (outcome.kind === "unknown") {
+    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: "every CDS instance answered 404: no instance knows this webhook" };
+    deps.logger.log("warn", "queued delivery dead: unknown webhook", fields);
+  } else if (now - record.queuedSince >= MAX_QUEUE_AGE_MS) {
+    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reasons.join("; ") };
+    deps.logger.log("warn", "queued delivery dead: still unreachable after 24 h", fields);
+  } else {
+    const nextAttemptAt = now + retryDelay(attempts, outcome.retryAfterMs, deps.random);
+    next = { ...record, attempts, nextAttemptAt, lastError: outcome.reasons.join("; ") };
+    deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: next.lastError });
+  }
+  await deps.queue.update(record, next);
+  if (outcome.kind === "accepted" && deps.onAccepted) {
+    try {
+      await deps.onAccepted(delivery, outcome);
+    } catch (error) {
+      deps.logger.log("error", "post-delivery bookkeeping failed", { ...fields, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return next;
+}

@@ -1,0 +1,80 @@
+import type { Delivery } from "../relay/delivery.ts";
+
+export type DeliveryStatus = "queued" | "delivered" | "dead";
+
+/**
+ * A delivery that went through the durable queue: stored before the gateway
+ * answered 202, kept until delivered (then 7 days) or dead (until an operator
+ * replays or deletes it). Stored as JSON; docs/storage-schema.md.
+ */
+export interface DeliveryRecord {
+  id: string;
+  uuid: string;
+  server: string;
+  search: string;
+  headers: Record<string, string>;
+  /** The raw body, base64. */
+  body: string;
+  requestId?: string;
+  receivedAt: number;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (queued only). */
+  nextAttemptAt?: number;
+  /** Age origin for dead-lettering: receivedAt, or the time of the last replay. */
+  queuedSince: number;
+  lastError?: string;
+  instance?: string;
+  responseStatus?: number;
+  deliveredAt?: number;
+  deadAt?: number;
+}
+
+export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, lastError: string): DeliveryRecord {
+  return {
+    id: delivery.id,
+    uuid: delivery.uuid,
+    server: delivery.server,
+    search: delivery.search,
+    headers: delivery.headers,
+    body: bytesToBase64(delivery.body),
+    requestId: delivery.headers["x-request-id"],
+    receivedAt: delivery.receivedAt,
+    status: "queued",
+    attempts: 1,
+    nextAttemptAt,
+    queuedSince: delivery.receivedAt,
+    lastError,
+  };
+}
+
+export function deliveryFromRecord(record: DeliveryRecord): Delivery {
+  return {
+    id: record.id,
+    uuid: record.uuid,
+    server: record.server,
+    search: record.search,
+    headers: record.headers,
+    body: base64ToBytes(record.body),
+    receivedAt: record.receivedAt,
+  };
+}
+
+/** What the admin API shows: everything but the body and headers. */
+export function summarizeRecord(record: DeliveryRecord): Omit<DeliveryRecord, "body" | "headers"> & { bodyBytes: number; event?: string } {
+  const { body, headers, ...rest } = record;
+  return { ...rest, event: headers["x-event-key"], bodyBytes: Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0) };
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  const binary = atob(b64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

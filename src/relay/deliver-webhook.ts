@@ -1,0 +1,79 @@
+import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import type { Delivery, DeliveryOutcome } from "./delivery.ts";
+import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
+import { dropRoute, getRoute, putRoute } from "./route-store.ts";
+
+export interface DeliverDeps {
+  config: GatewayConfig;
+  store: KvStore;
+  fetch: FetchFn;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * One delivery attempt (SPEC step 5). A remembered route goes straight to its
+ * instance; otherwise the webhook is offered to every instance at once and the
+ * first that does not answer 404 owns the UUID (UUIDs are random, so only the
+ * owner accepts). When the remembered owner answers 404 the hook was deleted
+ * there: the route is dropped and the others are asked once.
+ */
+export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+  const instances = Object.values(deps.config.cds);
+  const known = await getRoute(deps.store, delivery.uuid);
+  const owner = known && deps.config.cds[known.instance];
+  if (owner) {
+    const result = await offerWebhook(deps.fetch, owner, delivery, deps.config.gateway.forwardTimeoutMs, deps.clock.now());
+    if (result.kind === "answered") return accepted(owner.name, result);
+    if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], retryAfterMs: result.retryAfterMs };
+    await dropRoute(deps.store, delivery.uuid);
+    deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
+    return discover(deps, delivery, instances.filter((i) => i.name !== owner.name));
+  }
+  return discover(deps, delivery, instances);
+}
+
+async function discover(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  instances: GatewayConfig["cds"][string][],
+): Promise<DeliveryOutcome> {
+  if (instances.length === 0) return { kind: "unknown" };
+  const now = deps.clock.now();
+  const winner = await new Promise<{ name: string; result: OfferResult & { kind: "answered" } } | OfferResult[]>((resolve) => {
+    const results: OfferResult[] = [];
+    let settled = false;
+    for (const instance of instances) {
+      offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).then((result) => {
+        results.push(result);
+        if (settled) return;
+        if (result.kind === "answered") {
+          settled = true;
+          resolve({ name: instance.name, result });
+        } else if (results.length === instances.length) {
+          settled = true;
+          resolve(results);
+        }
+      }, () => undefined);
+    }
+  });
+
+  if (!Array.isArray(winner)) {
+    await putRoute(deps.store, delivery.uuid, { instance: winner.name, discoveredAt: now });
+    deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
+    return accepted(winner.name, winner.result);
+  }
+  const unreachable = winner.filter((r): r is OfferResult & { kind: "unreachable" } => r.kind === "unreachable");
+  if (unreachable.length === 0) return { kind: "unknown" };
+  const retryAfters = unreachable.map((r) => r.retryAfterMs).filter((v): v is number => v !== undefined);
+  return {
+    kind: "unreachable",
+    reasons: unreachable.map((r) => r.reason),
+    retryAfterMs: retryAfters.length ? Math.max(...retryAfters) : undefined,
+  };
+}
+
+function accepted(instance: string, result: OfferResult & { kind: "answered" }): DeliveryOutcome {
+  return { kind: "accepted", instance, status: result.status, responseText: result.responseText };
+}

@@ -1,0 +1,34 @@
+/** A webhook as received, everything needed to deliver it again later. */
+export interface Delivery {
+  /** The gateway's own id for this delivery (also in logs and answers). */
+  id: string;
+  uuid: string;
+  /** Name of the Bitbucket server (`vcs.servers.NAME`) whose path it came in on. */
+  server: string;
+  /** The query string including its leading `?`, or "". */
+  search: string;
+  /** Headers to forward (already filtered by forwardHeaders). */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  receivedAt: number;
+}
+
+/** What happened when the webhook was offered to CDS. */
+export type DeliveryOutcome =
+  | {
+      kind: "accepted";
+      /** The CDS instance that owns the UUID. */
+      instance: string;
+      /** Its status code (2xx, or 4xx other than 404/429). */
+      status: number;
+      /** Its answer body, read so the connection can be reused; never returned to Bitbucket. */
+      responseText: string;
+    }
+  | { kind: "unknown" }
+  | {
+      kind: "unreachable";
+      /** Connection error, timeout, 5xx or 429, per instance that failed. */
+      reasons: string[];
+      /** The largest Retry-After an instance asked for, in ms. */
+      retryAfterMs?: number;
+    };

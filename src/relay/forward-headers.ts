@@ -1,0 +1,49 @@
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the legacy ones proxies still see. */
+const HOP_BY_HOP = new Set([
+  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+  "te", "trailer", "transfer-encoding", "upgrade",
+]);
+
+/**
+ * Not passed on: `host` and `content-length` describe this hop; credentials
+ * that Bitbucket's webhook may carry (`authorization`, `cookie`) were meant for
+ * the gateway, not for CDS, whose `/webhook/{uuid}` takes no auth
+ * (reference/cds-behaviour.md §1.2); the forwarding headers are rebuilt.
+ */
+const NOT_FORWARDED = new Set([
+  "host", "content-length", "authorization", "cookie", "forwarded",
+  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+]);
+
+export interface ForwardContext {
+  /** Address of the peer that sent the request, when the runtime knows it. */
+  clientIp?: string;
+  /** The URL the gateway was called at (for proto and host). */
+  url: URL;
+}
+
+/**
+ * Headers of the forwarded webhook (SPEC step 6): every end-to-end header of
+ * the original request (Content-Type, X-Event-Key, X-Request-Id,
+ * X-Hub-Signature, User-Agent…) as sent, hop-by-hop ones dropped, and
+ * X-Forwarded-For / -Proto / -Host added. A proxy in front of the gateway may
+ * already have set X-Forwarded-Proto/-Host: those describe the original call
+ * better than our own URL, so they are kept.
+ */
+export function forwardHeaders(incoming: Headers, context: ForwardContext): Record<string, string> {
+  const connectionTokens = new Set(
+    (incoming.get("connection") ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean),
+  );
+  const out: Record<string, string> = {};
+  incoming.forEach((value, name) => {
+    const key = name.toLowerCase();
+    if (HOP_BY_HOP.has(key) || NOT_FORWARDED.has(key) || connectionTokens.has(key)) return;
+    out[key] = value;
+  });
+  const priorFor = incoming.get("x-forwarded-for");
+  const chain = [priorFor, context.clientIp].filter((v): v is string => Boolean(v));
+  if (chain.length > 0) out["x-forwarded-for"] = chain.join(", ");
+  out["x-forwarded-proto"] = incoming.get("x-forwarded-proto") ?? context.url.protocol.replace(/:$/, "");
+  out["x-forwarded-host"] = incoming.get("x-forwarded-host") ?? incoming.get("host") ?? context.url.host;
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { CdsInstanceConfig } from "../core/config/config-types.ts";
+import type { FetchFn } from "../core/ports.ts";
+import type { Delivery } from "./delivery.ts";
+import { parseRetryAfter } from "./parse-retry-after.ts";
+
+export type OfferResult =
+  | { kind: "answered"; status: number; responseText: string }
+  | { kind: "not-found" }
+  | { kind: "unreachable"; reason: string; retryAfterMs?: number };
+
+/**
+ * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
+ * the original body, query string and headers (SPEC step 6), within
+ * `timeoutMs` for this attempt. 5xx and 429 count as "could not be reached":
+ * they say nothing about who owns the UUID.
+ */
+export async function offerWebhook(
+  fetch: FetchFn,
+  instance: CdsInstanceConfig,
+  delivery: Delivery,
+  timeoutMs: number,
+  now: number,
+): Promise<OfferResult> {
+  const url = `${instance.hooksUrl}/webhook/${delivery.uuid}${delivery.search}`;
+  let response: Response;
+  let responseText: string;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    responseText = await response.text();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "";
+    const reason = name === "TimeoutError" || name === "AbortError" ? `timeout after ${timeoutMs} ms` : "connection failed";
+    return { kind: "unreachable", reason: `${instance.name}: ${reason}` };
+  }
+  if (response.status === 404) return { kind: "not-found" };
+  if (response.status >= 500 || response.status === 429) {
+    return {
+      kind: "unreachable",
+      reason: `${instance.name}: HTTP ${response.status}`,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now),
+    };
+  }
+  return { kind: "answered", status: response.status, responseText };
+}

@@ -1,0 +1,153 @@
+import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
+import { json, jsonError } from "../core/json-error.ts";
+import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import type { Delivery, DeliveryOutcome } from "./delivery.ts";
+import { deliverWebhook } from "./deliver-webhook.ts";
+import { forwardHeaders } from "./forward-headers.ts";
+import { matchWebhookPath } from "./match-webhook-path.ts";
+import { readBodyLimited, TOO_LARGE } from "./read-body-limited.ts";
+import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
+import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+
+export interface RelayDeps {
+  config: GatewayConfig;
+  store: KvStore;
+  fetch: FetchFn;
+  clock: Clock;
+  logger: Logger;
+  newId: () => string;
+  /** The servers whose paths take webhooks (see webhookServers). */
+  servers: readonly BitbucketServerConfig[];
+  /**
+   * Called when no instance accepted and some could not be reached (SPEC
+   * step 8). Returns the answer to give Bitbucket; without it the gateway
+   * answers 502.
+   */
+  onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
+  /** Per client IP; absent or off: no limit. */
+  rateLimiter?: RateLimiter;
+  /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
+  onAccepted?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }) => Promise<void>;
+}
+
+/**
+ * `POST [/<prefix>]/<uuid>` — the webhook relay, SPEC "Webhook relay" steps
+ * 1–7, in that order: nothing is read before the path and method are known to
+ * be right, nothing is parsed before the signature is checked, and nothing
+ * reaches CDS unless all checks passed.
+ */
+export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined): Promise<Response> {
+  const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
+  if (retryAfterMs > 0) {
+    return jsonError(429, "too_many_requests", "too many webhooks from this address", { "retry-after": String(Math.ceil(retryAfterMs / 1000)) });
+  }
+  const url = new URL(request.url);
+  const target = matchWebhookPath(url.pathname, deps.servers);
+  if (!target) return jsonError(404, "not_found", "no webhook route for this path");
+  if (request.method !== "POST") {
+    return jsonError(405, "method_not_allowed", "webhooks are POST requests", { allow: "POST" });
+  }
+  const { server, uuid } = target;
+  if (server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+
+  const body = await readBodyLimited(request, deps.config.gateway.maxBodyBytes);
+  if (body === TOO_LARGE) return jsonError(413, "payload_too_large", `bodies are limited to ${deps.config.gateway.maxBodyBytes} bytes`);
+
+  const eventKey = request.headers.get("x-event-key");
+  const signature = request.headers.get("x-hub-signature");
+  const isPing = eventKey === "diagnostics:ping";
+  if (server.webhookSecrets.length > 0 && !(isPing && signature === null)) {
+    if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
+      deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
+      return jsonError(401, "bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
+    }
+  }
+
+  const id = deps.newId();
+  // Bitbucket's "Test connection" (SPEC step 4): answered here, CDS would reject it.
+  if (isPing) return json(200, { delivery: id, status: "pong" });
+
+  // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.
+  const requestId = usableRequestId(request.headers.get("x-request-id"));
+  if (requestId) {
+    const earlier = await claimRequestId(deps.store, requestId, id);
+    if (earlier !== undefined) {
+      deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier, uuid, server: server.name });
+      return json(200, { delivery: earlier, status: "duplicate" });
+    }
+  }
+
+  const delivery: Delivery = {
+    id,
+    uuid,
+    server: server.name,
+    search: url.search,
+    headers: forwardHeaders(request.headers, { clientIp, url }),
+    body,
+    receivedAt: deps.clock.now(),
+  };
+  // The request-id claim stays only when CDS got the webhook or the queue holds it.
+  let kept = false;
+  try {
+    const { response, delivered } = await forward(deps, delivery, eventKey);
+    kept = delivered;
+    return response;
+  } finally {
+    if (requestId && !kept) await releaseRequestId(deps.store, requestId);
+  }
+}
+
+async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null): Promise<{ response: Response; delivered: boolean }> {
+  const outcome = await deliverWebhook(deps, delivery);
+  const fields = { delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, event: eventKey ?? "" };
+  switch (outcome.kind) {
+    case "accepted":
+      deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
+      await runAfterAccepted(deps, delivery, outcome);
+      // CDS answers with its internal task configuration: never passed back (SPEC step 7).
+      return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
+    case "unknown":
+      deps.logger.log("info", "webhook for an unknown UUID", fields);
+      return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
+    case "unreachable": {
+      deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
+      if (!deps.onUnreachable) {
+        return { response: json(502, { delivery: delivery.id, error: "upstream_unreachable", message: "no CDS instance could be reached" }), delivered: false };
+      }
+      const response = await deps.onUnreachable(delivery, outcome);
+      return { response, delivered: response.status === 202 };
+    }
+  }
+}
+
+/** Bookkeeping after delivery never fails the delivery itself (issue #5). */
+async function runAfterAccepted(deps: RelayDeps, delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }): Promise<void> {
+  if (!deps.onAccepted) return;
+  try {
+    await deps.onAccepted(delivery, outcome);
+  } catch (error) {
+    deps.logger.log("error", "post-delivery bookkeeping failed", { delivery: delivery.id, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * The servers whose prefixes take webhooks. Without any Bitbucket server in
+ * the configuration, webhooks are still relayed under the path of
+ * `gateway.publicUrl` (or the root), with no signature check.
+ */
+export function webhookServers(config: GatewayConfig): BitbucketServerConfig[] {
+  const servers = Object.values(config.servers);
+  if (servers.length > 0) return servers;
+  const prefix = config.gateway.publicUrl ? new URL(config.gateway.publicUrl).pathname.replace(/\/+$/, "") : "";
+  return [{
+    name: "default",
+    url: "",
+    consumerKey: "CDS",
+    disablePolling: false,
+    disableWebHooks: false,
+    prefix,
+    webhookSecrets: [],
+    status: { disable: false, showDetail: true },
+  }];
+}

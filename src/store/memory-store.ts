@@ -1,0 +1,182 @@
+import { systemClock } from "../core/ports.ts";
+import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../core/ports.ts";
+import { checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
+
+export interface MemoryStoreOptions {
+  /** Time source for TTLs; tests inject one they can advance. */
+  clock?: Clock;
+}
+
+interface Entry {
+  value: string;
+  /** Absolute expiry in clock milliseconds; the entry is dead once `now >= expiresAt`. */
+  expiresAt: number | undefined;
+}
+
+// A full pass over the keys to drop expired entries nobody reads again (e.g.
+// dedupe markers) at most this often; reads drop the ones they meet anyway.
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * A process-local KvStore: nothing survives a restart and nothing is shared
+ * between processes. Keys are kept in one sorted array (plus a Map for the
+ * values) so `list` is a binary search followed by a walk over the results.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
+  const clock = options.clock ?? systemClock;
+  const sortedKeys: string[] = [];
+  const entries = new Map<string, Entry>();
+  let closed = false;
+  let nextSweepAt = clock.now() + SWEEP_INTERVAL_MS;
+
+  const isLive = (entry: Entry, now: number): boolean =>
+    entry.expiresAt === undefined || now < entry.expiresAt;
+
+  /** Index of the first key that is >= `key` (or > `key` when `exclusive`). */
+  function searchFrom(key: string, exclusive: boolean): number {
+    let lo = 0;
+    let hi = sortedKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareUtf8(sortedKeys[mid] as string, key);
+      if (c < 0 || (exclusive && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function remove(key: string): void {
+    if (!entries.delete(key)) return;
+    const i = searchFrom(key, false);
+    if (sortedKeys[i] === key) sortedKeys.splice(i, 1);
+  }
+
+  function set(key: string, value: string, ttlMs: number | undefined, now: number): void {
+    const expiresAt = ttlMs === undefined ? undefined : now + ttlMs;
+    if (!entries.has(key)) sortedKeys.splice(searchFrom(key, false), 0, key);
+    entries.set(key, { value, expiresAt });
+  }
+
+  function sweepIfDue(now: number): void {
+    if (now < nextSweepAt) return;
+    nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const [key, entry] of entries) if (!isLive(entry, now)) remove(key);
+  }
+
+  function assertOpen(): void {
+    if (closed) throw closedError();
+  }
+
+  return {
+    async get(key: string): Promise<string | null> {
+      assertOpen();
+      checkKey(key);
+      const entry = entries.get(key);
+      if (entry === undefined) return null;
+      if (!isLive(entry, clock.now())) {
+        remove(key);
+        return null;
+      }
+      return entry.value;
+    },
+
+    async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      const now = clock.now();
+      sweepIfDue(now);
+      set(key, value, ttlMs, now);
+    },
+
+    async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      const now = clock.now();
+      sweepIfDue(now);
+      // No await between the check and the write: atomic within the process.
+      const existing = entries.get(key);
+      if (existing !== undefined && isLive(existing, now)) return false;
+      set(key, value, ttlMs, now);
+      return true;
+    },
+
+    async delete(key: string): Promise<void> {
+      assertOpen();
+      checkKey(key);
+      remove(key);
+    },
+
+    async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
+      assertOpen();
+      checkKey(prefix, "prefix");
+      const { after, before } = listOptions;
+      if (after !== undefined) checkKey(after, "after");
+      if (before !== undefined) checkKey(before, "before");
+      const limit = checkLimit(listOptions.limit) ?? Infinity;
+      const now = clock.now();
+      const result: KvEntry[] = [];
+      const expired: string[] = [];
+      // Keys sharing a prefix form one contiguous run starting at the prefix.
+      let i =
+        after !== undefined && compareUtf8(after, prefix) >= 0
+          ? searchFrom(after, true)
+          : searchFrom(prefix, false);
+      for (; i < sortedKeys.length && result.length < limit; i++) {
+        const key = sortedKeys[i] as string;
+        if (!key.startsWith(prefix)) break;
+        if (before !== undefined && compareUtf8(key, before) >= 0) break;
+        const entry = entries.get(key) as Entry;
+        if (isLive(entry, now)) result.push({ key, value: entry.value });
+        else expired.push(key);
+      }
+      for (const key of expired) remove(key);
+      return result;
+    },
+
+    async batch(ops: readonly KvOp[]): Promise<void> {
+      assertOpen();
+      const checked = checkOps(ops);
+      const now = clock.now();
+      sweepIfDue(now);
+      // Synchronous from here on: no other call can observe half a batch.
+      for (const op of checked) {
+        if (op.type === "put") set(op.key, op.value, op.ttlMs, now);
+        else remove(op.key);
+      }
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      sortedKeys.length = 0;
+      entries.clear();
+    },
+  };
+}
+
+/**
+ * Orders strings by their UTF-8 bytes (equivalently, by code point), which is
+ * how SQLite (BINARY collation), Redis (ZRANGEBYLEX), Workers KV and Deno KV
+ * order keys. Plain `<` compares UTF-16 code units and would put astral
+ * characters (surrogate pairs, e.g. emoji) before U+E000..U+FFFF.
+ */
+function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+// Moves surrogates (D800..DFFF, which encode U+10000 and up) above E000..FFFF
+// while keeping the order inside each group.
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}

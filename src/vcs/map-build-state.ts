@@ -1,0 +1,21 @@
+import type { BuildState } from "../bitbucket/bitbucket-types.ts";
+
+/**
+ * CDS node-run status → Bitbucket build state (SPEC "Build statuses and
+ * comments", CDS LEGACY `client_status.go`): `Success`, `Skipped`, `Disabled`
+ * → SUCCESSFUL; `Building`, `Waiting` → INPROGRESS; `Fail`, `Stopped` and
+ * anything else → FAILED. CDS statuses are compared exactly, as CDS does.
+ */
+export function mapBuildState(status: string): BuildState {
+  switch (status) {
+    case "Success":
+    case "Skipped":
+    case "Disabled":
+      return "SUCCESSFUL";
+    case "Building":
+    case "Waiting":
+      return "INPROGRESS";
+    default:
+      return "FAILED";
+  }
+}

@@ -1,0 +1,158 @@
+/** The `type_event` of a workflow node run event (Go's `%T` of `sdk.EventRunWorkflowNode`). */
+export const RUN_EVENT_TYPE = "sdk.EventRunWorkflowNode";
+
+export interface RunJobSummary {
+  /** `job_summary.job_name` ("" when CDS sent none). */
+  name: string;
+  status: string;
+}
+
+export interface RunStageSummary {
+  name: string;
+  /** `run_jobs_summary[]`, in CDS's order. */
+  jobs: RunJobSummary[];
+}
+
+/** The fields of a CDS workflow node run event the gateway uses. */
+export interface RunEvent {
+  /** Top-level `cdsname`: the name of the CDS API that sent it, if any. */
+  cdsName?: string;
+  projectKey: string;
+  workflowName: string;
+  nodeName: string;
+  /** Run number (`payload.num`, else `workflow_run_num`). */
+  number: number;
+  /** Sub-number (`payload.subnum`, else `workflow_run_num_sub`, else 0: Go omits a zero). */
+  subNumber: number;
+  /** CDS status of the node run: `Building`, `Success`, `Fail`, `Stopped`… */
+  status: string;
+  /** Commit the node ran on. */
+  hash: string;
+  /** `payload.branch_name` without a `refs/heads/` prefix; absent when the node has no branch. */
+  branch?: string;
+  /** From `payload.repository_full_name` (`PROJ/slug`, `~user/slug`); absent when the node has no repository. */
+  repository?: { project: string; repo: string };
+  stages: RunStageSummary[];
+}
+
+export type ParsedRunEvent =
+  | { kind: "run"; event: RunEvent }
+  /** A well-formed event of another type: nothing to do. */
+  | { kind: "ignored"; type: string }
+  /** `message` names the missing or malformed field. */
+  | { kind: "invalid"; message: string };
+
+const HASH = /^[0-9a-fA-F]{7,64}$/;
+
+class Invalid extends Error {}
+
+/**
+ * Validates the body of `POST /vcs/<server>/status` (a CDS `sdk.Event`) and
+ * extracts what the build status and the pull-request comment need. Every
+ * refusal names the field at fault, e.g. `payload.hash is required`.
+ */
+export function parseRunEvent(body: unknown): ParsedRunEvent {
+  try {
+    return parse(body);
+  } catch (error) {
+    if (error instanceof Invalid) return { kind: "invalid", message: error.message };
+    throw error;
+  }
+}
+
+function parse(body: unknown): ParsedRunEvent {
+  if (!isObject(body)) throw new Invalid("the body must be a JSON object (a CDS event)");
+  const type = requiredString(body, "type_event", "type_event");
+  if (type !== RUN_EVENT_TYPE) return { kind: "ignored", type };
+
+  const payload = body.payload;
+  if (payload === undefined || payload === null) throw new Invalid("payload is required");
+  if (!isObject(payload)) throw new Invalid("payload must be an object");
+
+  const projectKey = requiredString(body, "project_key", "project_key");
+  const workflowName = requiredString(body, "workflow_name", "workflow_name");
+  const nodeName = requiredString(payload, "node_name", "payload.node_name");
+  const status = requiredString(payload, "status", "payload.status");
+  const hash = requiredString(payload, "hash", "payload.hash");
+  if (!HASH.test(hash)) throw new Invalid("payload.hash must be a hexadecimal commit id");
+
+  const number = integer(payload, "num", "payload.num", 1) ?? integer(body, "workflow_run_num", "workflow_run_num", 1);
+  if (number === undefined) throw new Invalid("payload.num is required");
+  const subNumber =
+    integer(payload, "subnum", "payload.subnum", 0) ?? integer(body, "workflow_run_num_sub", "workflow_run_num_sub", 0) ?? 0;
+
+  const event: RunEvent = {
+    projectKey,
+    workflowName,
+    nodeName,
+    number,
+    subNumber,
+    status,
+    hash,
+    stages: stages(payload.stages_summary),
+  };
+  const cdsName = optionalString(body, "cdsname", "cdsname");
+  if (cdsName) event.cdsName = cdsName;
+  const branch = optionalString(payload, "branch_name", "payload.branch_name");
+  if (branch) event.branch = branch.startsWith("refs/heads/") ? branch.slice("refs/heads/".length) : branch;
+  const fullName = optionalString(payload, "repository_full_name", "payload.repository_full_name");
+  if (fullName) event.repository = repository(fullName);
+  return { kind: "run", event };
+}
+
+function repository(fullName: string): { project: string; repo: string } {
+  const parts = fullName.split("/");
+  if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
+    throw new Invalid("payload.repository_full_name must be PROJECT/repo");
+  }
+  return { project: parts[0]!, repo: parts[1]! };
+}
+
+function stages(value: unknown): RunStageSummary[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new Invalid("payload.stages_summary must be an array");
+  return value.map((stage: unknown, i) => {
+    const where = `payload.stages_summary[${i}]`;
+    if (!isObject(stage)) throw new Invalid(`${where} must be an object`);
+    const jobs = stage.run_jobs_summary;
+    if (jobs !== undefined && jobs !== null && !Array.isArray(jobs)) throw new Invalid(`${where}.run_jobs_summary must be an array`);
+    return {
+      name: optionalString(stage, "name", `${where}.name`) ?? "",
+      jobs: (jobs ?? []).map((job: unknown, j) => {
+        const jobWhere = `${where}.run_jobs_summary[${j}]`;
+        if (!isObject(job)) throw new Invalid(`${jobWhere} must be an object`);
+        const summary = job.job_summary;
+        if (summary !== undefined && summary !== null && !isObject(summary)) throw new Invalid(`${jobWhere}.job_summary must be an object`);
+        return {
+          name: (summary ? optionalString(summary, "job_name", `${jobWhere}.job_summary.job_name`) : undefined) ?? "",
+          status: optionalString(job, "status", `${jobWhere}.status`) ?? "",
+        };
+      }),
+    };
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalString(object: Record<string, unknown>, key: string, where: string): string | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new Invalid(`${where} must be a string`);
+  return value;
+}
+
+function requiredString(object: Record<string, unknown>, key: string, where: string): string {
+  const value = optionalString(object, key, where);
+  if (value === undefined || value.trim() === "") throw new Invalid(`${where} is required`);
+  return value;
+}
+
+/** An integer ≥ `min`, or undefined when absent (Go's `omitempty` drops zeros, so 0 counts as absent where min is 1). */
+function integer(object: Record<string, unknown>, key: string, where: string, min: number): number | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new Invalid(`${where} must be a non-negative integer`);
+  return value < min ? undefined : value;
+}

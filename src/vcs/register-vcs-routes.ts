@@ -1,0 +1,71 @@
+import type { Context, Hono } from "hono";
+import { type BitbucketClient, createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
+import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
+import { jsonError } from "../core/json-error.ts";
+import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import { handleCommentRequest } from "./handle-comment-request.ts";
+import { handleStatusEvent } from "./handle-status-event.ts";
+
+export interface VcsDeps {
+  config: GatewayConfig;
+  store: KvStore;
+  fetch: FetchFn;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Mounts `/vcs/<server>/…` (already behind the bearer check):
+ * - `POST /vcs/<server>/status`: build status (and PR comment) from a CDS run event;
+ * - `POST /vcs/<server>/repos/<project>/<repo>/pullrequests/comments`: a PR comment.
+ * An unknown `<server>` is 404; another method on these paths is 405.
+ */
+export function registerVcsRoutes(app: Hono, deps: VcsDeps): void {
+  const clients = new Map<string, BitbucketClient>();
+  const clientFor = (server: BitbucketServerConfig): BitbucketClient => {
+    let client = clients.get(server.name);
+    if (!client) {
+      client = createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock });
+      clients.set(server.name, client);
+    }
+    return client;
+  };
+  const serverOf = (c: Context): BitbucketServerConfig | undefined => {
+    const name = c.req.param("server");
+    return name !== undefined && Object.hasOwn(deps.config.servers, name) ? deps.config.servers[name] : undefined;
+  };
+  const unknownServer = () => jsonError(404, "unknown_server", "no Bitbucket server of that name is configured");
+  const onlyPost = () => jsonError(405, "method_not_allowed", "this route takes POST requests", { allow: "POST" });
+
+  app.post("/vcs/:server/status", (c) => {
+    const server = serverOf(c);
+    if (!server) return unknownServer();
+    return handleStatusEvent({
+      request: c.req.raw,
+      server,
+      client: clientFor(server),
+      config: deps.config,
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+    });
+  });
+
+  app.post("/vcs/:server/repos/:project/:repo/pullrequests/comments", (c) => {
+    const server = serverOf(c);
+    if (!server) return unknownServer();
+    return handleCommentRequest({
+      request: c.req.raw,
+      server,
+      client: clientFor(server),
+      project: c.req.param("project"),
+      repo: c.req.param("repo"),
+      maxBodyBytes: deps.config.gateway.maxBodyBytes,
+      logger: deps.logger,
+    });
+  });
+
+  for (const path of ["/vcs/:server/status", "/vcs/:server/repos/:project/:repo/pullrequests/comments"]) {
+    app.all(path, (c) => (serverOf(c) ? onlyPost() : unknownServer()));
+  }
+}

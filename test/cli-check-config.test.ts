@@ -1,0 +1,67 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { BIN, writeConfig } from "./support/start-gateway.ts";
+
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+
+describe("cds-gateway check-config", () => {
+  it("prints a redacted summary and exits 0", () => {
+    const path = writeConfig(`
+[gateway]
+apiTokens = ["env:GW_TOKEN"]
+store = "redis://user:redispass@127.0.0.1:6379/0"
+[gateway.cds.prod]
+hooksUrl = "https://cds.example.com/cdshooks"
+token = "cds-consumer-token-value"
+[vcs.servers.Bitbucket]
+url = "https://bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  token = "bitbucket-http-token-value"
+  webhookSecret = ["hook-secret-one", "hook-secret-two"]
+  proxyWebhook = "https://proxy.example.com/bb"
+`);
+    const out = run(["check-config", "--config", path], { GW_TOKEN: "gateway-api-token-value" });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain("configuration OK");
+    expect(out.stdout).toContain("[gateway.cds.prod]");
+    expect(out.stdout).toContain("/bb/<uuid>");
+    expect(out.stdout).toContain("webhookSecret    2 configured");
+    for (const secret of ["gateway-api-token-value", "cds-consumer-token-value", "bitbucket-http-token-value", "hook-secret-one", "redispass"]) {
+      expect(out.stdout + out.stderr).not.toContain(secret);
+    }
+  });
+
+  it("lists every problem by key path and exits 1", () => {
+    const path = writeConfig(`
+[gateway]
+apiTokens = ["env:UNSET_GATEWAY_TOKEN_VAR"]
+unknownSetting = true
+[gateway.cds.prod]
+hooksUrl = "not a url"
+`);
+    const out = run(["check-config", "--config", path]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain("gateway.apiTokens[0]: environment variable UNSET_GATEWAY_TOKEN_VAR is not set");
+    expect(out.stderr).toContain("gateway.unknownSetting: unknown key");
+    expect(out.stderr).toContain("gateway.cds.prod.hooksUrl: must be an absolute URL");
+  });
+
+  it("gives line and column for broken TOML", () => {
+    const out = run(["check-config", "--config", writeConfig(`[gateway]\nstore = "memory\n`)]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/TOML syntax error: .* \(line 2, column \d+\)/);
+  });
+
+  it("serve refuses to start on a bad configuration", () => {
+    const out = run(["serve", "--config", writeConfig(`[gateway]\nfoo = 1\n`), "--port", "0"]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain("gateway.foo: unknown key");
+  });
+
+  it("a missing file is a clear error", () => {
+    const out = run(["check-config", "--config", "/nonexistent/gateway.toml"]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain("cannot read configuration file /nonexistent/gateway.toml");
+  });
+});

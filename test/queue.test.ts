@@ -1,0 +1,248 @@
+import type { Hono } from "hono";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/core/config/load-config.ts";
+import { createGateway, type Gateway } from "../src/core/create-app.ts";
+import { createMemoryStore } from "../src/store/memory-store.ts";
+import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+
+const TOKEN = "admin-token-for-tests";
+const START = Date.parse("2026-11-25T10:00:00Z");
+const enc = new TextEncoder();
+
+async function hubSignature(secret: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return `sha256=${Buffer.from(await crypto.subtle.sign("HMAC", key, body)).toString("hex")}`;
+}
+
+/**
+ * The durable queue, signatures, dedup and rate limit, driven through the
+ * app with an injected clock against a real stub CDS on loopback.
+ */
+describe("never lose a webhook", () => {
+  let cds: StubCds;
+  let gateway: Gateway;
+  let app: Hono;
+  let now: number;
+  let uuidCounter = 0;
+  const clock = { now: () => now };
+  const nextUuid = () => `6f1e2d3c-4b5a-4c6d-8e7f-${String(++uuidCounter).padStart(12, "0")}`;
+
+  beforeAll(async () => {
+    cds = await startStubCds();
+  });
+  afterAll(() => cds?.close());
+
+  beforeEach(async () => {
+    now = START;
+    cds.answer(undefined);
+    const config = await loadConfig(
+      `
+[gateway]
+apiTokens = ["${TOKEN}"]
+forwardTimeout = "1s"
+[gateway.rateLimit]
+requests = 1000
+window = "1m"
+[gateway.cds.prod]
+hooksUrl = "${cds.hooksUrl}"
+[vcs.servers.B]
+url = "https://bb"
+  [vcs.servers.B.bitbucket]
+  proxyWebhook = "https://gw/"
+[vcs.servers.Signed]
+url = "https://signed"
+  [vcs.servers.Signed.bitbucket]
+  proxyWebhook = "https://gw/signed"
+  webhookSecret = ["old-secret", "new-secret"]
+`,
+      { env: () => undefined },
+    );
+    const store = createMemoryStore({ clock });
+    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit), clock, random: () => 0.5 });
+    app = gateway.app;
+  });
+
+  const post = (path: string, body = '{"eventKey":"repo:refs_changed"}', headers: Record<string, string> = {}) =>
+    app.request(`http://gw${path}`, { method: "POST", body, headers: { "x-event-key": "repo:refs_changed", ...headers } });
+  const admin = (path: string, method = "GET") => app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+  const listed = async (status: string) =>
+    ((await (await admin(`/-/deliveries?status=${status}`)).json()) as { deliveries: Array<{ id: string; attempts: number; lastError?: string; nextAttemptAt?: number }> }).deliveries;
+  const received = (uuid: string) => cds.requests.filter((r) => r.url.includes(uuid));
+
+  it("queues when CDS answers 503, then delivers byte for byte when it recovers", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    cds.answer(() => ({ status: 503, body: "down" }));
+    const body = '{"eventKey":"repo:refs_changed","n":"é"}';
+    const res = await post(`/${uuid}?x=1`, body, { "x-request-id": "req-503" });
+    expect(res.status).toBe(202);
+    const answer = (await res.json()) as { delivery: string; status: string };
+    expect(answer.status).toBe("queued");
+    expect(await listed("queued")).toMatchObject([{ id: answer.delivery, attempts: 1 }]);
+
+    await gateway.runScheduledWork(); // not due yet: nothing is attempted
+    expect(received(uuid)).toHaveLength(1);
+
+    cds.answer(undefined);
+    now += 60_000;
+    await gateway.runScheduledWork();
+    const attempts = received(uuid);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.body.toString("utf8")).toBe(body);
+    expect(attempts[1]!.url).toBe(`/cdshooks/webhook/${uuid}?x=1`);
+    expect(attempts[1]!.headers["x-request-id"]).toBe("req-503");
+    expect(await listed("queued")).toEqual([]);
+    expect(await listed("delivered")).toMatchObject([{ id: answer.delivery, attempts: 2 }]);
+  });
+
+  it("queues when the instance cannot be reached at all", async () => {
+    const uuid = nextUuid();
+    cds.answer(() => "destroy");
+    expect((await post(`/${uuid}`)).status).toBe(202);
+    expect((await listed("queued"))[0]!.lastError).toMatch(/prod: connection failed/);
+  });
+
+  it("honours Retry-After from a 429", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    cds.answer(() => ({ status: 429, headers: { "retry-after": "120" } }));
+    expect((await post(`/${uuid}`)).status).toBe(202);
+    expect((await listed("queued"))[0]!.nextAttemptAt).toBeGreaterThanOrEqual(START + 120_000);
+    cds.answer(undefined);
+    now += 119_000;
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(1);
+    now += 2_000;
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(2);
+  });
+
+  it("backs off exponentially, dead-letters after 24 h, and an operator replays it", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    cds.answer(() => ({ status: 500 }));
+    const { delivery } = (await (await post(`/${uuid}`)).json()) as { delivery: string };
+    const gaps: number[] = [];
+    for (let i = 0; i < 400 && (await listed("queued")).length > 0; i++) {
+      const due = (await listed("queued"))[0]!.nextAttemptAt!;
+      gaps.push(due - now);
+      now = due;
+      await gateway.runScheduledWork();
+    }
+    expect(await listed("queued")).toEqual([]);
+    const dead = await listed("dead");
+    expect(dead).toMatchObject([{ id: delivery, lastError: "prod: HTTP 500" }]);
+    expect(now - START).toBeGreaterThanOrEqual(24 * 3_600_000);
+    // random() = 0.5: half of 1 s, 2 s, 4 s… capped at half of 10 min.
+    expect(gaps.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(Math.max(...gaps)).toBe(300_000);
+
+    const replay = await admin(`/-/deliveries/${delivery}/replay`, "POST");
+    expect(replay.status).toBe(202);
+    cds.answer(undefined);
+    await gateway.runScheduledWork();
+    expect(await listed("dead")).toEqual([]);
+    expect(await listed("delivered")).toMatchObject([{ id: delivery }]);
+  });
+
+  it("a queued webhook nobody owns any more becomes a dead letter, which an operator can delete", async () => {
+    const uuid = nextUuid();
+    cds.answer(() => ({ status: 502 }));
+    const { delivery } = (await (await post(`/${uuid}`)).json()) as { delivery: string };
+    cds.answer(undefined); // now answers 404: unknown UUID
+    now += 60_000;
+    await gateway.runScheduledWork();
+    expect((await listed("dead"))[0]!.lastError).toMatch(/404/);
+    expect((await admin(`/-/deliveries/${delivery}`, "DELETE")).status).toBe(204);
+    expect((await admin(`/-/deliveries/${delivery}`)).status).toBe(404);
+    expect((await admin(`/-/deliveries/${delivery}`, "DELETE")).status).toBe(404);
+  });
+
+  it("acknowledges a repeated X-Request-Id without delivering it again", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    const first = await post(`/${uuid}`, "{}", { "x-request-id": "dup-1" });
+    const second = await post(`/${uuid}`, "{}", { "x-request-id": "dup-1" });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    const [a, b] = (await Promise.all([first.json(), second.json()])) as Array<{ delivery: string; status: string }>;
+    expect(b).toEqual({ delivery: a!.delivery, status: "duplicate" });
+    expect(received(uuid)).toHaveLength(1);
+    // After 24 h the id may come again.
+    now += 24 * 3_600_000 + 1;
+    expect(((await (await post(`/${uuid}`, "{}", { "x-request-id": "dup-1" })).json()) as { status: string }).status).toBe("forwarded");
+    expect(received(uuid)).toHaveLength(2);
+  });
+
+  it("a repeat of a queued delivery is not queued twice; a refused one may come again", async () => {
+    const queuedUuid = nextUuid();
+    cds.answer(() => ({ status: 503 }));
+    expect((await post(`/${queuedUuid}`, "{}", { "x-request-id": "dup-q" })).status).toBe(202);
+    expect(((await (await post(`/${queuedUuid}`, "{}", { "x-request-id": "dup-q" })).json()) as { status: string }).status).toBe("duplicate");
+    expect(await listed("queued")).toHaveLength(1);
+    cds.answer(undefined);
+    const unknown = nextUuid();
+    expect((await post(`/${unknown}`, "{}", { "x-request-id": "dup-404" })).status).toBe(404);
+    expect((await post(`/${unknown}`, "{}", { "x-request-id": "dup-404" })).status).toBe(404);
+    expect(received(unknown)).toHaveLength(2);
+  });
+
+  describe("signatures", () => {
+    const body = new Uint8Array(enc.encode('{"eventKey":"repo:refs_changed"}'));
+    it.each([
+      ["missing", async () => undefined, 401],
+      ["wrong", async () => hubSignature("guess", body), 401],
+      ["signed with the old secret", async () => hubSignature("old-secret", body), 200],
+      ["signed with the new secret (rotation)", async () => hubSignature("new-secret", body), 200],
+    ])("%s → %i", async (_name, sign, status) => {
+      const uuid = nextUuid();
+      cds.owned.add(uuid);
+      const signature = await sign();
+      const res = await app.request(`http://gw/signed/${uuid}`, {
+        method: "POST",
+        body,
+        headers: { "x-event-key": "repo:refs_changed", ...(signature ? { "x-hub-signature": signature } : {}) },
+      });
+      expect(res.status).toBe(status);
+      expect(received(uuid)).toHaveLength(status === 200 ? 1 : 0);
+      if (status === 200) expect(received(uuid)[0]!.headers["x-hub-signature"]).toBe(signature);
+    });
+
+    it("an unsigned ping is answered; a wrongly signed ping is not", async () => {
+      const uuid = nextUuid();
+      const ping = { "x-event-key": "diagnostics:ping" };
+      expect((await app.request(`http://gw/signed/${uuid}`, { method: "POST", body: "{}", headers: ping })).status).toBe(200);
+      expect((await app.request(`http://gw/signed/${uuid}`, { method: "POST", body: "{}", headers: { ...ping, "x-hub-signature": `sha256=${"0".repeat(64)}` } })).status).toBe(401);
+    });
+  });
+
+  it("the admin API needs the bearer token", async () => {
+    expect((await app.request("http://gw/-/deliveries")).status).toBe(401);
+    expect((await app.request("http://gw/-/deliveries", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect((await admin("/-/deliveries?status=bogus")).status).toBe(400);
+    expect((await admin("/-/routes")).status).toBe(200);
+  });
+});
+
+describe("rate limit per client IP", () => {
+  it("answers 429 with Retry-After past the limit, per address", async () => {
+    let now = START;
+    const config = await loadConfig(
+      `[gateway.rateLimit]\nrequests = 2\nwindow = "1m"\n[gateway.cds.prod]\nhooksUrl = "http://127.0.0.1:9/cdshooks"`,
+      { env: () => undefined },
+    );
+    let ip = "192.0.2.1";
+    const app = createGateway({ config, store: createMemoryStore(), fetch: () => Promise.reject(new Error("no upstream in this test")), clock: { now: () => now }, clientIp: () => ip }).app;
+    const hit = () => app.request("http://gw/not-a-uuid", { method: "POST", body: "{}" });
+    expect((await hit()).status).toBe(404);
+    expect((await hit()).status).toBe(404);
+    const limited = await hit();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    ip = "192.0.2.2";
+    expect((await hit()).status).toBe(404);
+    ip = "192.0.2.1";
+    now += 60_000;
+    expect((await hit()).status).toBe(404);
+  });
+});

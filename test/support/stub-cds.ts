@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request as the stub CDS received it, bytes untouched. */
+export interface ReceivedRequest {
+  method: string;
+  /** Path and query as sent on the request line. */
+  url: string;
+  /** Lower-cased header names → values, as Node parsed them. */
+  headers: IncomingMessage["headers"];
+  /** Raw header pairs in order, names as sent. */
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+export type StubAnswer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | "hang" | "destroy";
+
+/**
+ * A stand-in for a CDS hooks service on 127.0.0.1: it records every request
+ * and answers `POST /cdshooks/webhook/<uuid>` as CDS does — 200 with a task
+ * JSON for the UUIDs it owns, 404 for the others — unless a test overrides
+ * the answer with `answer(fn)`.
+ */
+export interface StubCds {
+  url: string;
+  hooksUrl: string;
+  port: number;
+  requests: ReceivedRequest[];
+  /** UUIDs this instance owns. */
+  owned: Set<string>;
+  answer(fn: ((req: ReceivedRequest) => StubAnswer | undefined) | undefined): void;
+  close(): Promise<void>;
+}
+
+export async function startStubCds(options: { owned?: string[]; port?: number; project?: string; workflow?: string } = {}): Promise<StubCds> {
+  const requests: ReceivedRequest[] = [];
+  const owned = new Set(options.owned ?? []);
+  let override: ((req: ReceivedRequest) => StubAnswer | undefined) | undefined;
+
+  const defaultAnswer = (req: ReceivedRequest): StubAnswer => {
+    const m = /^\/cdshooks\/webhook\/([^/?]+)/.exec(req.url);
+    if (!m || !owned.has(m[1]!)) return { status: 404, body: '{"message":"Unknown uuid"}' };
+    return {
+      status: 200,
+      body: JSON.stringify({
+        uuid: m[1],
+        type: "RepoWebHook",
+        status: "SCHEDULED",
+        config: {
+          project: { value: options.project ?? "PRJ" },
+          workflow: { value: options.workflow ?? "my-workflow" },
+          webHookURL: { value: `internal/${m[1]}` },
+        },
+      }),
+      headers: { "content-type": "application/json" },
+    };
+  };
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const received: ReceivedRequest = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks),
+      };
+      requests.push(received);
+      const answer = override?.(received) ?? defaultAnswer(received);
+      if (answer === "hang") return;
+      if (answer === "destroy") {
+        req.socket.destroy();
+        return;
+      }
+      const send = () => {
+        res.writeHead(answer.status, answer.headers ?? { "content-type": "application/json" });
+        res.end(answer.body ?? "");
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    hooksUrl: `${url}/cdshooks`,
+    port,
+    requests,
+    owned,
+    answer: (fn) => {
+      override = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
