@@ -7,7 +7,7 @@ import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { join } from "node:path";
 
-const FIXTURES = join(import.meta.dirname, "../../shared/fixtures/bitbucket");
+const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const U3 = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";

@@ -11,6 +11,10 @@ export interface ReceivedRequest {
   /** Raw header pairs in order, names as sent. */
   rawHeaders: string[];
   body: Buffer;
+  /** Date.now() when the body was complete. */
+  receivedAt: number;
+  /** The status the stub answered; 0 when it cut the connection, undefined while unanswered. */
+  answered?: number;
 }
 
 export type StubAnswer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | "hang" | "destroy";
@@ -66,15 +70,18 @@ export async function startStubCds(options: { owned?: string[]; port?: number; p
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks),
+        receivedAt: Date.now(),
       };
       requests.push(received);
       const answer = override?.(received) ?? defaultAnswer(received);
       if (answer === "hang") return;
       if (answer === "destroy") {
+        received.answered = 0;
         req.socket.destroy();
         return;
       }
       const send = () => {
+        received.answered = answer.status;
         res.writeHead(answer.status, answer.headers ?? { "content-type": "application/json" });
         res.end(answer.body ?? "");
       };
