@@ -246,3 +246,25 @@ describe("rate limit per client IP", () => {
     expect((await hit()).status).toBe(404);
   });
 });
+
+describe("/metrics", () => {
+  it("exposes webhook answers, relay latency and queue attempts in the Prometheus text format", async () => {
+    const cds = await startStubCds({ owned: ["2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"] });
+    try {
+      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const gateway = createGateway({ config, store: createMemoryStore(), fetch: (url, init) => fetch(url, init as RequestInit) });
+      await gateway.app.request("http://gw/2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", { method: "POST", body: "{}" });
+      await gateway.app.request("http://gw/nope", { method: "POST", body: "{}" });
+      const res = await gateway.app.request("http://gw/metrics");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      expect(text).toContain('cds_gateway_webhooks_total{code="200"} 1');
+      expect(text).toContain('cds_gateway_webhooks_total{code="404"} 1');
+      expect(text).toContain("cds_gateway_relay_seconds_count 2");
+      expect(text).toContain("# TYPE cds_gateway_queue_attempts_total counter");
+    } finally {
+      await cds.close();
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-web
 import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
 import type { GatewayConfig } from "./config/config-types.ts";
 import { json, jsonError } from "./json-error.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Clock, type FetchFn, type KvStore, type Logger, silentLogger, systemClock } from "./ports.ts";
 import { requireBearer } from "./require-bearer.ts";
 
@@ -32,6 +33,7 @@ export interface AppDeps {
   wake?: (at: number) => void;
   /** Jitter source for retries (tests). */
   random?: () => number;
+  metrics?: Metrics;
 }
 
 export interface Gateway {
@@ -52,8 +54,9 @@ export function createGateway(deps: AppDeps): Gateway {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const queue = deps.queue ?? createKvDeliveryQueue(deps.store);
+  const metrics = deps.metrics ?? createMetrics();
   const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random };
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics };
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
@@ -73,6 +76,8 @@ export function createGateway(deps: AppDeps): Gateway {
     }
   });
 
+  app.get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
+
   const bearer = requireBearer(deps.config.gateway.apiTokens);
   app.use("/vcs/*", bearer);
   app.use("/-/*", bearer);
@@ -82,7 +87,13 @@ export function createGateway(deps: AppDeps): Gateway {
   app.all("/vcs/*", () => jsonError(404, "not_found", "no such route"));
   app.all("/-/*", () => jsonError(404, "not_found", "no such route"));
 
-  app.all("*", (c) => relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c)));
+  app.all("*", async (c) => {
+    const started = performance.now();
+    const response = await relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c));
+    metrics.count("cds_gateway_webhooks_total", { code: String(response.status) });
+    metrics.observe("cds_gateway_relay_seconds", (performance.now() - started) / 1000);
+    return response;
+  });
 
   app.onError((error, c) => {
     logger.log("error", "unhandled error", { path: new URL(c.req.url).pathname, error: error.name, message: error.message });

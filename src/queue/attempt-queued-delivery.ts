@@ -1,3 +1,4 @@
+import type { Metrics } from "../core/metrics.ts";
 import type { Logger } from "../core/ports.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
 import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
@@ -10,6 +11,7 @@ export interface QueueDeps extends DeliverDeps {
   logger: Logger;
   /** Jitter source; injected by tests. */
   random?: () => number;
+  metrics?: Metrics;
   /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
   onAccepted?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }) => Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
     deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: next.lastError });
   }
   await deps.queue.update(record, next);
+  deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
   if (outcome.kind === "accepted" && deps.onAccepted) {
     try {
       await deps.onAccepted(delivery, outcome);
