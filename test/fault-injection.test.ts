@@ -28,7 +28,7 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
     await cds?.close();
   });
 
-  it("delivers every accepted webhook exactly once", async () => {
+  it("delivers every accepted webhook exactly once", { timeout: 150_000 }, async () => {
     cds = await startStubCds({ owned: UUIDS });
     const start = Date.now();
     // CDS's phases, by wall clock since the stream started.

@@ -1,4 +1,4 @@
-import { ConfigError } from "../core/config/config-error.ts";
+import { ConfigError, configErrorReport } from "../core/config/config-error.ts";
 import { summarizeConfig } from "../core/config/summarize-config.ts";
 import type { CliArgs, CliIo } from "./cli-io.ts";
 import { flagValue } from "./parse-args.ts";
@@ -15,7 +15,7 @@ export async function runCheckConfig(args: CliArgs, io: CliIo): Promise<number> 
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.stderr(`${path}: configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`);
+    io.stderr(configErrorReport(path, error));
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from "../core/config/config-error.ts";
+import { ConfigError, configErrorReport } from "../core/config/config-error.ts";
 import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import type { CliArgs, CliIo } from "./cli-io.ts";
 import { flagValue } from "./parse-args.ts";
@@ -24,7 +24,7 @@ export async function loadBitbucketServer(
     servers = (await io.loadConfig(configPath)).servers;
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr(`${configPath}: configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`);
+      io.stderr(configErrorReport(configPath, error));
     } else {
       io.stderr(`${configPath}: ${error instanceof Error ? error.message : String(error)}\n`);
     }

@@ -24,3 +24,8 @@ export function formatConfigIssue(issue: ConfigIssue): string {
   const where = issue.line === undefined ? "" : ` (line ${issue.line}, column ${issue.column ?? 0})`;
   return issue.path ? `${issue.path}: ${issue.message}${where}` : `${issue.message}${where}`;
 }
+
+/** The report commands print for a configuration that does not load: one indented line per problem. */
+export function configErrorReport(path: string, error: ConfigError): string {
+  return `${path}: configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`;
+}

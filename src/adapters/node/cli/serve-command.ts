@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CliArgs } from "../../../cli/cli-io.ts";
 import { flagValue } from "../../../cli/parse-args.ts";
-import { ConfigError } from "../../../core/config/config-error.ts";
+import { ConfigError, configErrorReport } from "../../../core/config/config-error.ts";
 import type { LogLevel } from "../../../core/ports.ts";
 import { createJsonLogger } from "../json-logger.ts";
 import { loadConfigFile } from "../load-config-file.ts";
@@ -31,7 +31,7 @@ export async function runServe(args: CliArgs): Promise<number> {
     config = await loadConfigFile(configPath);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${configPath}: configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`);
+      process.stderr.write(configErrorReport(configPath, error));
       return 1;
     }
     throw error;
