@@ -1,6 +1,12 @@
 import { Hono, type Context } from "hono";
+import { registerAdminPage } from "../admin/register-admin-page.ts";
 import { registerDeliveryRoutes } from "../admin/register-delivery-routes.ts";
 import { registerRouteRoutes } from "../admin/register-route-routes.ts";
+import { createBranchDeletionStore } from "../branches/branch-deletion-store.ts";
+import { createCdsSessions } from "../branches/cds-session.ts";
+import { recordBranchChanges } from "../branches/record-branch-changes.ts";
+import { registerBranchDeletionRoutes } from "../branches/register-branch-deletion-routes.ts";
+import { runDueBranchDeletions } from "../branches/run-due-branch-deletions.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
 import type { DeliveryRecord } from "../queue/delivery-record.ts";
 import { attemptQueuedDelivery, type QueueDeps } from "../queue/attempt-queued-delivery.ts";
@@ -39,7 +45,7 @@ export interface AppDeps {
 export interface Gateway {
   app: Hono;
   queue: DeliveryQueue;
-  /** Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries. */
+  /** Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries and due branch deletions. */
   runScheduledWork(): Promise<void>;
   /** One attempt of a queued delivery by id (a Queue consumer); undefined when it is no longer queued. */
   attemptDelivery(id: string): Promise<DeliveryRecord | undefined>;
@@ -56,13 +62,19 @@ export function createGateway(deps: AppDeps): Gateway {
   const queue = deps.queue ?? createKvDeliveryQueue(deps.store);
   const metrics = deps.metrics ?? createMetrics();
   const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics };
+  // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
+  const deletions = createBranchDeletionStore(deps.store);
+  const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs });
+  const branchDeps = { ...base, deletions, sessions, wake: deps.wake, random: deps.random };
+  const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted };
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
     servers: webhookServers(deps.config),
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
     onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
+    onAccepted,
   };
 
   const app = new Hono();
@@ -78,12 +90,14 @@ export function createGateway(deps: AppDeps): Gateway {
 
   app.get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
 
+  registerAdminPage(app);
   const bearer = requireBearer(deps.config.gateway.apiTokens);
   app.use("/vcs/*", bearer);
   app.use("/-/*", bearer);
   registerVcsRoutes(app, base);
   registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
   registerRouteRoutes(app, base);
+  registerBranchDeletionRoutes(app, { deletions });
   app.all("/vcs/*", () => jsonError(404, "not_found", "no such route"));
   app.all("/-/*", () => jsonError(404, "not_found", "no such route"));
 
@@ -104,7 +118,9 @@ export function createGateway(deps: AppDeps): Gateway {
     app,
     queue,
     async runScheduledWork() {
-      await runDueDeliveries(queueDeps);
+      // One failing never keeps the other from running.
+      const results = await Promise.allSettled([runDueDeliveries(queueDeps), runDueBranchDeletions(branchDeps)]);
+      for (const result of results) if (result.status === "rejected") throw result.reason;
     },
     async attemptDelivery(id) {
       const record = await queue.get(id);

@@ -1,0 +1,74 @@
+import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { Clock, FetchFn, Logger } from "../core/ports.ts";
+import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
+import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./branch-deletion-store.ts";
+import type { CdsSessions } from "./cds-session.ts";
+import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
+
+export interface RunDueBranchDeletionsDeps {
+  config: GatewayConfig;
+  deletions: BranchDeletionStore;
+  fetch: FetchFn;
+  clock: Clock;
+  logger: Logger;
+  sessions: CdsSessions;
+  /** Jitter source for retries (tests). */
+  random?: () => number;
+  /** Told when a failed deletion is due again (Node arms a timer). */
+  wake?: (at: number) => void;
+}
+
+/**
+ * SPEC step 9, the executing half, run by the scheduled work: claims the
+ * deletions that are due (a lease per record, so two processes sharing the
+ * store never both execute one), asks CDS to remove the branch's runs, and
+ * clears the record on success or 404, or reschedules it with exponential
+ * backoff and jitter (honouring Retry-After) on any other failure. The lease
+ * outlives one execution: signin and DELETE, each possibly twice after a 401.
+ */
+export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, options: { batch?: number; maxBatches?: number } = {}): Promise<number> {
+  const batch = options.batch ?? 20;
+  const leaseMs = deps.config.gateway.forwardTimeoutMs * 4 + 30_000;
+  let done = 0;
+  for (let round = 0; round < (options.maxBatches ?? 50); round++) {
+    const claimed = await deps.deletions.claimDue(deps.clock.now(), batch, leaseMs);
+    await Promise.all(
+      claimed.map(async (record) => {
+        try {
+          if (await executeOne(deps, record)) done++;
+        } catch (error) {
+          deps.logger.log("error", "branch deletion attempt failed", { id: record.id, error: error instanceof Error ? error.message : String(error) });
+        } finally {
+          await deps.deletions.release(record.id).catch(() => undefined);
+        }
+      }),
+    );
+    if (claimed.length < batch) break;
+  }
+  return done;
+}
+
+async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion): Promise<boolean> {
+  const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
+  const instance = deps.config.cds[record.instance];
+  const result: DeleteBranchRunsResult = instance
+    ? await deleteBranchRuns({ fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, timeoutMs: deps.config.gateway.forwardTimeoutMs }, instance, record)
+    : { kind: "failed", error: `CDS instance ${record.instance} is not in the configuration` };
+
+  if (result.kind === "done") {
+    await deps.deletions.remove(record.id, record);
+    deps.logger.log("info", "runs of deleted branch removed", { ...fields, status: result.status, attempts: record.attempts + 1 });
+    return true;
+  }
+  const now = deps.clock.now();
+  const attempts = record.attempts + 1;
+  const nextAttemptAt = now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
+  const current = await deps.deletions.get(record.id);
+  // Cancelled or recorded again meanwhile: that newer state stands.
+  if (current && sameRecord(current, record)) {
+    await deps.deletions.put({ ...record, attempts, nextAttemptAt, lastError: result.error }, current);
+    deps.wake?.(nextAttemptAt);
+  }
+  deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error });
+  return false;
+}
