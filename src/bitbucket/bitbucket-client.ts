@@ -5,7 +5,7 @@ import { OAuth1Signer } from "../oauth1/oauth1-signer.ts";
 import { percentEncode } from "../oauth1/percent-encode.ts";
 import { bitbucketErrorFromResponse } from "./bitbucket-error.ts";
 import type { BuildStatus, Page, PullRequest, PullRequestComment, PullRequestState, Webhook } from "./bitbucket-types.ts";
-import { parseRetryAfter } from "./parse-retry-after.ts";
+import { parseRetryAfter } from "../core/parse-retry-after.ts";
 import { truncateComment } from "./truncate-comment.ts";
 
 export interface BitbucketClientOptions {

@@ -1,7 +1,7 @@
 import { decodeJwt } from "jose";
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
-import { parseRetryAfter } from "../relay/parse-retry-after.ts";
+import { parseRetryAfter } from "../core/parse-retry-after.ts";
 
 /** A session is renewed this long before its `exp`, so no call goes out with a token about to expire. */
 export const SESSION_MARGIN_MS = 60_000;

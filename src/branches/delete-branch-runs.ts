@@ -1,6 +1,6 @@
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
-import { parseRetryAfter } from "../relay/parse-retry-after.ts";
+import { parseRetryAfter } from "../core/parse-retry-after.ts";
 import { CdsApiError, type CdsSessions, describeFetchError } from "./cds-session.ts";
 
 export interface DeleteBranchRunsDeps {

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, Logger } from "../core/ports.ts";
-import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
+import type { Delivery } from "../relay/delivery.ts";
+import type { AcceptedOutcome } from "../relay/run-after-accepted.ts";
 import { type BranchDeletionStore, branchDeletionId } from "./branch-deletion-store.ts";
 import { parseHookTarget } from "./parse-hook-target.ts";
 import { parseRefChanges, type RefChangeType } from "./parse-ref-changes.ts";
@@ -36,7 +37,7 @@ export interface RecordBranchChangesDeps {
 export async function recordBranchChanges(
   deps: RecordBranchChangesDeps,
   delivery: Delivery,
-  outcome: DeliveryOutcome & { kind: "accepted" },
+  outcome: AcceptedOutcome,
 ): Promise<void> {
   const headerEvent = delivery.headers["x-event-key"];
   if (headerEvent !== undefined && headerEvent !== "repo:refs_changed") return;

@@ -1,7 +1,7 @@
 import type { Metrics } from "../core/metrics.ts";
 import type { Logger } from "../core/ports.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
-import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
+import { type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
 import { type DeliveryRecord, deliveryFromRecord } from "./delivery-record.ts";
 import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
@@ -13,7 +13,7 @@ export interface QueueDeps extends DeliverDeps {
   random?: () => number;
   metrics?: Metrics;
   /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
-  onAccepted?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }) => Promise<void>;
+  onAccepted?: OnAccepted;
 }
 
 /**
@@ -45,12 +45,6 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   }
   await deps.queue.update(record, next);
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
-  if (outcome.kind === "accepted" && deps.onAccepted) {
-    try {
-      await deps.onAccepted(delivery, outcome);
-    } catch (error) {
-      deps.logger.log("error", "post-delivery bookkeeping failed", { ...fields, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  if (outcome.kind === "accepted") await runAfterAccepted(deps, delivery, outcome);
   return next;
 }

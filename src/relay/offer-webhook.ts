@@ -1,7 +1,7 @@
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
-import { parseRetryAfter } from "./parse-retry-after.ts";
+import { parseRetryAfter } from "../core/parse-retry-after.ts";
 
 export type OfferResult =
   | { kind: "answered"; status: number; responseText: string }

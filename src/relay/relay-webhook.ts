@@ -9,6 +9,7 @@ import { readBodyLimited, TOO_LARGE } from "./read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
+import { type OnAccepted, runAfterAccepted } from "./run-after-accepted.ts";
 
 export interface RelayDeps {
   config: GatewayConfig;
@@ -28,7 +29,7 @@ export interface RelayDeps {
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
   /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
-  onAccepted?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }) => Promise<void>;
+  onAccepted?: OnAccepted;
 }
 
 /**
@@ -121,15 +122,6 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
   }
 }
 
-/** Bookkeeping after delivery never fails the delivery itself (issue #5). */
-async function runAfterAccepted(deps: RelayDeps, delivery: Delivery, outcome: DeliveryOutcome & { kind: "accepted" }): Promise<void> {
-  if (!deps.onAccepted) return;
-  try {
-    await deps.onAccepted(delivery, outcome);
-  } catch (error) {
-    deps.logger.log("error", "post-delivery bookkeeping failed", { delivery: delivery.id, error: error instanceof Error ? error.message : String(error) });
-  }
-}
 
 /**
  * The servers whose prefixes take webhooks. Without any Bitbucket server in
