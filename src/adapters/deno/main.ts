@@ -1,0 +1,109 @@
+/**
+ * The gateway on Deno: `deno task start` (deno.json), or
+ *
+ *   deno run --allow-net --allow-env --allow-read --allow-write \
+ *     --unstable-kv --unstable-cron src/adapters/deno/main.ts [--config FILE] [--port N]
+ *
+ * Configuration: see loadDenoConfig. Environment: PORT (default 8080), HOST
+ * (default 0.0.0.0), DENO_KV_PATH (the Deno KV database file; default:
+ * Deno's own location for this script, or the project's KV on Deno Deploy),
+ * LOG_LEVEL (debug | info | warn | error). SIGTERM or SIGINT: stops
+ * accepting, lets requests in flight finish, closes the store, exits 0.
+ */
+import { dirname, resolve } from "node:path";
+import { ConfigError } from "../../core/config/config-error.ts";
+import { createGateway } from "../../core/create-app.ts";
+import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
+import { flagValue, loadDenoConfig } from "./deno-config.ts";
+import { openDenoKvStore } from "./deno-kv-store.ts";
+import { type ScheduledWork, scheduleWork } from "./scheduled-work.ts";
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const encoder = new TextEncoder();
+
+/** One JSON object per line on stderr, like the Node server's logs. */
+export function createJsonLogger(level: string | undefined): Logger {
+  const threshold = ORDER[level as LogLevel] ?? ORDER.info;
+  return {
+    log(lvl, message, fields) {
+      if (ORDER[lvl] < threshold) return;
+      Deno.stderr.writeSync(encoder.encode(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...fields })}\n`));
+    },
+  };
+}
+
+// Deno's fetch takes the core's FetchInit as is (body: bytes or text).
+const denoFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
+
+/** The scheduled work of the running gateway, for the cron registered below. */
+let scheduled: ScheduledWork | undefined;
+
+/** Runs the gateway until SIGTERM / SIGINT; resolves to the exit code. */
+export async function main(args: readonly string[] = Deno.args): Promise<number> {
+  const logger = createJsonLogger(Deno.env.get("LOG_LEVEL"));
+  let loaded;
+  try {
+    loaded = await loadDenoConfig(args, (name) => Deno.env.get(name));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      Deno.stderr.writeSync(encoder.encode(`configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`));
+      return 1;
+    }
+    throw error;
+  }
+  const { config, source } = loaded;
+  const kvPath = Deno.env.get("DENO_KV_PATH") || undefined;
+  if (kvPath !== undefined) Deno.mkdirSync(dirname(resolve(kvPath)), { recursive: true });
+  const store = await openDenoKvStore(kvPath);
+  const clientIps = new WeakMap<Request, string>();
+  const gateway = createGateway({
+    config,
+    store,
+    fetch: denoFetch,
+    logger,
+    clientIp: (c) => clientIps.get(c.req.raw),
+    wake: (at) => scheduled?.wake(at),
+  });
+  for (const cds of Object.values(config.cds)) {
+    if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+  }
+
+  const port = Number(flagValue(args, "port") ?? Deno.env.get("PORT") ?? 8080);
+  const hostname = Deno.env.get("HOST") || "0.0.0.0";
+  const server = Deno.serve(
+    {
+      port,
+      hostname,
+      onListen: (addr) => logger.log("info", "listening", { port: addr.port, hostname: addr.hostname, config: source, store: "deno-kv" }),
+    },
+    (request, info) => {
+      clientIps.set(request, info.remoteAddr.hostname);
+      return gateway.app.fetch(request);
+    },
+  );
+  scheduled = scheduleWork(() => gateway.runScheduledWork(), logger);
+  scheduled.run();
+
+  const signal = await new Promise<string>((done) => {
+    // Windows has no SIGTERM (Deno throws when asked for it).
+    const names = Deno.build.os === "windows" ? (["SIGINT"] as const) : (["SIGTERM", "SIGINT"] as const);
+    for (const name of names) Deno.addSignalListener(name, () => done(name));
+  });
+  logger.log("info", "shutting down", { signal });
+  await server.shutdown();
+  await scheduled.stop();
+  await store.close();
+  logger.log("info", "stopped");
+  return 0;
+}
+
+if (import.meta.main) {
+  // Registered before anything is awaited: Deno Deploy only sees crons defined at the top level.
+  if (typeof Deno.cron === "function") {
+    Deno.cron("cds-gateway scheduled work", "* * * * *", () => scheduled?.run());
+  } else {
+    Deno.stderr.writeSync(encoder.encode('{"level":"warn","msg":"Deno.cron is not available (run with --unstable-cron): scheduled work runs only from timers"}\n'));
+  }
+  // Deno.cron keeps the event loop alive: leave explicitly.
+  Deno.exit(await main());
+}

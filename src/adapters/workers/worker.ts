@@ -1,0 +1,150 @@
+import type { Hono } from "hono";
+import { ConfigError } from "../../core/config/config-error.ts";
+import { loadConfig } from "../../core/config/load-config.ts";
+import { createGateway, type Gateway } from "../../core/create-app.ts";
+import { jsonError } from "../../core/json-error.ts";
+import type { FetchFn, Logger } from "../../core/ports.ts";
+import type { ClaimLockStub } from "./claim-lock.ts";
+import { createConsoleLogger } from "./console-logger.ts";
+import { runScheduled } from "./run-scheduled.ts";
+import { createWorkersKvStore } from "./workers-kv-store.ts";
+import type {
+  DurableObjectNamespace,
+  ExecutionContext,
+  KvNamespace,
+  Queue,
+  ScheduledController,
+} from "./workers-types.ts";
+
+export { ClaimLock } from "./claim-lock.ts";
+
+/** The bindings wrangler.toml declares, plus the secrets `env:NAME` references read. */
+export interface WorkerEnv {
+  /** The gateway's TOML configuration (a var, or a secret when it holds secrets inline). */
+  GATEWAY_CONFIG?: string;
+  GATEWAY_KV: KvNamespace;
+  CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
+  /** Producer binding of the delivery queue; not used by the core yet. */
+  DELIVERY_QUEUE?: Queue;
+  /** debug | info | warn | error (default info). */
+  LOG_LEVEL?: string;
+  [name: string]: unknown;
+}
+
+interface WorkerGateway {
+  gateway: Gateway;
+  logger: Logger;
+}
+
+/**
+ * One gateway per isolate, built on its first request (or cron run) and kept
+ * while GATEWAY_CONFIG stays the same text. A configuration that does not
+ * load is kept too: it is logged once, and every request gets the 500.
+ */
+let built: { text: string | undefined; gateway: Promise<WorkerGateway> } | undefined;
+
+/** The client address of each request handed to the app (CF-Connecting-IP). */
+const clientIps = new WeakMap<Request, string>();
+
+// `globalThis.fetch` takes the core's FetchInit as is (body: bytes or text).
+const workersFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
+
+function gatewayFor(env: WorkerEnv): Promise<WorkerGateway> {
+  const text = env.GATEWAY_CONFIG;
+  if (built === undefined || built.text !== text) built = { text, gateway: buildGateway(env, text) };
+  return built.gateway;
+}
+
+async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<WorkerGateway> {
+  const logger = createConsoleLogger(env.LOG_LEVEL);
+  try {
+    if (text === undefined || text.trim() === "") {
+      throw new ConfigError([{ path: "", message: "GATEWAY_CONFIG is not set: put the gateway's TOML configuration in that var or secret" }]);
+    }
+    // `env:NAME` reads the Worker's string vars and secrets; there is no file system for `file:`.
+    const config = await loadConfig(text, {
+      env: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
+    });
+    const store = createWorkersKvStore({ kv: env.GATEWAY_KV, claims: env.CLAIM_LOCK });
+    // Queued deliveries use the core's KV queue on this store, driven by the Cron Trigger.
+    const gateway = createGateway({
+      config,
+      store,
+      fetch: workersFetch,
+      logger,
+      clientIp: (c) => clientIps.get(c.req.raw),
+    });
+    for (const cds of Object.values(config.cds)) {
+      if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+    }
+    logger.log("info", "gateway configured", { instances: Object.keys(config.cds).length, servers: Object.keys(config.servers).length });
+    return { gateway, logger };
+  } catch (error) {
+    // ConfigError messages name key paths, never values.
+    const message = error instanceof ConfigError ? error.message : "the configuration could not be loaded";
+    logger.log("error", "configuration error", { message });
+    throw error;
+  }
+}
+
+function configErrorResponse(error: unknown): Response {
+  const message = error instanceof ConfigError ? error.message : "the configuration could not be loaded";
+  return jsonError(500, "config_error", message);
+}
+
+/** Headers Cloudflare adds on its way in; they describe the edge hop, not the webhook, and CDS gets none of them. */
+const EDGE_HEADER = /^(?:cf-|cdn-loop$|x-real-ip$)/;
+
+/**
+ * The request as the app should see it: Cloudflare's own headers removed,
+ * and the client address (CF-Connecting-IP) remembered for X-Forwarded-For.
+ * Cloudflare also appends that address to X-Forwarded-For; it is taken off
+ * again so the relay, which appends the client address itself, does not
+ * name it twice.
+ */
+function edgeRequest(request: Request): Request {
+  const clientIp = request.headers.get("cf-connecting-ip") ?? undefined;
+  const drop: string[] = [];
+  request.headers.forEach((_value, name) => {
+    if (EDGE_HEADER.test(name)) drop.push(name);
+  });
+  let chain: string | undefined;
+  const xff = request.headers.get("x-forwarded-for");
+  if (xff !== null && clientIp !== undefined) {
+    const hops = xff.split(",").map((hop) => hop.trim()).filter(Boolean);
+    if (hops.at(-1) === clientIp) chain = hops.slice(0, -1).join(", ");
+  }
+  let out = request;
+  if (drop.length > 0 || chain !== undefined) {
+    const headers = new Headers(request.headers);
+    for (const name of drop) headers.delete(name);
+    if (chain === "") headers.delete("x-forwarded-for");
+    else if (chain !== undefined) headers.set("x-forwarded-for", chain);
+    out = new Request(request, { headers });
+  }
+  if (clientIp !== undefined) clientIps.set(out, clientIp);
+  return out;
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let current: WorkerGateway;
+    try {
+      current = await gatewayFor(env);
+    } catch (error) {
+      return configErrorResponse(error);
+    }
+    return current.gateway.app.fetch(edgeRequest(request), env, ctx as Parameters<Hono["fetch"]>[2]);
+  },
+
+  async scheduled(controller: ScheduledController, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+    // A configuration error fails the run (it shows in the Cron Events), after being logged.
+    const { gateway, logger } = await gatewayFor(env);
+    await runScheduled({
+      work: () => gateway.runScheduledWork(),
+      logger,
+      scheduledTime: controller.scheduledTime,
+      cron: controller.cron,
+    });
+  },
+};

@@ -1,0 +1,193 @@
+import { systemClock } from "../../core/ports.ts";
+import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
+import { type CheckedKvOp, checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import type { ClaimLockStub } from "./claim-lock.ts";
+import { type EntryMeta, isLive, readLive, writeEntry } from "./kv-entry.ts";
+import type { DurableObjectNamespace, KvListKey, KvNamespace } from "./workers-types.ts";
+
+export interface WorkersKvStoreOptions {
+  /** The KV namespace (`env.GATEWAY_KV`). */
+  kv: KvNamespace;
+  /** The ClaimLock Durable Object namespace (`env.CLAIM_LOCK`), for putIfAbsent and delete. */
+  claims: DurableObjectNamespace<ClaimLockStub>;
+  clock?: Clock;
+}
+
+/** Keys per KV `list()` call (KV's maximum). */
+const LIST_PAGE = 1000;
+/** Keys per bulk `get()` call (KV's maximum). */
+const BULK_GET = 100;
+
+/**
+ * KvStore on Workers KV, with a ClaimLock Durable Object per key for the one
+ * operation that needs strong consistency.
+ *
+ * - Consistency: KV is eventually consistent. A write is seen at once where
+ *   it was made and within about 60 s elsewhere; `get` and `list` in another
+ *   location may return older data meanwhile. `putIfAbsent` does not depend
+ *   on that: its ClaimLock decides, so of concurrent claims exactly one wins
+ *   and a claim right after a delete succeeds. (A `get` right after a failed
+ *   claim, in another location, may still return null.)
+ * - Writes: KV takes one write per second per key (faster ones are retried,
+ *   see writeEntry). The gateway's keys fit: routes change when an owner
+ *   changes, markers and records get a key of their own.
+ * - TTL: exact, to the millisecond, through the expiry kept in the entry's
+ *   metadata (KV's own expiration, 60 s at least, only reclaims the space).
+ * - delete: goes through the key's ClaimLock (which deletes the KV entry and
+ *   forgets a claim), so a claim can be taken again right after a delete.
+ *   That is one Durable Object request per delete.
+ * - list: KV lists keys in UTF-8 byte order, 1000 per call, with a prefix
+ *   but no start key, so `after` is applied by skipping: a listing that starts
+ *   deep inside a large prefix pays one list call per 1000 keys skipped.
+ *   Small values come with the listing (metadata copy); others are read with
+ *   bulk gets of up to 100 keys. A Worker invocation may make at most 1000
+ *   KV calls.
+ * - batch: KV has no transactions. The ops are all checked first (one bad
+ *   op: nothing is written), then applied one after the other, not
+ *   atomically: a failure leaves the earlier ones applied. Only the last op
+ *   of each key is applied (the result is the same, and a key is not
+ *   written twice within the second KV allows), in the order of those last
+ *   ops.
+ * - Keys: at most 512 bytes, and not "", "." or ".." (KV's rules; KV throws).
+ *   Values: at most 25 MiB.
+ */
+export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
+  const { kv, claims } = options;
+  const clock = options.clock ?? systemClock;
+  let closed = false;
+
+  const assertOpen = () => {
+    if (closed) throw closedError();
+  };
+  const lockFor = (key: string): ClaimLockStub => claims.get(claims.idFromName(key));
+
+  return {
+    async get(key: string): Promise<string | null> {
+      assertOpen();
+      checkKey(key);
+      return readLive(kv, key, clock.now());
+    },
+
+    async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      await writeEntry(kv, key, value, ttlMs, clock.now());
+    },
+
+    async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
+      assertOpen();
+      checkKey(key);
+      checkValue(value);
+      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+      // Decided by the key's ClaimLock alone: a KV read here could be up to a
+      // minute old in this location, and refuse a claim that was just released.
+      return lockFor(key).claim(key, value, ttlMs ?? null);
+    },
+
+    async delete(key: string): Promise<void> {
+      assertOpen();
+      checkKey(key);
+      await lockFor(key).release(key);
+    },
+
+    async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
+      assertOpen();
+      checkKey(prefix, "prefix");
+      const { after, before } = listOptions;
+      if (after !== undefined) checkKey(after, "after");
+      if (before !== undefined) checkKey(before, "before");
+      const limit = checkLimit(listOptions.limit) ?? Infinity;
+      if (limit === 0) return [];
+      // Every key under `prefix` is >= prefix, and < any larger string that
+      // does not start with it: some bounds leave nothing to list.
+      if (before !== undefined && compareUtf8(before, prefix) <= 0) return [];
+      if (after !== undefined && !after.startsWith(prefix) && compareUtf8(after, prefix) > 0) return [];
+
+      const now = clock.now();
+      const found: Array<KvListKey<EntryMeta>> = [];
+      let cursor: string | undefined;
+      scan: do {
+        const page = await kv.list<EntryMeta>({ prefix: prefix === "" ? undefined : prefix, cursor, limit: LIST_PAGE });
+        for (const key of page.keys) {
+          if (after !== undefined && compareUtf8(key.name, after) <= 0) continue;
+          if (before !== undefined && compareUtf8(key.name, before) >= 0) break scan;
+          if (!isLive(key.metadata, now)) continue;
+          found.push(key);
+          if (found.length >= limit) break scan;
+        }
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor !== undefined);
+
+      const values = await readValues(kv, found.filter((k) => k.metadata?.v === undefined).map((k) => k.name));
+      const entries: KvEntry[] = [];
+      for (const key of found) {
+        const value = key.metadata?.v ?? values.get(key.name);
+        // null: deleted between the list and the read.
+        if (typeof value === "string") entries.push({ key: key.name, value });
+      }
+      return entries;
+    },
+
+    async batch(ops: readonly KvOp[]): Promise<void> {
+      assertOpen();
+      const checked = checkOps(ops);
+      const last = new Map<string, CheckedKvOp>();
+      // Map order is first insertion: delete and re-add to order by last occurrence.
+      for (const op of checked) {
+        last.delete(op.key);
+        last.set(op.key, op);
+      }
+      for (const op of last.values()) {
+        if (op.type === "put") await writeEntry(kv, op.key, op.value, op.ttlMs, clock.now());
+        else await lockFor(op.key).release(op.key);
+      }
+    },
+
+    async close(): Promise<void> {
+      // Bindings hold no connection of ours; closing only refuses later calls.
+      closed = true;
+    },
+  };
+}
+
+/**
+ * Values of `keys`, read with bulk gets. A bulk get fails when its values
+ * add up to more than 25 MiB: such a group is read one key at a time.
+ */
+async function readValues(kv: KvNamespace, keys: string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (let i = 0; i < keys.length; i += BULK_GET) {
+    const group = keys.slice(i, i + BULK_GET);
+    let values: Map<string, string | null>;
+    try {
+      values = await kv.get(group, "text");
+    } catch {
+      values = new Map(await Promise.all(group.map(async (key) => [key, await kv.get(key, "text")] as const)));
+    }
+    for (const [key, value] of values) out.set(key, value);
+  }
+  return out;
+}
+
+/**
+ * Orders strings by their UTF-8 bytes, as Workers KV orders keys: by code
+ * point, so surrogate pairs (U+10000 and up) sort after U+E000..U+FFFF,
+ * which plain `<` on UTF-16 code units gets wrong.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return rank(x) - rank(y);
+  }
+  return a.length - b.length;
+}
+
+function rank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}

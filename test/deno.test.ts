@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../scripts/worker-bundle-size.ts";
+import { findDenoBinary, runDeno } from "./support/deno-binary.ts";
+import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+
+const FIXTURES = join(import.meta.dirname, "../../shared/fixtures/bitbucket");
+const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
+const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+
+let deno: string;
+beforeAll(() => {
+  deno = findDenoBinary();
+});
+
+describe("Deno: type check and the Deno-side tests", () => {
+  it("type-checks the Deno adapter (`deno task check`, offline)", async () => {
+    const run = await runDeno(deno, ["task", "check"]);
+    expect(run.output).toContain("deno check src/adapters/deno/main.ts");
+    expect(run.output).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+  }, 150_000);
+
+  it("passes test/deno/ under deno test: KvStore contract on Deno KV, RSA-SHA1 and HMAC vectors, the relay", async () => {
+    const run = await runDeno(deno, ["test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write", "test/deno/"], { timeoutMs: 240_000 });
+    const summary = /^(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/m.exec(run.output);
+    expect(summary, run.output).not.toBeNull();
+    expect(Number(summary![3]), run.output).toBe(0);
+    expect(run.code, run.output).toBe(0);
+    expect(Number(summary![2])).toBeGreaterThanOrEqual(36);
+    for (const name of [
+      "deno kv store: KvStore contract > putIfAbsent > lets exactly one of 20 concurrent claims win",
+      "deno kv store: KvStore contract > get / put / delete > round-trips a 1 MiB value",
+      "deno: RFC 5849 and X-Hub-Signature vectors > signs it with RSA-SHA1 and a PKCS#1 key",
+      "deno: RFC 5849 and X-Hub-Signature vectors > verifies Bitbucket's X-Hub-Signature example and refuses a wrong secret or body",
+      "deno: the relay on Deno KV > relays a webhook byte for byte to the instance that owns it, and remembers the route",
+    ]) {
+      expect(run.output).toContain(`${name} ... ok`);
+    }
+  }, 300_000);
+});
+
+/** A port nobody listens on right now (taken by the OS, then released). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("Deno: `deno task start` serves the gateway", () => {
+  let alpha: StubCds;
+  let beta: StubCds;
+  let child: ChildProcess;
+  let output = "";
+  let exited: Promise<number | null>;
+  let port: number;
+  let kvDir: string;
+
+  beforeAll(async () => {
+    alpha = await startStubCds({ owned: [U1] });
+    beta = await startStubCds({ owned: [U2] });
+    kvDir = mkdtempSync(join(tmpdir(), "cds-gw-deno-task-"));
+    port = await freePort();
+    const config = `
+[gateway]
+forwardTimeout = "5s"
+
+[gateway.cds.alpha]
+hooksUrl = "${alpha.hooksUrl}"
+
+[gateway.cds.beta]
+hooksUrl = "${beta.hooksUrl}"
+
+[vcs.servers.Bitbucket]
+url = "https://bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  proxyWebhook = "https://gateway.example.com/bb"
+`;
+    // The real binary runs the task from the repository root, where npm put its own
+    // node_modules/.bin/deno: what a Deno user who also ran `npm install` gets.
+    child = spawn(deno, ["task", "start"], {
+      cwd: REPO_ROOT,
+      detached: true, // its own process group: the task's children are stopped with it
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        GATEWAY_CONFIG: config,
+        CDS_GATEWAY_CONFIG: "",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DENO_KV_PATH: join(kvDir, "gateway.kv"),
+        LOG_LEVEL: "debug",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
+    exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`deno task start did not listen within 60 s:\n${output}`)), 60_000);
+      const check = () => {
+        if (output.includes('"msg":"listening"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", check);
+      child.stderr!.on("data", check);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`deno task start exited with ${code} before listening:\n${output}`));
+      });
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid, "SIGKILL");
+      await exited;
+    }
+    await alpha?.close();
+    await beta?.close();
+    if (kvDir) rmSync(kvDir, { recursive: true, force: true });
+  });
+
+  it("listens on PORT with the configuration from GATEWAY_CONFIG", async () => {
+    expect(output).toContain(`"msg":"listening","port":${port}`);
+    expect(output).toContain('"config":"GATEWAY_CONFIG"');
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("relays a Bitbucket webhook byte for byte to the owning CDS instance", async () => {
+    const body = new Uint8Array(readFileSync(join(FIXTURES, "refs-changed-update.json")));
+    const res = await fetch(`http://127.0.0.1:${port}/bb/${U2}?at=refs%2Fheads%2Fmain`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-event-key": "repo:refs_changed",
+        "x-request-id": "e1e1e1e1-0000-4000-8000-000000000001",
+        "user-agent": "Atlassian HttpClient 4.2.0 / Bitbucket-9.5.2 (9005002) / Default",
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe("forwarded");
+    const got = beta.requests.at(-1)!;
+    expect(got.url).toBe(`/cdshooks/webhook/${U2}?at=refs%2Fheads%2Fmain`);
+    expect(Buffer.compare(got.body, Buffer.from(body))).toBe(0);
+    expect(got.headers["content-length"]).toBe(String(body.length));
+    expect(got.headers["x-event-key"]).toBe("repo:refs_changed");
+    expect(got.headers["x-request-id"]).toBe("e1e1e1e1-0000-4000-8000-000000000001");
+    expect(got.headers["user-agent"]).toBe("Atlassian HttpClient 4.2.0 / Bitbucket-9.5.2 (9005002) / Default");
+    expect(got.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(got.headers["x-forwarded-proto"]).toBe("http");
+    expect(got.headers["x-forwarded-host"]).toBe(`127.0.0.1:${port}`);
+    expect(alpha.requests.filter((r) => r.url.includes(U2))).toHaveLength(1);
+  });
+
+  it("answers 404 off the webhook paths and 405 to other methods, without upstream traffic", async () => {
+    const before = alpha.requests.length + beta.requests.length;
+    expect((await fetch(`http://127.0.0.1:${port}/${U1}`, { method: "POST", body: "{}" })).status).toBe(404);
+    const get = await fetch(`http://127.0.0.1:${port}/bb/${U1}`);
+    expect(get.status).toBe(405);
+    expect(alpha.requests.length + beta.requests.length).toBe(before);
+  });
+
+  it("stops on SIGTERM with exit code 0", async () => {
+    process.kill(-child.pid!, "SIGTERM");
+    const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
+    expect(code, output).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+  }, 30_000);
+});

@@ -1,0 +1,297 @@
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorker, kib, measureBundle } from "../scripts/worker-bundle-size.ts";
+import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { waitFor } from "./support/wait-for.ts";
+import { bundleRuntimeChecks, miniflareOptions, startMiniflare } from "./support/workers-miniflare.ts";
+
+const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
+const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
+const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+const U3 = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";
+const HOOK_SECRET = "workers-hook-secret";
+const MAX_BODY = 65_536;
+/** The gzipped Worker must stay within this (docs/BENCHMARKS.md). */
+const BUNDLE_BUDGET = 96 * 1024;
+
+/** The Worker's `scheduled` entry point, as Miniflare exposes it (its typings omit it). */
+async function scheduler(mf: Miniflare) {
+  return (await mf.getWorker()) as unknown as {
+    scheduled(options: { cron?: string; scheduledTime?: Date }): Promise<{ outcome: string; noRetry: boolean }>;
+  };
+}
+
+const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
+
+// One `wrangler deploy --dry-run` build for the whole file: the Worker the tests run is the one that would be uploaded.
+let outdir: string;
+let scriptPath: string;
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), "cds-gw-worker-"));
+  await buildWorker(outdir);
+  scriptPath = join(outdir, "worker.js");
+}, 150_000);
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe("the built Worker (wrangler deploy --dry-run) in workerd", () => {
+  let alpha: StubCds;
+  let beta: StubCds;
+  let mf: Miniflare;
+  let base: URL;
+
+  beforeAll(async () => {
+    alpha = await startStubCds({ owned: [U1] });
+    beta = await startStubCds({ owned: [U2] });
+    const config = `
+[gateway]
+maxBodyBytes = ${MAX_BODY}
+forwardTimeout = "5s"
+
+[gateway.cds.alpha]
+hooksUrl = "${alpha.hooksUrl}"
+
+[gateway.cds.beta]
+hooksUrl = "${beta.hooksUrl}"
+
+[vcs.servers.Bitbucket]
+url = "https://bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  proxyWebhook = "https://gateway.example.com/"
+
+[vcs.servers.Signed]
+url = "https://signed.example.com"
+  [vcs.servers.Signed.bitbucket]
+  proxyWebhook = "https://gateway.example.com/signed"
+  webhookSecret = ["env:BB_HOOK_SECRET"]
+`;
+    ({ mf, url: base } = await startMiniflare(
+      miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, BB_HOOK_SECRET: HOOK_SECRET, LOG_LEVEL: "warn" }),
+    ));
+  }, 60_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+    await alpha?.close();
+    await beta?.close();
+  });
+
+  const upstreamCount = () => alpha.requests.length + beta.requests.length;
+  const post = (path: string, body: Uint8Array<ArrayBuffer> | string, headers: Record<string, string> = {}) =>
+    fetch(new URL(path, base), {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-event-key": "repo:refs_changed",
+        "user-agent": "Atlassian HttpClient 4.2.0 / Bitbucket-9.5.2 (9005002) / Default",
+        ...headers,
+      },
+    });
+
+  it("answers /healthz once the store answers", async () => {
+    const res = await fetch(new URL("/healthz", base));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("relays a Bitbucket webhook byte for byte to the owning CDS instance, with the forwarding headers", async () => {
+    const body = fixture("refs-changed-update.json");
+    const res = await post(`/${U1}?at=refs%2Fheads%2Fmain`, body, {
+      "x-request-id": "b7c1e0d2-0000-4000-8000-000000000001",
+      "cf-connecting-ip": "203.0.113.7",
+      "x-hub-signature": "sha256=0000",
+    });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { delivery: string; status: string };
+    expect(answer.status).toBe("forwarded");
+    expect(JSON.stringify(answer)).not.toContain("SCHEDULED");
+
+    const got = alpha.requests.at(-1)!;
+    expect(got.method).toBe("POST");
+    expect(got.url).toBe(`/cdshooks/webhook/${U1}?at=refs%2Fheads%2Fmain`);
+    expect(Buffer.compare(got.body, Buffer.from(body))).toBe(0);
+    expect(got.headers["content-length"]).toBe(String(body.length));
+    expect(got.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(got.headers["x-event-key"]).toBe("repo:refs_changed");
+    expect(got.headers["x-request-id"]).toBe("b7c1e0d2-0000-4000-8000-000000000001");
+    expect(got.headers["x-hub-signature"]).toBe("sha256=0000");
+    expect(got.headers["user-agent"]).toBe("Atlassian HttpClient 4.2.0 / Bitbucket-9.5.2 (9005002) / Default");
+    expect(got.headers["x-forwarded-for"]).toBe("203.0.113.7");
+    expect(got.headers["x-forwarded-proto"]).toBe("http");
+    expect(got.headers["x-forwarded-host"]).toBe(base.host);
+    expect(got.headers["cf-connecting-ip"]).toBeUndefined();
+    // Discovery offered it to beta too, which answered 404.
+    expect(beta.requests.filter((r) => r.url.includes(U1))).toHaveLength(1);
+  });
+
+  it("remembers the route in Workers KV: the next webhook goes to the owner only", async () => {
+    const body = fixture("pr-opened.json");
+    expect((await post(`/${U2}`, body, { "x-event-key": "pr:opened" })).status).toBe(200);
+    const alphaBefore = alpha.requests.length;
+    const res = await post(`/${U2}`, body, { "x-event-key": "pr:opened" });
+    expect(res.status).toBe(200);
+    expect(alpha.requests.length).toBe(alphaBefore);
+    expect(Buffer.compare(beta.requests.at(-1)!.body, Buffer.from(body))).toBe(0);
+  });
+
+  it("checks X-Hub-Signature with the secret named by an env: reference (a Worker binding)", async () => {
+    const body = fixture("refs-changed-delete.json");
+    const signature = `sha256=${createHmac("sha256", HOOK_SECRET).update(body).digest("hex")}`;
+    const before = upstreamCount();
+    expect((await post(`/signed/${U1}`, body, { "x-hub-signature": "sha256=" + "0".repeat(64) })).status).toBe(401);
+    expect(upstreamCount()).toBe(before);
+    const res = await post(`/signed/${U1}`, body, { "x-hub-signature": signature });
+    expect(res.status).toBe(200);
+    expect(Buffer.compare(alpha.requests.at(-1)!.body, Buffer.from(body))).toBe(0);
+    expect(alpha.requests.at(-1)!.headers["x-hub-signature"]).toBe(signature);
+  });
+
+  it("answers Bitbucket's Test connection itself", async () => {
+    const before = upstreamCount();
+    const res = await post(`/${U3}`, fixture("ping.json"), { "x-event-key": "diagnostics:ping" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe("pong");
+    expect(upstreamCount()).toBe(before);
+  });
+
+  it("answers 404 off the webhook paths, 405 to other methods and 413 to large bodies, without upstream traffic", async () => {
+    const before = upstreamCount();
+    expect((await post("/not-a-uuid", "{}")).status).toBe(404);
+    expect((await post(`/elsewhere/${U1}`, "{}")).status).toBe(404);
+    const get = await fetch(new URL(`/${U1}`, base));
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    const large = await post(`/${U1}`, new Uint8Array(MAX_BODY + 1).fill(0x20));
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: string }).error).toBe("payload_too_large");
+    expect(upstreamCount()).toBe(before);
+  });
+
+  it("runs the scheduled handler (Cron Trigger)", async () => {
+    const result = await (await scheduler(mf)).scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+    expect(result.outcome).toBe("ok");
+  });
+
+  it("queues a webhook no instance could take (202) and delivers it byte for byte from the Cron Trigger", async () => {
+    const u = "6e1f0c2a-4b3d-4e5f-8a9b-0c1d2e3f4a5b";
+    const body = fixture("refs-changed-delete.json");
+    alpha.answer((req) => (req.url.includes(u) ? { status: 503, body: "{}" } : undefined));
+    const res = await post(`/${u}`, body, { "x-request-id": "c0ffee00-0000-4000-8000-000000000002" });
+    expect(res.status).toBe(202);
+    const answer = (await res.json()) as { delivery: string; status: string };
+    expect(answer.status).toBe("queued");
+
+    alpha.answer(undefined);
+    alpha.owned.add(u);
+    const delivered = () => alpha.requests.filter((r) => r.url === `/cdshooks/webhook/${u}`).length >= 2;
+    // The first retry is due within a second: run the cron until it has been attempted (bounded).
+    const ok = await waitFor(async () => {
+      expect((await (await scheduler(mf)).scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
+      return delivered();
+    }, 20_000, 250);
+    expect(ok).toBe(true);
+    const got = alpha.requests.filter((r) => r.url === `/cdshooks/webhook/${u}`).at(-1)!;
+    expect(Buffer.compare(got.body, Buffer.from(body))).toBe(0);
+    expect(got.headers["x-request-id"]).toBe("c0ffee00-0000-4000-8000-000000000002");
+  }, 40_000);
+
+  it(`keeps the gzipped bundle within ${BUNDLE_BUDGET / 1024} KiB`, () => {
+    const size = measureBundle(outdir);
+    expect(size.files).toEqual(["worker.js"]);
+    process.stdout.write(`Worker bundle: ${kib(size.rawBytes)} raw, ${kib(size.gzipBytes)} gzipped\n`);
+    expect(size.gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET);
+  });
+});
+
+describe("the built Worker with a configuration that does not load", () => {
+  let mf: Miniflare;
+  let base: URL;
+  const SECRET_VALUE = "s3cr3t-not-a-pem-value";
+
+  beforeAll(async () => {
+    const config = `
+[gateway.cds.prod]
+hooksUrl = "env:CDS_HOOKS_URL"
+
+[vcs.servers.Bitbucket]
+url = "https://bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  privateKey = "env:BB_PRIVATE_KEY"
+`;
+    ({ mf, url: base } = await startMiniflare(
+      miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, BB_PRIVATE_KEY: SECRET_VALUE, LOG_LEVEL: "error" }),
+    ));
+  }, 60_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it("answers 500 config_error naming the key paths, never the secret values", async () => {
+    const res = await fetch(new URL(`/${U1}`, base), { method: "POST", body: "{}" });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    const answer = JSON.parse(text) as { error: string; message: string };
+    expect(answer.error).toBe("config_error");
+    expect(answer.message).toContain("gateway.cds.prod.hooksUrl");
+    expect(answer.message).toContain("CDS_HOOKS_URL");
+    expect(answer.message).toContain("vcs.servers.Bitbucket.bitbucket.privateKey");
+    expect(text).not.toContain(SECRET_VALUE);
+  });
+
+  it("fails the scheduled run", async () => {
+    const result = await (await scheduler(mf)).scheduled({ cron: "* * * * *" });
+    expect(result.outcome).not.toBe("ok");
+  });
+});
+
+describe("KvStore contract, RSA-SHA1 and HMAC inside workerd (Workers KV + ClaimLock Durable Object)", () => {
+  let mf: Miniflare;
+  let base: URL;
+  let names: string[];
+  let checksDir: string;
+
+  beforeAll(async () => {
+    checksDir = mkdtempSync(join(tmpdir(), "cds-gw-runtime-checks-"));
+    const checks = await bundleRuntimeChecks(checksDir);
+    ({ mf, url: base } = await startMiniflare(miniflareOptions(checks, checksDir, {})));
+    names = (await (await fetch(new URL("/tests", base))).json()) as string[];
+  }, 60_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+    if (checksDir) rmSync(checksDir, { recursive: true, force: true });
+  });
+
+  /** Runs the registered tests whose names match, one request each; resolves to the failures. */
+  async function run(match: (name: string) => boolean): Promise<{ ran: number; failures: string[] }> {
+    const failures: string[] = [];
+    let ran = 0;
+    for (const [i, name] of names.entries()) {
+      if (!match(name)) continue;
+      ran++;
+      const res = await fetch(new URL(`/tests/${i}`, base), { method: "POST" });
+      const result = (await res.json()) as { ok: boolean; error?: string };
+      if (!result.ok) failures.push(`${name}: ${result.error}`);
+    }
+    return { ran, failures };
+  }
+
+  it("passes the KvStore contract", async () => {
+    const { ran, failures } = await run((name) => name.includes("KvStore contract"));
+    expect(failures).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(20);
+  }, 180_000);
+
+  it("signs the RFC 5849 vectors (RSA-SHA1, HMAC-SHA1) and verifies X-Hub-Signature", async () => {
+    const { ran, failures } = await run((name) => name.startsWith("workerd: "));
+    expect(failures).toEqual([]);
+    expect(ran).toBe(6);
+  }, 60_000);
+});
