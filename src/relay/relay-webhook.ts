@@ -74,8 +74,8 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   if (requestId) {
     const earlier = await claimRequestId(deps.store, requestId, id);
     if (earlier !== undefined) {
-      deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier, uuid, server: server.name });
-      return json(200, { delivery: earlier, status: "duplicate" });
+      deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
+      return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
     }
   }
 
