@@ -8,7 +8,7 @@ import { REPO_ROOT } from "../scripts/worker-bundle-size.ts";
 import { findDenoBinary, runDeno } from "./support/deno-binary.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 
-const FIXTURES = join(import.meta.dirname, "../../shared/fixtures/bitbucket");
+const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRefChanges } from "./parse-ref-changes.ts";
 
-const FIXTURES = join(import.meta.dirname, "../../../shared/fixtures/bitbucket");
+const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bitbucket");
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 const ZERO = "0000000000000000000000000000000000000000";
 

@@ -9,7 +9,7 @@ import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-ap
 import { deletionTime, EVENT_DATE_TOLERANCE_MS } from "./record-branch-changes.ts";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
-const FIXTURES = join(import.meta.dirname, "../../../shared/fixtures/bitbucket");
+const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bitbucket");
 const OWNED = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const OTHER_WORKFLOW = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const BARE = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";

@@ -12,7 +12,7 @@ import type { KvStore } from "../../src/core/ports.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";
 
-const FIXTURES = new URL("../../../shared/fixtures/bitbucket/", import.meta.url);
+const FIXTURES = new URL("../fixtures/bitbucket/", import.meta.url);
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const U3 = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";

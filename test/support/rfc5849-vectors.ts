@@ -1,6 +1,6 @@
 /**
  * RFC 5849 §3.4.1 example and oauthlib's 1024-bit RSA test key, as collected
- * in /work/shared/reference/bitbucket-and-oauth1.md §3.5 A (vectors taken
+ * in the project's OAuth 1.0a reference notes (bitbucket-and-oauth1.md) §3.5 A (vectors taken
  * from oauthlib/oauthlib tests/oauth1/rfc5849/test_signatures.py). Test data
  * only: this key is public and must never be used for anything real.
  */
