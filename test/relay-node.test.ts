@@ -190,13 +190,15 @@ describe("webhook relay on the Node server with two CDS instances", () => {
   it("gives up on an attempt after forwardTimeout, queues the webhook and delivers it once CDS answers", async () => {
     const u = "0e3a52b1-6a43-4f3e-8f0e-5d7c2b1a9e01";
     alpha.owned.add(u);
-    alpha.answer((req) => (req.url.includes(u) ? "hang" : undefined));
+    // Only the first attempt hangs: the retry may start before this test gets its 202.
+    let hung = false;
+    alpha.answer((req) => (req.url.includes(u) && !hung ? ((hung = true), "hang") : undefined));
     const res = await post(`/${u}`);
     expect(res.status).toBe(202);
     expect(((await res.json()) as { status: string }).status).toBe("queued");
-    alpha.answer(undefined);
     // The retry (due within 1 s) is fired by the in-process timer.
-    expect(await waitFor(() => alpha.requests.filter((r) => r.url.includes(u)).length >= 2)).toBe(true);
+    expect(await waitFor(() => alpha.requests.filter((r) => r.url.includes(u)).length >= 2, 20_000), gateway.output().slice(-3000)).toBe(true);
+    alpha.answer(undefined);
     expect(Buffer.compare(alpha.requests.filter((r) => r.url.includes(u))[1]!.body, fixture)).toBe(0);
   });
 
