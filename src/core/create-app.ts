@@ -49,6 +49,8 @@ export interface Gateway {
   runScheduledWork(): Promise<void>;
   /** One attempt of a queued delivery by id (a Queue consumer); undefined when it is no longer queued. */
   attemptDelivery(id: string): Promise<DeliveryRecord | undefined>;
+  /** One attempt of this queued record, as a consumer holds it (a Queue message may carry it); resolves to the state that follows. */
+  attemptRecord(record: DeliveryRecord): Promise<DeliveryRecord>;
 }
 
 /**
@@ -127,6 +129,7 @@ export function createGateway(deps: AppDeps): Gateway {
       if (!record || record.status !== "queued") return undefined;
       return attemptQueuedDelivery(queueDeps, record);
     },
+    attemptRecord: (record) => attemptQueuedDelivery(queueDeps, record),
   };
 }
 

@@ -13,7 +13,14 @@ interface WranglerToml {
   migrations?: Array<{ new_sqlite_classes?: string[] }>;
   queues?: {
     producers?: Array<{ queue: string; binding: string }>;
-    consumers?: Array<{ queue: string; max_batch_size?: number }>;
+    consumers?: Array<{
+      queue: string;
+      max_batch_size?: number;
+      max_batch_timeout?: number;
+      max_retries?: number;
+      retry_delay?: number;
+      dead_letter_queue?: string;
+    }>;
   };
 }
 
@@ -42,7 +49,19 @@ export function miniflareOptions(scriptPath: string, modulesRoot: string, bindin
       (toml.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]),
     ),
     queueProducers: Object.fromEntries((toml.queues?.producers ?? []).map((p) => [p.binding, { queueName: p.queue }])),
-    queueConsumers: Object.fromEntries((toml.queues?.consumers ?? []).map((c) => [c.queue, { maxBatchSize: c.max_batch_size ?? 10 }])),
+    // As wrangler maps [[queues.consumers]] for `wrangler dev`.
+    queueConsumers: Object.fromEntries(
+      (toml.queues?.consumers ?? []).map((c) => [
+        c.queue,
+        {
+          maxBatchSize: c.max_batch_size,
+          maxBatchTimeout: c.max_batch_timeout,
+          maxRetries: c.max_retries,
+          retryDelay: c.retry_delay,
+          deadLetterQueue: c.dead_letter_queue,
+        },
+      ]),
+    ),
     bindings,
     // A fixed placeholder `request.cf`: Miniflare would otherwise download the real one.
     cf: false,

@@ -14,8 +14,10 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "../../core/config/config-error.ts";
 import { createGateway } from "../../core/create-app.ts";
 import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
+import { createKvDeliveryQueue } from "../../queue/kv-delivery-queue.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
-import { openDenoKvStore } from "./deno-kv-store.ts";
+import { createDenoKvStore } from "./deno-kv-store.ts";
+import { createKvWake, wakeOnReschedule } from "./deno-kv-wake.ts";
 import { type ScheduledWork, scheduleWork } from "./scheduled-work.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -54,15 +56,20 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
   const { config, source } = loaded;
   const kvPath = Deno.env.get("DENO_KV_PATH") || undefined;
   if (kvPath !== undefined) Deno.mkdirSync(dirname(resolve(kvPath)), { recursive: true });
-  const store = await openDenoKvStore(kvPath);
+  const kv = await Deno.openKv(kvPath);
+  const store = createDenoKvStore({ kv });
   const clientIps = new WeakMap<Request, string>();
+  // Work due at a known time (a queued delivery, its retries, a branch deletion) is woken through
+  // Deno KV's queue; Deno.cron sweeps every minute besides.
+  const wakes = createKvWake(kv, { run: () => scheduled?.run(), logger });
   const gateway = createGateway({
     config,
     store,
     fetch: denoFetch,
     logger,
     clientIp: (c) => clientIps.get(c.req.raw),
-    wake: (at) => scheduled?.wake(at),
+    queue: wakeOnReschedule(createKvDeliveryQueue(store), wakes.wake),
+    wake: wakes.wake,
   });
   for (const cds of Object.values(config.cds)) {
     if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
@@ -82,7 +89,8 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     },
   );
   scheduled = scheduleWork(() => gateway.runScheduledWork(), logger);
-  scheduled.run();
+  const listening = wakes.listen();
+  void scheduled.run();
 
   const signal = await new Promise<string>((done) => {
     // Windows has no SIGTERM (Deno throws when asked for it).
@@ -92,7 +100,9 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
   logger.log("info", "shutting down", { signal });
   await server.shutdown();
   await scheduled.stop();
+  // Closing the database also ends the queue listener.
   await store.close();
+  await listening;
   logger.log("info", "stopped");
   return 0;
 }
@@ -102,7 +112,7 @@ if (import.meta.main) {
   if (typeof Deno.cron === "function") {
     Deno.cron("cds-gateway scheduled work", "* * * * *", () => scheduled?.run());
   } else {
-    Deno.stderr.writeSync(encoder.encode('{"level":"warn","msg":"Deno.cron is not available (run with --unstable-cron): scheduled work runs only from timers"}\n'));
+    Deno.stderr.writeSync(encoder.encode('{"level":"warn","msg":"Deno.cron is not available (run with --unstable-cron): scheduled work runs only at start and on Deno KV wake-ups"}\n'));
   }
   // Deno.cron keeps the event loop alive: leave explicitly.
   Deno.exit(await main());

@@ -7,11 +7,13 @@ import type { FetchFn, Logger } from "../../core/ports.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { createConsoleLogger } from "./console-logger.ts";
 import { runScheduled } from "./run-scheduled.ts";
+import { createWorkersDeliveryQueue, type DeliveryMessage, type WorkersDeliveryQueue } from "./workers-delivery-queue.ts";
 import { createWorkersKvStore } from "./workers-kv-store.ts";
 import type {
   DurableObjectNamespace,
   ExecutionContext,
   KvNamespace,
+  MessageBatch,
   Queue,
   ScheduledController,
 } from "./workers-types.ts";
@@ -24,8 +26,11 @@ export interface WorkerEnv {
   GATEWAY_CONFIG?: string;
   GATEWAY_KV: KvNamespace;
   CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
-  /** Producer binding of the delivery queue; not used by the core yet. */
-  DELIVERY_QUEUE?: Queue;
+  /**
+   * Producer binding of the delivery queue (this Worker is also its consumer).
+   * Without it, queued deliveries are retried by the Cron Trigger alone.
+   */
+  DELIVERY_QUEUE?: Queue<DeliveryMessage>;
   /** debug | info | warn | error (default info). */
   LOG_LEVEL?: string;
   [name: string]: unknown;
@@ -34,6 +39,8 @@ export interface WorkerEnv {
 interface WorkerGateway {
   gateway: Gateway;
   logger: Logger;
+  /** The Queue-backed durable queue; undefined without a DELIVERY_QUEUE binding. */
+  deliveries: WorkersDeliveryQueue | undefined;
 }
 
 /**
@@ -66,19 +73,22 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
       env: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
     });
     const store = createWorkersKvStore({ kv: env.GATEWAY_KV, claims: env.CLAIM_LOCK });
-    // Queued deliveries use the core's KV queue on this store, driven by the Cron Trigger.
+    // Queued deliveries: records in KV, each due attempt a delayed message to this Worker's `queue` handler.
+    const deliveries = env.DELIVERY_QUEUE === undefined ? undefined : createWorkersDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });
+    if (deliveries === undefined) logger.log("warn", "no DELIVERY_QUEUE binding: queued deliveries are retried by the Cron Trigger, once a minute");
     const gateway = createGateway({
       config,
       store,
       fetch: workersFetch,
       logger,
       clientIp: (c) => clientIps.get(c.req.raw),
+      queue: deliveries,
     });
     for (const cds of Object.values(config.cds)) {
       if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
     }
     logger.log("info", "gateway configured", { instances: Object.keys(config.cds).length, servers: Object.keys(config.servers).length });
-    return { gateway, logger };
+    return { gateway, logger, deliveries };
   } catch (error) {
     // ConfigError messages name key paths, never values.
     const message = error instanceof ConfigError ? error.message : "the configuration could not be loaded";
@@ -146,5 +156,17 @@ export default {
       scheduledTime: controller.scheduledTime,
       cron: controller.cron,
     });
+  },
+
+  /** The delivery queue's consumer: one attempt per due message (workers-delivery-queue.ts). */
+  async queue(batch: MessageBatch, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+    // A configuration error throws: the whole batch is retried (and the error logged once).
+    const { gateway, logger, deliveries } = await gatewayFor(env);
+    if (deliveries === undefined) {
+      logger.log("error", "delivery queue messages arrived, but the DELIVERY_QUEUE producer binding is missing", { queue: batch.queue });
+      batch.retryAll({ delaySeconds: 300 });
+      return;
+    }
+    await deliveries.consume(batch, (record) => gateway.attemptRecord(record));
   },
 };

@@ -48,9 +48,38 @@ export interface DurableObjectNamespace<T> {
   get(id: DurableObjectId): T;
 }
 
-/** A Queue producer binding (`env.DELIVERY_QUEUE`). */
+export interface QueueSendOptions {
+  /** Seconds before the message is delivered: 0 to 43200 (12 h). */
+  delaySeconds?: number;
+  /** How the body is serialized; "json" makes its size the size of its JSON text. Default "v8". */
+  contentType?: "text" | "bytes" | "json" | "v8";
+}
+
+/** A Queue producer binding (`env.DELIVERY_QUEUE`). A message is at most 128 KB (128,000 bytes). */
 export interface Queue<Body = unknown> {
-  send(body: Body, options?: { delaySeconds?: number }): Promise<void>;
+  send(body: Body, options?: QueueSendOptions): Promise<void>;
+}
+
+/** One message handed to a Queue consumer (`queue` handler). */
+export interface QueueMessage<Body = unknown> {
+  readonly id: string;
+  /** When the message was sent. */
+  readonly timestamp: Date;
+  readonly body: Body;
+  /** How many times it has been delivered, this delivery included (1 the first time). */
+  readonly attempts: number;
+  ack(): void;
+  /** Delivers it again later (counts against the consumer's max_retries). */
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+/** What a Queue consumer's `queue(batch, env, ctx)` handler receives. */
+export interface MessageBatch<Body = unknown> {
+  /** The name of the queue the messages come from. */
+  readonly queue: string;
+  readonly messages: readonly QueueMessage<Body>[];
+  ackAll(): void;
+  retryAll(options?: { delaySeconds?: number }): void;
 }
 
 export interface ExecutionContext {

@@ -1,0 +1,302 @@
+import { type Clock, type KvStore, type Logger, silentLogger, systemClock } from "../../core/ports.ts";
+import type { DeliveryQueue } from "../../queue/delivery-queue.ts";
+import type { DeliveryRecord, DeliveryStatus } from "../../queue/delivery-record.ts";
+import { createKvDeliveryQueue, DELIVERED_TTL_MS } from "../../queue/kv-delivery-queue.ts";
+import type { MessageBatch, Queue, QueueMessage } from "./workers-types.ts";
+
+/**
+ * What the delivery queue's messages carry (JSON, `contentType: "json"`):
+ * which record, in which state, is due when, and the record itself when it
+ * fits in a message.
+ */
+export interface DeliveryMessage {
+  /** Format version. */
+  v: 1;
+  /** The delivery id (the record's key is `delivery:<status>:<id>`). */
+  id: string;
+  /** The state the message was sent for: the record's `queuedSince` and `attempts` (see compareState). */
+  since: number;
+  attempts: number;
+  /** When the attempt is due, ms since the epoch: the record's `nextAttemptAt`. */
+  due: number;
+  /** When that state was written to KV, ms since the epoch. */
+  written: number;
+  /** The whole record (body in base64) when the message stays within MAX_INLINE_MESSAGE_BYTES; absent: a pointer. */
+  record?: DeliveryRecord;
+}
+
+/** Cloudflare Queues delays a message by at most 12 h; a later due time is reached by sending it again when it arrives. */
+export const MAX_DELAY_SECONDS = 43_200;
+/**
+ * Cloudflare refuses messages over 128 KB (128,000 bytes, up to ~100 of
+ * which are its own metadata). A record is carried in its message while the
+ * message's JSON stays within this; a larger one (a body over about 70 KiB)
+ * is left in KV and the message is a pointer.
+ */
+export const MAX_INLINE_MESSAGE_BYTES = 100_000;
+/** How long a KV write may take to be seen in every location (Cloudflare: about 60 s), with a margin. */
+export const KV_SETTLE_MS = 90_000;
+/** How long a pointer whose record this location cannot read yet is retried before it is dropped. */
+export const POINTER_PATIENCE_MS = 10 * 60_000;
+/** A message arriving this much before its due time is sent again for the rest. */
+const EARLY_TOLERANCE_MS = 1_000;
+
+const STATUSES: DeliveryStatus[] = ["queued", "delivered", "dead"];
+/** The generic queue's record keys (docs/storage-schema.md, "Keys"). */
+const recordKey = (status: DeliveryStatus, id: string) => `delivery:${status}:${id}`;
+/** The generic queue's time-ordered index; here only the Cron Trigger's fallback. */
+const DUE_PREFIX = "queue:";
+const encoder = new TextEncoder();
+
+export interface WorkersDeliveryQueueOptions {
+  /** The gateway's store (Workers KV + ClaimLock). */
+  store: KvStore;
+  /** The producer binding of the delivery queue (`env.DELIVERY_QUEUE`). */
+  producer: Queue<DeliveryMessage>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface WorkersDeliveryQueue extends DeliveryQueue {
+  /**
+   * The Worker's `queue` handler: one attempt per due message, through
+   * `attempt` (`Gateway.attemptRecord`), then `ack()`; `retry()` when
+   * something threw. Messages of one delivery are handled one after the
+   * other, different deliveries concurrently.
+   */
+  consume(batch: MessageBatch, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<void>;
+}
+
+/**
+ * The durable queue on Workers: records in Workers KV, under the same keys
+ * as the generic KV queue (so the admin API, replay and delete work alike),
+ * and a Cloudflare Queue message per due attempt, delayed until
+ * `nextAttemptAt` — delivery is pushed to the consumer instead of polled.
+ *
+ * - `enqueue` / `update` write the record, then, while it stays queued,
+ *   send a message for its next attempt (each retry is a new message: retries
+ *   never depend on the consumer's `max_retries`). Workers KV has no
+ *   transactions: the new record is written before the old status key is
+ *   deleted, so a failure in between leaves two keys, and readers take the
+ *   newest (compareState).
+ * - A send that fails leaves the record to the Cron Trigger instead: it gets
+ *   the generic queue's `queue:<due>:<id>` index entry, which `claimDue` (the
+ *   scheduled work, under the generic queue's leases) lists, as before there
+ *   was a queue. A record taken that way stays on that path until delivered
+ *   or dead. Normally the index is empty and `claimDue` costs one KV list.
+ * - The consumer acts on a message only if KV, read where it runs, does not
+ *   show a later state: a delivered, dead, rescheduled or deleted delivery is
+ *   never attempted (or brought back) by an old message. KV read elsewhere
+ *   may lag about a minute behind a write; a message carrying its record is
+ *   then attempted from that copy, a pointer waits (see handle()).
+ */
+export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions): WorkersDeliveryQueue {
+  const { store, producer } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  /** The generic queue on the same store: listing, removal, and the Cron Trigger's fallback sweep (claimDue, release). */
+  const generic = createKvDeliveryQueue(store);
+  /** The generic queue's `queue:` index writes alone (its record writes are done here, in a KV-safe order). */
+  const dueIndex = createKvDeliveryQueue(onlyKeys(store, (key) => key.startsWith(DUE_PREFIX)));
+  /** Deliveries this isolate's sweep claimed from the index: their next state stays on the index. */
+  const fromSweep = new Set<string>();
+
+  async function readAll(id: string): Promise<DeliveryRecord[]> {
+    const values = await Promise.all(STATUSES.map((status) => store.get(recordKey(status, id))));
+    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DeliveryRecord);
+  }
+
+  /** The newest state of a delivery that KV shows here. */
+  async function latest(id: string): Promise<DeliveryRecord | undefined> {
+    let newest: DeliveryRecord | undefined;
+    for (const record of await readAll(id)) if (newest === undefined || compareState(record, newest) > 0) newest = record;
+    return newest;
+  }
+
+  async function writeRecord(previous: DeliveryRecord | undefined, next: DeliveryRecord): Promise<void> {
+    await store.put(recordKey(next.status, next.id), JSON.stringify(next), next.status === "delivered" ? { ttlMs: DELIVERED_TTL_MS } : undefined);
+    if (previous !== undefined && previous.status !== next.status) await store.delete(recordKey(previous.status, previous.id));
+  }
+
+  async function send(message: DeliveryMessage): Promise<void> {
+    await producer.send(message, { contentType: "json", delaySeconds: delaySecondsUntil(message.due, clock.now()) });
+  }
+
+  /** Sends the message for a queued record just written; when that fails, puts the record on the Cron Trigger's index. */
+  async function schedule(record: DeliveryRecord): Promise<void> {
+    try {
+      await send(deliveryMessage(record, clock.now()));
+    } catch (error) {
+      logger.log("warn", "delivery queue: send failed, the Cron Trigger will retry the delivery", { delivery: record.id, error: errorText(error) });
+      await dueIndex.enqueue(record);
+    }
+  }
+
+  type Decision = { ack: true } | { ack: false; delaySeconds: number };
+  const ACK: Decision = { ack: true };
+
+  async function handle(message: QueueMessage, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<Decision> {
+    const m = parseDeliveryMessage(message.body);
+    if (m === undefined) {
+      logger.log("warn", "delivery queue: unreadable message dropped", { message: message.id });
+      return ACK;
+    }
+    const now = clock.now();
+    const fields = { delivery: m.id, message: message.id };
+    if (m.due - now > EARLY_TOLERANCE_MS) {
+      // Before its due time: delays stop at 12 h. The rest is a new message.
+      await send(m);
+      return ACK;
+    }
+    const stored = await latest(m.id);
+    const order = stored === undefined ? -1 : compareState(stored, m);
+    if (stored !== undefined && order >= 0) {
+      if (order === 0 && stored.status === "queued") {
+        await attempt(stored);
+      } else {
+        logger.log("debug", "delivery queue: message superseded", { ...fields, status: stored.status });
+      }
+      return ACK;
+    }
+    // This location shows an earlier state, or none: the write is not visible here yet, or the delivery was deleted.
+    const age = now - m.written;
+    if (m.record !== undefined) {
+      // An earlier state proves the delivery was not deleted before this one was written: attempt the copy.
+      if (stored !== undefined) {
+        await attempt(m.record);
+        return ACK;
+      }
+      if (age >= KV_SETTLE_MS) {
+        logger.log("info", "delivery queue: the delivery was deleted, message dropped", fields);
+        return ACK;
+      }
+      return { ack: false, delaySeconds: Math.max(5, Math.min(30, Math.ceil((KV_SETTLE_MS - age) / 1000))) };
+    }
+    if (age >= POINTER_PATIENCE_MS) {
+      logger.log("warn", "delivery queue: record still not found 10 min after it was written, message dropped", fields);
+      return ACK;
+    }
+    return { ack: false, delaySeconds: Math.min(60, 5 * 2 ** Math.min(4, message.attempts - 1)) };
+  }
+
+  return {
+    async enqueue(record) {
+      await writeRecord(undefined, record);
+      await schedule(record);
+    },
+
+    async update(previous, next) {
+      await writeRecord(previous, next);
+      if (fromSweep.delete(previous.id)) await dueIndex.update(previous, next);
+      else if (next.status === "queued") await schedule(next);
+    },
+
+    get: latest,
+
+    list: (status, listOptions) => generic.list(status, listOptions),
+
+    async remove(id) {
+      // Each round erases one status key (and its index entry); more than one exists only after an interrupted update.
+      let removed = false;
+      for (let i = 0; i < STATUSES.length && (await generic.remove(id)); i++) removed = true;
+      return removed;
+    },
+
+    async claimDue(now, limit, leaseMs) {
+      const claimed = await generic.claimDue(now, limit, leaseMs);
+      for (const record of claimed) fromSweep.add(record.id);
+      return claimed;
+    },
+
+    async release(id) {
+      fromSweep.delete(id);
+      await generic.release(id);
+    },
+
+    async consume(batch, attempt) {
+      const byDelivery = new Map<string, QueueMessage[]>();
+      for (const message of batch.messages) {
+        const id = parseDeliveryMessage(message.body)?.id ?? `message:${message.id}`;
+        byDelivery.set(id, [...(byDelivery.get(id) ?? []), message]);
+      }
+      await Promise.all(
+        [...byDelivery.values()].map(async (messages) => {
+          for (const message of messages) {
+            try {
+              const decision = await handle(message, attempt);
+              if (decision.ack) message.ack();
+              else message.retry({ delaySeconds: decision.delaySeconds });
+            } catch (error) {
+              logger.log("error", "delivery queue: message failed, retried", { message: message.id, attempts: message.attempts, error: errorText(error) });
+              message.retry({ delaySeconds: Math.min(300, 10 * 2 ** Math.min(5, message.attempts - 1)) });
+            }
+          }
+        }),
+      );
+    },
+  };
+}
+
+/** The message for a queued record: the whole record when it fits, else a pointer. */
+export function deliveryMessage(record: DeliveryRecord, written: number): DeliveryMessage {
+  const pointer: DeliveryMessage = {
+    v: 1,
+    id: record.id,
+    since: record.queuedSince,
+    attempts: record.attempts,
+    due: record.nextAttemptAt ?? written,
+    written,
+  };
+  const carrying: DeliveryMessage = { ...pointer, record };
+  return encoder.encode(JSON.stringify(carrying)).byteLength <= MAX_INLINE_MESSAGE_BYTES ? carrying : pointer;
+}
+
+export function parseDeliveryMessage(body: unknown): DeliveryMessage | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const m = body as Partial<DeliveryMessage>;
+  const numbers = [m.since, m.attempts, m.due, m.written].every((n) => typeof n === "number" && Number.isFinite(n));
+  if (m.v !== 1 || typeof m.id !== "string" || !numbers) return undefined;
+  if (m.record !== undefined && (typeof m.record !== "object" || m.record === null || m.record.id !== m.id)) return undefined;
+  return m as DeliveryMessage;
+}
+
+/** Whole seconds from `now` until `due`, within what Cloudflare Queues accepts (0 to 12 h). */
+export function delaySecondsUntil(due: number, now: number): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((due - now) / 1000)));
+}
+
+/**
+ * Orders two states of one delivery. `queuedSince` moves forward only on a
+ * replay and `attempts` only with an attempt, so (queuedSince, attempts)
+ * grows with every state change; between a queued and a finished state that
+ * compare equal (two attempts of the same state), the finished one is later.
+ */
+export function compareState(
+  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus },
+  b: { since: number; attempts: number; status?: DeliveryStatus } | DeliveryRecord,
+): number {
+  const bSince = "since" in b ? b.since : b.queuedSince;
+  if (a.queuedSince !== bSince) return a.queuedSince - bSince;
+  if (a.attempts !== b.attempts) return a.attempts - b.attempts;
+  return rank(a.status) - rank(b.status);
+}
+
+/** A message stands for a queued state. */
+const rank = (status: DeliveryStatus | undefined) => (status === undefined || status === "queued" ? 0 : 1);
+
+/** `store` whose batches keep only the ops on keys `keep` accepts (the generic queue writes through batch alone). */
+function onlyKeys(store: KvStore, keep: (key: string) => boolean): KvStore {
+  return {
+    get: (key) => store.get(key),
+    put: (key, value, putOptions) => store.put(key, value, putOptions),
+    putIfAbsent: (key, value, putOptions) => store.putIfAbsent(key, value, putOptions),
+    delete: (key) => store.delete(key),
+    list: (prefix, listOptions) => store.list(prefix, listOptions),
+    batch: (ops) => store.batch(ops.filter((op) => keep(op.key))),
+    close: () => store.close(),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
