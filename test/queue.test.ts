@@ -268,3 +268,30 @@ describe("/metrics", () => {
     }
   });
 });
+
+describe("wake-ups", () => {
+  it("announce the due time of a queued delivery and of every reschedule, so retries need not wait for the sweep interval", async () => {
+    const cds = await startStubCds();
+    try {
+      let now = START;
+      const wakes: number[] = [];
+      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const gateway = createGateway({
+        config,
+        store: createMemoryStore({ clock: { now: () => now } }),
+        fetch: (url, init) => fetch(url, init as RequestInit),
+        clock: { now: () => now },
+        random: () => 0.5,
+        wake: (at) => wakes.push(at),
+      });
+      cds.answer(() => ({ status: 503 }));
+      expect((await gateway.app.request("http://gw/5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e", { method: "POST", body: "{}" })).status).toBe(202);
+      expect(wakes).toEqual([START + 500]);
+      now = START + 500;
+      await gateway.runScheduledWork();
+      expect(wakes).toEqual([START + 500, START + 1500]);
+    } finally {
+      await cds.close();
+    }
+  });
+});

@@ -47,8 +47,6 @@ export interface Gateway {
   queue: DeliveryQueue;
   /** Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries and due branch deletions. */
   runScheduledWork(): Promise<void>;
-  /** One attempt of a queued delivery by id (a Queue consumer); undefined when it is no longer queued. */
-  attemptDelivery(id: string): Promise<DeliveryRecord | undefined>;
   /** One attempt of this queued record, as a consumer holds it (a Queue message may carry it); resolves to the state that follows. */
   attemptRecord(record: DeliveryRecord): Promise<DeliveryRecord>;
 }
@@ -69,7 +67,7 @@ export function createGateway(deps: AppDeps): Gateway {
   const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs });
   const branchDeps = { ...base, deletions, sessions, wake: deps.wake, random: deps.random };
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted };
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake };
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
@@ -123,11 +121,6 @@ export function createGateway(deps: AppDeps): Gateway {
       // One failing never keeps the other from running.
       const results = await Promise.allSettled([runDueDeliveries(queueDeps), runDueBranchDeletions(branchDeps)]);
       for (const result of results) if (result.status === "rejected") throw result.reason;
-    },
-    async attemptDelivery(id) {
-      const record = await queue.get(id);
-      if (!record || record.status !== "queued") return undefined;
-      return attemptQueuedDelivery(queueDeps, record);
     },
     attemptRecord: (record) => attemptQueuedDelivery(queueDeps, record),
   };

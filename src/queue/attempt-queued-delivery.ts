@@ -12,6 +12,8 @@ export interface QueueDeps extends DeliverDeps {
   /** Jitter source; injected by tests. */
   random?: () => number;
   metrics?: Metrics;
+  /** Told the next due time of a rescheduled delivery (Node's timer, Deno KV's queue). */
+  wake?: (at: number) => void;
   /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
   onAccepted?: OnAccepted;
 }
@@ -45,6 +47,7 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   }
   await deps.queue.update(record, next);
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
+  if (next.status === "queued" && next.nextAttemptAt !== undefined) deps.wake?.(next.nextAttemptAt);
   if (outcome.kind === "accepted") await runAfterAccepted(deps, delivery, outcome);
   return next;
 }

@@ -5,13 +5,12 @@
  * queued webhook is delivered only if the wake-ups fire.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKvWake, wakeOnReschedule } from "../../src/adapters/deno/deno-kv-wake.ts";
+import { createKvWake } from "../../src/adapters/deno/deno-kv-wake.ts";
 import { createDenoKvStore } from "../../src/adapters/deno/deno-kv-store.ts";
 import { type ScheduledWork, scheduleWork } from "../../src/adapters/deno/scheduled-work.ts";
 import { loadConfig } from "../../src/core/config/load-config.ts";
 import { createGateway, type Gateway } from "../../src/core/create-app.ts";
 import type { KvStore } from "../../src/core/ports.ts";
-import { createKvDeliveryQueue } from "../../src/queue/kv-delivery-queue.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";
 
@@ -61,7 +60,6 @@ hooksUrl = "${cds.hooksUrl}"
       config,
       store,
       fetch: (url, init) => fetch(url, init as RequestInit),
-      queue: wakeOnReschedule(createKvDeliveryQueue(store), wakes.wake),
       wake: wakes.wake,
       random: () => 0.5,
     });

@@ -1,5 +1,4 @@
 import { type Clock, type Logger, silentLogger, systemClock } from "../../core/ports.ts";
-import type { DeliveryQueue } from "../../queue/delivery-queue.ts";
 
 /** The one message the gateway puts on Deno KV's queue: "run the scheduled work at `at`". */
 export interface WakeMessage {
@@ -66,20 +65,6 @@ export function createKvWake(kv: Deno.Kv, options: { run: () => Promise<void> | 
   };
 }
 
-/**
- * The generic KV queue, announcing every reschedule: a queued delivery whose
- * attempt failed is woken at its next due time, as one just queued is (the
- * core calls `wake` for those), instead of waiting for the cron.
- */
-export function wakeOnReschedule(queue: DeliveryQueue, wake: (at: number) => void): DeliveryQueue {
-  return {
-    ...queue,
-    async update(previous, next) {
-      await queue.update(previous, next);
-      if (next.status === "queued" && next.nextAttemptAt !== undefined) wake(next.nextAttemptAt);
-    },
-  };
-}
 
 function isWakeMessage(value: unknown): value is WakeMessage {
   return typeof value === "object" && value !== null && (value as WakeMessage).kind === "wake" && typeof (value as WakeMessage).at === "number";

@@ -14,10 +14,9 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "../../core/config/config-error.ts";
 import { createGateway } from "../../core/create-app.ts";
 import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
-import { createKvDeliveryQueue } from "../../queue/kv-delivery-queue.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
 import { createDenoKvStore } from "./deno-kv-store.ts";
-import { createKvWake, wakeOnReschedule } from "./deno-kv-wake.ts";
+import { createKvWake } from "./deno-kv-wake.ts";
 import { type ScheduledWork, scheduleWork } from "./scheduled-work.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -68,7 +67,6 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     fetch: denoFetch,
     logger,
     clientIp: (c) => clientIps.get(c.req.raw),
-    queue: wakeOnReschedule(createKvDeliveryQueue(store), wakes.wake),
     wake: wakes.wake,
   });
   for (const cds of Object.values(config.cds)) {
