@@ -1,5 +1,6 @@
 import { systemClock } from "../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../core/ports.ts";
+import { compareUtf8 } from "./utf8-order.ts";
 import { checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
 
 export interface MemoryStoreOptions {
@@ -155,28 +156,4 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       entries.clear();
     },
   };
-}
-
-/**
- * Orders strings by their UTF-8 bytes (equivalently, by code point), which is
- * how SQLite (BINARY collation), Redis (ZRANGEBYLEX), Workers KV and Deno KV
- * order keys. Plain `<` compares UTF-16 code units and would put astral
- * characters (surrogate pairs, e.g. emoji) before U+E000..U+FFFF.
- */
-function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-// Moves surrogates (D800..DFFF, which encode U+10000 and up) above E000..FFFF
-// while keeping the order inside each group.
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }

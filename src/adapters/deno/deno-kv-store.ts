@@ -1,6 +1,7 @@
 import { systemClock } from "../../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
 import { type CheckedKvOp, checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 /**
  * What is stored under the Deno KV key `[key]`: the value inline, or the id
@@ -265,7 +266,7 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
 
       let start = prefix;
       if (after !== undefined && compareUtf8(after, start) > 0) start = after;
-      const upper = successor(prefix);
+      const upper = prefixUpperBound(prefix);
       let end: Deno.KvKey = upper === undefined ? END_OF_STRINGS : [upper];
       if (before !== undefined && (upper === undefined || compareUtf8(before, upper) < 0)) end = [before];
       if (end !== END_OF_STRINGS && compareUtf8(start, end[0] as string) >= 0) return [];
@@ -298,35 +299,4 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
       if (closeKv) kv.close();
     },
   };
-}
-
-/**
- * The smallest string greater than every string starting with `prefix`
- * (in UTF-8 byte order), or undefined when there is none among strings
- * (an empty prefix, or one made only of U+10FFFF).
- */
-function successor(prefix: string): string | undefined {
-  const points = Array.from(prefix, (c) => c.codePointAt(0)!);
-  while (points.length > 0 && points[points.length - 1] === 0x10ffff) points.pop();
-  if (points.length === 0) return undefined;
-  const last = points.pop()!;
-  points.push(last === 0xd7ff ? 0xe000 : last + 1);
-  return String.fromCodePoint(...points);
-}
-
-/** UTF-8 byte order (code point order), Deno KV's order of string key parts. */
-function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
-  }
-  return a.length - b.length;
-}
-
-function rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }

@@ -12,6 +12,7 @@ import {
   closedError,
 } from "../../store/kv-input-checks.ts";
 import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 export interface SqliteStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. Parent directories are created. */
@@ -235,29 +236,4 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
       db.close();
     },
   };
-}
-
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-/**
- * The smallest string greater than every string that starts with `prefix`
- * (undefined for the empty prefix: no bound). It is the prefix with its last
- * code point incremented, so, unlike `prefix + "\uffff"`, keys continuing
- * with astral characters (emoji, UTF-8 lead byte F0..F4) are still inside it.
- */
-function prefixUpperBound(prefix: string): string | undefined {
-  const codePoints = Array.from(prefix);
-  while (codePoints.length > 0) {
-    const last = (codePoints.pop() as string).codePointAt(0) as number;
-    if (last < 0x10ffff) {
-      // Surrogate code points have no UTF-8 form; the next real one is U+E000.
-      const next = last === 0xd7ff ? 0xe000 : last + 1;
-      codePoints.push(String.fromCodePoint(next));
-      return codePoints.join("");
-    }
-    // U+10FFFF cannot be incremented: bound on the shorter prefix instead.
-  }
-  return undefined;
 }

@@ -1,6 +1,7 @@
 import { systemClock } from "../../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
 import { type CheckedKvOp, checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import { compareUtf8 } from "../../store/utf8-order.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { type EntryMeta, isLive, readLive, writeEntry } from "./kv-entry.ts";
 import type { DurableObjectNamespace, KvListKey, KvNamespace } from "./workers-types.ts";
@@ -169,25 +170,4 @@ async function readValues(kv: KvNamespace, keys: string[]): Promise<Map<string, 
     for (const [key, value] of values) out.set(key, value);
   }
   return out;
-}
-
-/**
- * Orders strings by their UTF-8 bytes, as Workers KV orders keys: by code
- * point, so surrogate pairs (U+10000 and up) sort after U+E000..U+FFFF,
- * which plain `<` on UTF-16 code units gets wrong.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
-  }
-  return a.length - b.length;
-}
-
-function rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
