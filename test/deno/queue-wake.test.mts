@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKvWake } from "../../src/adapters/deno/deno-kv-wake.ts";
 import { createDenoKvStore } from "../../src/adapters/deno/deno-kv-store.ts";
-import { type ScheduledWork, scheduleWork } from "../../src/adapters/deno/scheduled-work.ts";
+import { type ScheduledWork, scheduleWork } from "../../src/core/schedule-work.ts";
 import { loadConfig } from "../../src/core/config/load-config.ts";
 import { createGateway, type Gateway } from "../../src/core/create-app.ts";
 import type { KvStore } from "../../src/core/ports.ts";

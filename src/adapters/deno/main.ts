@@ -17,7 +17,7 @@ import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
 import { createDenoKvStore } from "./deno-kv-store.ts";
 import { createKvWake } from "./deno-kv-wake.ts";
-import { type ScheduledWork, scheduleWork } from "./scheduled-work.ts";
+import { type ScheduledWork, scheduleWork } from "../../core/schedule-work.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const encoder = new TextEncoder();

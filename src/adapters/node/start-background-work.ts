@@ -1,5 +1,6 @@
 import type { Gateway } from "../../core/create-app.ts";
 import type { Logger } from "../../core/ports.ts";
+import { scheduleWork } from "../../core/schedule-work.ts";
 
 export interface BackgroundWork {
   /** Arms a timer so work due at `at` runs then rather than at the next interval. */
@@ -11,39 +12,17 @@ export interface BackgroundWork {
 /**
  * Node's scheduler for the gateway's periodic work: a run at start (what was
  * queued before a restart), one every `intervalMs` (`gateway.sweepInterval`),
- * and one at each due time the core announces through `wake`. Runs never
- * overlap in this process; other processes are kept out by the store's claims.
+ * and one at each due time the core announces through `wake`.
  */
 export function startBackgroundWork(gateway: Gateway, options: { intervalMs: number; logger: Logger }): BackgroundWork {
-  let current: Promise<void> | undefined;
-  let again = false;
+  const work = scheduleWork(() => gateway.runScheduledWork(), options.logger);
   let stopped = false;
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeAt = Infinity;
 
-  const run = (): void => {
-    if (stopped) return;
-    if (current) {
-      again = true;
-      return;
-    }
-    current = gateway
-      .runScheduledWork()
-      .catch((error: unknown) => {
-        options.logger.log("error", "scheduled work failed", { error: error instanceof Error ? error.message : String(error) });
-      })
-      .finally(() => {
-        current = undefined;
-        if (again) {
-          again = false;
-          run();
-        }
-      });
-  };
-
-  const interval = setInterval(run, options.intervalMs);
+  const interval = setInterval(() => void work.run(), options.intervalMs);
   interval.unref();
-  queueMicrotask(run);
+  queueMicrotask(() => void work.run());
 
   return {
     wake(at) {
@@ -52,15 +31,15 @@ export function startBackgroundWork(gateway: Gateway, options: { intervalMs: num
       wakeAt = at;
       wakeTimer = setTimeout(() => {
         wakeAt = Infinity;
-        run();
-      }, Math.max(0, at - Date.now()));
+        void work.run();
+      }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1)); // longer delays would fire at once
       wakeTimer.unref();
     },
     async stop() {
       stopped = true;
       clearInterval(interval);
       clearTimeout(wakeTimer);
-      await current;
+      await work.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Logger } from "../../core/ports.ts";
+import type { Logger } from "./ports.ts";
 
 export interface ScheduledWork {
   /**
@@ -11,11 +11,10 @@ export interface ScheduledWork {
 }
 
 /**
- * Runs the core's periodic work (`Gateway.runScheduledWork`) for Deno:
- * from `Deno.cron` every minute, once at start (what was queued before a
- * restart), and at each wake-up from Deno KV's queue (deno-kv-wake.ts).
- * Runs never overlap in this process; other processes sharing the Deno KV
- * database are kept out by the store's claims.
+ * Serialises runs of the core's periodic work (`Gateway.runScheduledWork`),
+ * whatever triggers them: Node's interval and wake timers, `Deno.cron` and
+ * Deno KV wake-ups. Runs never overlap in this process; other processes
+ * sharing the store are kept out by its claims.
  */
 export function scheduleWork(work: () => Promise<void>, logger: Logger): ScheduledWork {
   let current: Promise<void> | undefined;
