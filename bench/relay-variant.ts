@@ -11,6 +11,8 @@ import { createUndiciFetch } from "../src/adapters/node/undici-fetch.ts";
 import type { FetchFn } from "../src/core/ports.ts";
 
 const [variant = "gateway-undici", upstreamPort = "0"] = process.argv.slice(2);
+// Exit cleanly on a signal so `node --cpu-prof` can write its profile.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));
 const hooksUrl = `http://127.0.0.1:${upstreamPort}/cdshooks`;
 
 if (variant === "bare-node") {

@@ -2,6 +2,7 @@ import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import { TimeoutError, withTimeout } from "../core/with-timeout.ts";
 
 export type OfferResult =
   | { kind: "answered"; status: number; responseText: string }
@@ -25,16 +26,12 @@ export async function offerWebhook(
   let response: Response;
   let responseText: string;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: delivery.headers,
-      body: delivery.body,
-      signal: AbortSignal.timeout(timeoutMs),
+    [response, responseText] = await withTimeout(timeoutMs, async (signal) => {
+      const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal });
+      return [res, await res.text()] as const;
     });
-    responseText = await response.text();
   } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    const reason = name === "TimeoutError" || name === "AbortError" ? `timeout after ${timeoutMs} ms` : "connection failed";
+    const reason = error instanceof TimeoutError ? error.message : "connection failed";
     return { kind: "unreachable", reason: `${instance.name}: ${reason}` };
   }
   if (response.status === 404) return { kind: "not-found" };
