@@ -5,7 +5,6 @@ import { startStubCds, type StubCds } from "../../test/support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-api.ts";
 import { branchDeletionId, createBranchDeletionStore } from "./branch-deletion-store.ts";
 
-const T0 = Date.parse("2026-11-25T10:00:00Z");
 const OWNED = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const RUNS = "/cdsapi/project/PRJ/workflows/build/runs/branch/";
 /** The gateway's clock jumps a day ahead to reach dueAt: sessions must outlive that to be reused. */

@@ -1,4 +1,4 @@
-import type { KvOp } from "../core/ports.ts";
+import type { KvOp, KvListOptions } from "../core/ports.ts";
 
 /**
  * Argument checks shared by every KvStore backend, so that the memory, SQLite
@@ -38,6 +38,18 @@ export function checkLimit(limit: number | undefined): number | undefined {
     throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
   }
   return limit;
+}
+
+/**
+ * The arguments of `KvStore.list`, checked: the prefix and bounds are keys,
+ * the limit a non-negative integer (`Infinity` when absent).
+ */
+export function checkListArgs(prefix: string, options: KvListOptions = {}): { after?: string; before?: string; limit: number } {
+  checkKey(prefix, "prefix");
+  const { after, before } = options;
+  if (after !== undefined) checkKey(after, "after");
+  if (before !== undefined) checkKey(before, "before");
+  return { after, before, limit: checkLimit(options.limit) ?? Infinity };
 }
 
 /** A {@link KvOp} after its checks; `ttlMs` as returned by {@link checkTtlMs}. */

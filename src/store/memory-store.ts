@@ -1,7 +1,7 @@
 import { systemClock } from "../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../core/ports.ts";
 import { compareUtf8 } from "./utf8-order.ts";
-import { checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
+import { checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
 
 export interface MemoryStoreOptions {
   /** Time source for TTLs; tests inject one they can advance. */
@@ -113,11 +113,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
 
     async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
       assertOpen();
-      checkKey(prefix, "prefix");
-      const { after, before } = listOptions;
-      if (after !== undefined) checkKey(after, "after");
-      if (before !== undefined) checkKey(before, "before");
-      const limit = checkLimit(listOptions.limit) ?? Infinity;
+      const { after, before, limit } = checkListArgs(prefix, listOptions);
       const now = clock.now();
       const result: KvEntry[] = [];
       const expired: string[] = [];

@@ -2,12 +2,10 @@ import { Redis } from "ioredis";
 import type { KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
 import {
   checkKey,
-  checkLimit,
   checkOps,
   checkTtlMs,
   checkValue,
-  closedError,
-} from "../../store/kv-input-checks.ts";
+  closedError, checkListArgs } from "../../store/kv-input-checks.ts";
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]HOST:PORT/DB` (or `rediss://` for TLS), as in the `store` setting. */
@@ -195,11 +193,7 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
 
     async list(keyPrefix, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
       assertOpen();
-      checkKey(keyPrefix, "prefix");
-      const { after, before } = listOptions;
-      if (after !== undefined) checkKey(after, "after");
-      if (before !== undefined) checkKey(before, "before");
-      const limit = checkLimit(listOptions.limit) ?? Infinity;
+      const { after, before, limit } = checkListArgs(keyPrefix, listOptions);
 
       // ZRANGEBYLEX bounds: "[x" inclusive, "(x" exclusive, "+" no upper
       // bound. 0xFF never occurs in UTF-8, so prefix + 0xFF is above every

@@ -5,12 +5,10 @@ import { systemClock } from "../../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
 import {
   checkKey,
-  checkLimit,
   checkOps,
   checkTtlMs,
   checkValue,
-  closedError,
-} from "../../store/kv-input-checks.ts";
+  closedError, checkListArgs } from "../../store/kv-input-checks.ts";
 import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
@@ -173,11 +171,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
 
     list(prefix, listOptions = {}) {
       assertOpen();
-      checkKey(prefix, "prefix");
-      const { after, before } = listOptions;
-      if (after !== undefined) checkKey(after, "after");
-      if (before !== undefined) checkKey(before, "before");
-      const limit = checkLimit(listOptions.limit) ?? -1; // LIMIT -1: no limit
+      const { after, before, limit: checkedLimit } = checkListArgs(prefix, listOptions);
+      const limit = checkedLimit === Infinity ? -1 : checkedLimit; // LIMIT -1: no limit
       if (limit === 0) return [];
 
       const lowerExclusive = after !== undefined && compareUtf8(after, prefix) >= 0;

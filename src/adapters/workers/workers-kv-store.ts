@@ -1,6 +1,6 @@
 import { systemClock } from "../../core/ports.ts";
 import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
-import { type CheckedKvOp, checkKey, checkLimit, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import { type CheckedKvOp, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
 import { compareUtf8 } from "../../store/utf8-order.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { type EntryMeta, isLive, readLive, writeEntry } from "./kv-entry.ts";
@@ -95,11 +95,7 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
 
     async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
       assertOpen();
-      checkKey(prefix, "prefix");
-      const { after, before } = listOptions;
-      if (after !== undefined) checkKey(after, "after");
-      if (before !== undefined) checkKey(before, "before");
-      const limit = checkLimit(listOptions.limit) ?? Infinity;
+      const { after, before, limit } = checkListArgs(prefix, listOptions);
       if (limit === 0) return [];
       // Every key under `prefix` is >= prefix, and < any larger string that
       // does not start with it: some bounds leave nothing to list.
