@@ -65,6 +65,8 @@ hooksUrl = "${cds.hooksUrl}"
     await page.click("#login button");
     await page.waitForSelector(`#table td:has-text('${UUID}')`);
     expect(await page.textContent("#table")).toContain("HTTP 503");
+    await page.click(`#table tr:has-text('${UUID}') button:has-text('Retry now')`);
+    await page.waitForSelector("#message:has-text('Retry now')");
 
     cds.answer(undefined); // now answers 404: unknown webhook → dead letter
     expect(await waitFor(async () => (await api("/-/deliveries?status=dead")).deliveries.length === 1, 20_000)).toBe(true);

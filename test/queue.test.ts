@@ -95,6 +95,20 @@ url = "https://signed"
     expect(await listed("delivered")).toMatchObject([{ id: answer.delivery, attempts: 2 }]);
   });
 
+  it("replaying a queued delivery makes it due now instead of after its backoff", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    cds.answer(() => ({ status: 429, headers: { "retry-after": "3600" } }));
+    const { delivery } = (await (await post(`/${uuid}`)).json()) as { delivery: string };
+    cds.answer(undefined);
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(1);
+    expect((await admin(`/-/deliveries/${delivery}/replay`, "POST")).status).toBe(202);
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(2);
+    expect(await listed("delivered")).toMatchObject([{ id: delivery }]);
+  });
+
   it("queues when the instance cannot be reached at all", async () => {
     const uuid = nextUuid();
     cds.answer(() => "destroy");

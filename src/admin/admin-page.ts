@@ -60,7 +60,7 @@ async function api(method, path) {
 }
 
 const VIEWS = {
-  queued: { path: "/-/deliveries?status=queued", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "nextAttemptAt", "lastError"], actions: ["Delete"] },
+  queued: { path: "/-/deliveries?status=queued", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "nextAttemptAt", "lastError"], actions: ["Retry now", "Delete"] },
   dead: { path: "/-/deliveries?status=dead", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "deadAt", "lastError"], actions: ["Replay", "Delete"] },
   delivered: { path: "/-/deliveries?status=delivered", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "instance", "deliveredAt"], actions: ["Replay"] },
   routes: { path: "/-/routes", rows: (d) => d.routes, columns: ["uuid", "instance", "discoveredAt"], actions: [] },
@@ -68,7 +68,7 @@ const VIEWS = {
 };
 
 async function act(action, row) {
-  if (action === "Replay") await api("POST", "/-/deliveries/" + encodeURIComponent(row.id) + "/replay");
+  if (action === "Replay" || action === "Retry now") await api("POST", "/-/deliveries/" + encodeURIComponent(row.id) + "/replay");
   if (action === "Delete") await api("DELETE", "/-/deliveries/" + encodeURIComponent(row.id));
   if (action === "Cancel") await api("DELETE", "/-/branch-deletions/" + encodeURIComponent(row.id));
   $("#message").textContent = action + " " + row.id + ": done";

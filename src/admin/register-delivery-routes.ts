@@ -10,7 +10,8 @@ const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
  * The deliveries admin API (issue #6), behind the bearer check of `/-/*`:
  * - `GET /-/deliveries?status=queued|delivered|dead[&limit=N][&after=ID]`
  * - `GET /-/deliveries/<id>`
- * - `POST /-/deliveries/<id>/replay` — a dead (or delivered) delivery goes back to the queue, due now
+ * - `POST /-/deliveries/<id>/replay` — a dead (or delivered) delivery goes back to the queue, due
+ *   now; a queued one becomes due now
  * - `DELETE /-/deliveries/<id>`
  * Bodies and headers are not shown: they may carry what Bitbucket sent in confidence.
  */
@@ -31,16 +32,15 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
   app.post("/-/deliveries/:id/replay", async (c) => {
     const record = await deps.queue.get(c.req.param("id"));
     if (!record) return jsonError(404, "not_found", "no such delivery");
-    if (record.status === "queued") return jsonError(409, "conflict", "the delivery is already queued");
     const now = deps.clock.now();
-    await deps.queue.update(record, {
-      ...record,
-      status: "queued",
-      nextAttemptAt: now,
-      queuedSince: now,
-      deadAt: undefined,
-      deliveredAt: undefined,
-    });
+    // A queued delivery is made due now (CDS is back: no need to wait out the backoff);
+    // a dead or delivered one goes back to the queue with a fresh 24 h.
+    await deps.queue.update(
+      record,
+      record.status === "queued"
+        ? { ...record, nextAttemptAt: now }
+        : { ...record, status: "queued", nextAttemptAt: now, queuedSince: now, deadAt: undefined, deliveredAt: undefined },
+    );
     deps.wake?.(now);
     return json(202, { delivery: record.id, status: "queued" });
   });
