@@ -67,6 +67,8 @@ hooksUrl = "${cds.hooksUrl}"
     expect(await page.textContent("#table")).toContain("HTTP 503");
     await page.click(`#table tr:has-text('${UUID}') button:has-text('Retry now')`);
     await page.waitForSelector("#message:has-text('Retry now')");
+    await page.click("#retry-all");
+    await page.waitForSelector("#message:has-text('due now')");
 
     cds.answer(undefined); // now answers 404: unknown webhook → dead letter
     expect(await waitFor(async () => (await api("/-/deliveries?status=dead")).deliveries.length === 1, 20_000)).toBe(true);

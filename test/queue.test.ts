@@ -109,6 +109,21 @@ url = "https://signed"
     expect(await listed("delivered")).toMatchObject([{ id: delivery }]);
   });
 
+  it("retry-queued makes every queued delivery due now", async () => {
+    const uuids = [nextUuid(), nextUuid(), nextUuid()];
+    for (const u of uuids) cds.owned.add(u);
+    cds.answer(() => ({ status: 503, headers: { "retry-after": "3600" } }));
+    for (const u of uuids) expect((await post(`/${u}`)).status).toBe(202);
+    cds.answer(undefined);
+    await gateway.runScheduledWork();
+    expect(uuids.map((u) => received(u).length)).toEqual([1, 1, 1]);
+    const res = await admin("/-/deliveries/retry-queued", "POST");
+    expect(await res.json()).toEqual({ status: "queued", due: 3 });
+    await gateway.runScheduledWork();
+    expect(uuids.map((u) => received(u).length)).toEqual([2, 2, 2]);
+    expect(await listed("queued")).toEqual([]);
+  });
+
   it("queues when the instance cannot be reached at all", async () => {
     const uuid = nextUuid();
     cds.answer(() => "destroy");

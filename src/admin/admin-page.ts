@@ -37,6 +37,7 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
   <button data-view="routes">Routes</button>
   <button data-view="branch-deletions">Branch deletions</button>
   <button id="refresh" type="button">Refresh</button>
+  <button id="retry-all" type="button">Retry all queued now</button>
 </nav>
 <div id="message" role="status"></div>
 <table id="table" hidden><thead></thead><tbody></tbody></table>
@@ -128,5 +129,12 @@ $("#login").addEventListener("submit", (e) => {
 });
 for (const b of document.querySelectorAll("nav button[data-view]")) b.addEventListener("click", () => show(b.dataset.view));
 $("#refresh").addEventListener("click", () => show(view));
+$("#retry-all").addEventListener("click", async () => {
+  try {
+    const answer = await api("POST", "/-/deliveries/retry-queued");
+    $("#message").textContent = answer.due + " queued delivery(ies) due now";
+    await show(view, true);
+  } catch (e) { $("#message").textContent = e.message; }
+});
 if (token()) { $("#login").hidden = true; $("#views").hidden = false; show(view); }
 `;

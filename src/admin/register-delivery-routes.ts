@@ -12,6 +12,7 @@ const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
  * - `GET /-/deliveries/<id>`
  * - `POST /-/deliveries/<id>/replay` — a dead (or delivered) delivery goes back to the queue, due
  *   now; a queued one becomes due now
+ * - `POST /-/deliveries/retry-queued` — every queued delivery (up to 1000) becomes due now
  * - `DELETE /-/deliveries/<id>`
  * Bodies and headers are not shown: they may carry what Bitbucket sent in confidence.
  */
@@ -22,6 +23,15 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
     const records = await deps.queue.list(status, { limit, after: c.req.query("after") });
     return json(200, { status, deliveries: records.map(summarizeRecord) });
+  });
+
+  // After an outage: every queued delivery due now, instead of each at the end of its own backoff.
+  app.post("/-/deliveries/retry-queued", async () => {
+    const now = deps.clock.now();
+    const queued = await deps.queue.list("queued", { limit: 1000 });
+    for (const record of queued) await deps.queue.update(record, { ...record, nextAttemptAt: now });
+    if (queued.length > 0) deps.wake?.(now);
+    return json(202, { status: "queued", due: queued.length });
   });
 
   app.get("/-/deliveries/:id", async (c) => {
