@@ -45,7 +45,10 @@ async function discover(
     const results: OfferResult[] = [];
     let settled = false;
     for (const instance of instances) {
-      offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).then((result) => {
+      // An unexpected failure counts as "could not be reached", so this promise always settles.
+      offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
+        (): OfferResult => ({ kind: "unreachable", reason: `${instance.name}: unexpected error` }),
+      ).then((result) => {
         results.push(result);
         if (settled) return;
         if (result.kind === "answered") {
@@ -55,7 +58,7 @@ async function discover(
           settled = true;
           resolve(results);
         }
-      }, () => undefined);
+      });
     }
   });
 
