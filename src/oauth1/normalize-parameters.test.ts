@@ -1,22 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RFC_NORMALIZED } from "../../test/support/rfc5849-vectors.ts";
+import { RFC_NORMALIZED, RFC_PARAMS } from "../../test/support/rfc5849-vectors.ts";
 import { normalizeParameters } from "./normalize-parameters.ts";
 import { percentEncode } from "./percent-encode.ts";
-
-const RFC_PARAMS: Array<[string, string]> = [
-  ["b5", "=%3D"],
-  ["a3", "a"],
-  ["c@", ""],
-  ["a2", "r b"],
-  ["oauth_consumer_key", "9djdj82h48djs9d2"],
-  ["oauth_token", "kkk9d7dh3k39sjv7"],
-  ["oauth_signature_method", "HMAC-SHA1"],
-  ["oauth_timestamp", "137131201"],
-  ["oauth_nonce", "7d8f3e4a"],
-  ["c2", ""],
-  ["a3", "2 q"],
-];
 
 const param = fc.tuple(fc.string({ unit: "grapheme", maxLength: 6 }), fc.string({ unit: "grapheme", maxLength: 6 }));
 

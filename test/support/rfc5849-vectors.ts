@@ -11,6 +11,21 @@ export const RFC_AUTHORIZATION =
   'oauth_signature_method="HMAC-SHA1", oauth_timestamp="137131201", oauth_nonce="7d8f3e4a", ' +
   'oauth_signature="djosJKDKJSD8743243%2Fjdk33klY%3D"';
 
+/** The parameters collected from the RFC example (§3.4.1.3.1): decoded, duplicates kept, realm dropped, in request order. */
+export const RFC_PARAMS: Array<[string, string]> = [
+  ["b5", "=%3D"],
+  ["a3", "a"],
+  ["c@", ""],
+  ["a2", "r b"],
+  ["oauth_consumer_key", "9djdj82h48djs9d2"],
+  ["oauth_token", "kkk9d7dh3k39sjv7"],
+  ["oauth_signature_method", "HMAC-SHA1"],
+  ["oauth_timestamp", "137131201"],
+  ["oauth_nonce", "7d8f3e4a"],
+  ["c2", ""],
+  ["a3", "2 q"],
+];
+
 export const RFC_NORMALIZED =
   "a2=r%20b&a3=2%20q&a3=a&b5=%3D%253D&c%40=&c2=&oauth_consumer_key=9djdj82h48djs9d2&oauth_nonce=7d8f3e4a&oauth_signature_method=HMAC-SHA1&oauth_timestamp=137131201&oauth_token=kkk9d7dh3k39sjv7";
 
