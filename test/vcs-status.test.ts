@@ -229,7 +229,7 @@ url = "https://github.example.com"
     expect(commentPosts()).toHaveLength(1);
     const comment = commentPosts()[0]!;
     expect(comment.pathname).toBe(`${PRS_PATH}/7/comments`);
-    expect(JSON.parse(comment.body)).toEqual({ text: "CDS Report build#12.0 ✘\n* Stage 1\n  * my job ✘" });
+    expect(JSON.parse(comment.body)).toEqual({ text: "\nCDS Report build#12.0 ✘  \n* Stage 1\n  * my job ✘  \n" });
     verifyOAuth(comment, `${bb.url}${PRS_PATH}/7/comments`);
   });
 
@@ -253,7 +253,7 @@ url = "https://github.example.com"
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     expect(answers.filter((a) => (a.body.comment as { posted: boolean }).posted)).toHaveLength(1);
     expect(commentPosts()).toHaveLength(1);
-    expect(JSON.parse(commentPosts()[0]!.body).text).toBe("CDS Report build#13.0 ✘\n* Stage 1\n  * my job ✘");
+    expect(JSON.parse(commentPosts()[0]!.body).text).toBe("\nCDS Report build#13.0 ✘  \n* Stage 1\n  * my job ✘  \n");
   });
 
   it("Success → SUCCESSFUL and no comment", async () => {
@@ -302,7 +302,7 @@ url = "https://github.example.com"
     const { body } = await postEvent("WithToken", runEvent({ status: "Stopped", hash, subnum: 1, stages_summary: stages }));
     expect(body).toEqual({ posted: true, state: "FAILED", comment: { posted: true, pullRequest: 7 } });
     expect(JSON.parse(statusPosts()[0]!.body).state).toBe("FAILED");
-    expect(JSON.parse(commentPosts()[0]!.body).text).toBe("CDS Report build#12.1 ■\n* Build\n  * compile ✔\n  * test ■");
+    expect(JSON.parse(commentPosts()[0]!.body).text).toBe("\nCDS Report build#12.1 ■   \n* Build\n  * compile ✔ \n  * test ■   \n");
   });
 
   it("a run whose hash is no longer the pull request's head gets its status but no comment", async () => {

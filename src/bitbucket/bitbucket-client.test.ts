@@ -148,7 +148,7 @@ describe("calls", () => {
     expect(JSON.parse(bb.requests[0]!.body)).toEqual({ text: "CDS Report build#1.0 ✘" });
   });
 
-  it("addPullRequestComment keeps 32 767 characters and cuts 32 768", async () => {
+  it("addPullRequestComment keeps 32 767 bytes and cuts 32 768", async () => {
     bb.setHandler("POST", "/rest/api/1.0/projects/PRJ/repos/repo/pull-requests/3/comments", { status: 201, json: { id: 1, text: "" } });
     const c = client();
     await c.addPullRequestComment("PRJ", "repo", 3, "a".repeat(32_767));

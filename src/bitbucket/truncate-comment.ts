@@ -1,19 +1,22 @@
-/** Comments longer than this many UTF-16 code units are cut (SPEC; CDS cuts at 32 768 or more). */
-export const COMMENT_LIMIT = 32_767;
-/** How much of an over-long comment is kept before the marker, as CDS does. */
-export const COMMENT_KEPT = 32_750;
+/** Comments of this many UTF-8 bytes or more are cut (CDS: Go's `len(message) >= 32768`). */
+export const COMMENT_LIMIT_BYTES = 32_768;
+/** How many bytes of an over-long comment are kept before the marker, as CDS does. */
+export const COMMENT_KEPT_BYTES = 32_750;
 export const TRUNCATION_MARKER = "\n[truncated]";
 
+const encoder = new TextEncoder();
+
 /**
- * Cuts a pull-request comment that Bitbucket would refuse: a text of
- * more than COMMENT_LIMIT characters becomes its first COMMENT_KEPT characters
- * followed by `\n[truncated]` (CDS `engine/vcs/bitbucketserver`, PR comment).
- * A surrogate pair is never split: the cut moves one unit back instead.
+ * Cuts a pull-request comment the way CDS's Bitbucket Server client does
+ * (from 0.51; docs/build-status.md): a text of 32 768 UTF-8 bytes or more
+ * becomes its first 32 750 bytes followed by `\n[truncated]`. Unlike CDS's
+ * byte slice, the cut never ends inside a character: `encodeInto` writes
+ * whole characters only, so a character that would straddle the limit is
+ * left out with the rest.
  */
 export function truncateComment(text: string): string {
-  if (text.length <= COMMENT_LIMIT) return text;
-  let end = COMMENT_KEPT;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end) + TRUNCATION_MARKER;
+  const probe = encoder.encodeInto(text, new Uint8Array(COMMENT_LIMIT_BYTES));
+  if (probe.read === text.length && probe.written < COMMENT_LIMIT_BYTES) return text;
+  const kept = encoder.encodeInto(text, new Uint8Array(COMMENT_KEPT_BYTES));
+  return text.slice(0, kept.read) + TRUNCATION_MARKER;
 }

@@ -63,7 +63,7 @@ describe("postFailureComment against a stub Bitbucket", () => {
   it("comments once on the pull request of the run's branch and head", async () => {
     expect(await comment()).toEqual({ posted: true, pullRequest: 7 });
     expect(comments()).toHaveLength(1);
-    expect(JSON.parse(comments()[0]!.body)).toEqual({ text: "CDS Report build#12.0 ✘\n* Stage 1\n  * my job ✘" });
+    expect(JSON.parse(comments()[0]!.body)).toEqual({ text: "\nCDS Report build#12.0 ✘  \n* Stage 1\n  * my job ✘  \n" });
     expect(bb.requests[0]!.query.get("state")).toBe("OPEN");
     const claim = await store.get(commentStoreKey("Bitbucket", "PRJ", "my-repo", 7, "PRJ-wf-build", 12, 0));
     expect(JSON.parse(claim!)).toEqual({ claimedAt: 1_700_000_000_000, commentId: 555 });
@@ -94,7 +94,7 @@ describe("postFailureComment against a stub Bitbucket", () => {
 
   it("marks a stopped run with ■", async () => {
     expect(await comment({ ...run, status: "Stopped", stages: [{ name: "S", jobs: [{ name: "j", status: "Stopped" }] }] })).toMatchObject({ posted: true });
-    expect(JSON.parse(comments()[0]!.body).text).toBe("CDS Report build#12.0 ■\n* S\n  * j ■");
+    expect(JSON.parse(comments()[0]!.body).text).toBe("\nCDS Report build#12.0 ■   \n* S\n  * j ■   \n");
   });
 
   it("does nothing when no comment is due or possible", async () => {
