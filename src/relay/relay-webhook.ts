@@ -66,7 +66,9 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   }
 
   const id = deps.newId();
-  // Bitbucket's "Test connection" (SPEC step 4): answered here, CDS would reject it.
+  // Bitbucket's "Test connection" is answered here (docs/relay.md step 6). CDS's hooks service
+  // does not refuse a ping: it answers 200 for a UUID it owns, then records an execution that
+  // fails (it handles no diagnostics:ping); answering here keeps that out of CDS's history.
   if (isPing) return json(200, { delivery: id, status: "pong" });
 
   // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.

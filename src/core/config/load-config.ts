@@ -164,7 +164,8 @@ function prefixOf(bb: TableReader, proxyWebhook: string | undefined, publicUrl: 
 }
 
 /**
- * Two Bitbucket servers may share one prefix (CDS's own example does) only if
+ * Two Bitbucket servers may share one prefix (servers without proxyWebhook
+ * share publicUrl's; CDS 0.40–0.50 put all of them under hooks urlPublic) only if
  * they agree on what the relay enforces there: otherwise it could not tell
  * which server's `disableWebHooks` or secrets apply to a webhook.
  */
