@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumPath } from "../scripts/test-requirements.ts";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const TOKEN = "operator-token-for-the-page";
 const UUID = "9d3b5f7a-1c2e-4a6b-8d0f-2e4a6c8e0b1d";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM = chromiumPath(process.env);
 
 /** The operators' page in a real browser (Debian's Chromium driven by playwright-core). */
 describe("admin web page", () => {

@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_PYTHON } from "../scripts/test-requirements.ts";
 import { createBitbucketClient } from "../src/bitbucket/bitbucket-client.ts";
 import { runKeygen } from "../src/cli/keygen.ts";
 import { parseArgs } from "../src/cli/parse-args.ts";
@@ -21,7 +22,7 @@ import { bitbucketServerConfig } from "./support/bitbucket-server-config.ts";
 import { OAUTHLIB_KEY_PKCS1, OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { createTestCliIo, type TestCliIo } from "./support/test-cli-io.ts";
 
-const PYTHON = "/usr/bin/python3";
+const PYTHON = SYSTEM_PYTHON;
 const VERIFIER = fileURLToPath(new URL("./support/oauthlib-verifier.py", import.meta.url));
 const exec = promisify(execFile);
 
