@@ -30,7 +30,7 @@ export function debianPackages(missing: readonly TestRequirement[]): string[] {
 /** apt-get, run directly as root or through `sudo -n` when that needs no password. */
 export function findInstaller(env: NodeJS.ProcessEnv, uid: number | undefined): Installer {
   const aptGet = findOnPath("apt-get", env);
-  if (!aptGet) return { reason: "apt-get is not on PATH (this is not Debian or Ubuntu)" };
+  if (!aptGet) return { reason: "apt-get is not on PATH: not Debian or Ubuntu" };
   if (uid === 0) return { aptGet, prefix: [] };
   const sudo = findOnPath("sudo", env);
   if (sudo && spawnSync(sudo, ["-n", "true"], { env, stdio: "ignore", timeout: 30_000 }).status === 0) {
@@ -57,7 +57,7 @@ export function checkTestRequirements(options: { env: NodeJS.ProcessEnv; uid: nu
   if (missing.length === 0) return 0;
   const packages = debianPackages(missing);
 
-  const installer: Installer = options.install ? findInstaller(env, options.uid) : { reason: "--no-install" };
+  const installer: Installer = options.install ? findInstaller(env, options.uid) : { reason: "asked only to check (--no-install or CDS_GATEWAY_TEST_NO_INSTALL=1)" };
   if ("reason" in installer) {
     process.stderr.write(
       `npm test needs what this machine lacks:\n${listMissing(missing)}` +
