@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { errorCode } from "../../test/support/error-code.ts";
 import { cdsApiKey, signLikeCds } from "../../test/support/cds-http-signature.ts";
-import { GatewayError } from "../core/gateway-error.ts";
 import { importRsaPublicKey } from "./import-rsa-public-key.ts";
 import { verifyRequestSignature } from "./verify-request-signature.ts";
 
@@ -29,15 +29,6 @@ async function verify(
   });
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "verified";
-  } catch (error) {
-    if (error instanceof GatewayError) return error.code;
-    throw error;
-  }
-}
 
 const sign = (method: string, path: string, date: string | null = imf(NOW), host = HOST) =>
   signLikeCds({ method, path, host, date, privateKeyPem: api.privateKeyPem });
@@ -58,7 +49,7 @@ describe("verifyRequestSignature", () => {
   it("tells which key verified, and refuses a signature made with another key", async () => {
     const headers = sign("POST", "/vcs/bitbucket/status");
     expect(await verify("POST", "/vcs/bitbucket/status", headers, { keys: [other.publicKeyPem, api.publicKeyPem] })).toBe(1);
-    expect(await code(verify("POST", "/vcs/bitbucket/status", headers, { keys: [other.publicKeyPem] }))).toBe("ERR_SIGNATURE_INVALID");
+    expect(await errorCode(verify("POST", "/vcs/bitbucket/status", headers, { keys: [other.publicKeyPem] }))).toBe("ERR_SIGNATURE_INVALID");
   });
 
   it("refuses the signature on another path, query, method or host", async () => {
@@ -70,24 +61,24 @@ describe("verifyRequestSignature", () => {
       ["PUT", "/vcs/bitbucket/status?disableStatusDetails=false", HOST],
       ["POST", "/vcs/bitbucket/status?disableStatusDetails=false", "vcs.internal:8084"],
     ] as const) {
-      expect(await code(verify(method, path, headers, { host })), `${method} ${host}${path}`).toBe("ERR_SIGNATURE_INVALID");
+      expect(await errorCode(verify(method, path, headers, { host })), `${method} ${host}${path}`).toBe("ERR_SIGNATURE_INVALID");
     }
     const noDate = sign("POST", "/vcs/bitbucket/status", null);
-    expect(await code(verify("POST", "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments", noDate))).toBe("ERR_SIGNATURE_INVALID");
+    expect(await errorCode(verify("POST", "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments", noDate))).toBe("ERR_SIGNATURE_INVALID");
   });
 
   it("refuses a Date more than 5 minutes away, or one that was not signed", async () => {
     const path = "/vcs/bitbucket/status";
     expect(await verify("POST", path, sign("POST", path, imf(NOW - 299_000)))).toBe(0);
     expect(await verify("POST", path, sign("POST", path, imf(NOW + 299_000)))).toBe(0);
-    expect(await code(verify("POST", path, sign("POST", path, imf(NOW - 301_000))))).toBe("ERR_SIGNATURE_DATE");
-    expect(await code(verify("POST", path, sign("POST", path, imf(NOW + 301_000))))).toBe("ERR_SIGNATURE_DATE");
-    expect(await code(verify("POST", path, sign("POST", path, "yesterday")))).toBe("ERR_SIGNATURE_DATE");
+    expect(await errorCode(verify("POST", path, sign("POST", path, imf(NOW - 301_000))))).toBe("ERR_SIGNATURE_DATE");
+    expect(await errorCode(verify("POST", path, sign("POST", path, imf(NOW + 301_000))))).toBe("ERR_SIGNATURE_DATE");
+    expect(await errorCode(verify("POST", path, sign("POST", path, "yesterday")))).toBe("ERR_SIGNATURE_DATE");
     // A fresh Date added to a signature made without one changes the signing string.
-    expect(await code(verify("POST", path, { ...sign("POST", path, null), date: imf(NOW) }))).toBe("ERR_SIGNATURE_INVALID");
+    expect(await errorCode(verify("POST", path, { ...sign("POST", path, null), date: imf(NOW) }))).toBe("ERR_SIGNATURE_INVALID");
     // Dropping the signed Date does too.
     const { date: _dropped, ...withoutDate } = sign("POST", path);
-    expect(await code(verify("POST", path, withoutDate))).toBe("ERR_SIGNATURE_INVALID");
+    expect(await errorCode(verify("POST", path, withoutDate))).toBe("ERR_SIGNATURE_INVALID");
   });
 
   it("accepts the path CDS's Go signer writes (decoded) and the one other signers write (as sent)", async () => {
@@ -117,7 +108,7 @@ describe("verifyRequestSignature", () => {
       [{ authorization: good.replace(/headers="[^"]*",/, "") }, "ERR_SIGNATURE_HEADERS"],
     ];
     for (const [headers, expected] of cases) {
-      expect(await code(verify("POST", "/vcs/b/status", headers)), JSON.stringify(headers)).toBe(expected);
+      expect(await errorCode(verify("POST", "/vcs/b/status", headers)), JSON.stringify(headers)).toBe(expected);
     }
   });
 });
