@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cdsApiKey, signLikeCds } from "./support/cds-http-signature.ts";
+import { cdsCall as signedCall, goFieldFailEvent, type RawAnswer, sendRaw, snakeCaseFailEvent } from "./support/cds-vcs-calls.ts";
 import { type OauthlibVerifier, requirePythonOauthlib, startOauthlibVerifier } from "./support/oauthlib-verifier.ts";
 import { OAUTHLIB_KEY_PKCS1, OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
@@ -31,36 +32,8 @@ const prodKey = cdsApiKey();
 const stagingKey = cdsApiKey();
 const strangerKey = cdsApiKey();
 
-/** A Fail event of CDS 0.46+ (snake_case payload). */
-function snakeCaseEvent(hash = HEAD): Record<string, unknown> {
-  return {
-    timestamp: "2024-01-10T10:00:00Z",
-    hostname: "cds-api-1",
-    cdsname: "",
-    type_event: "sdk.EventRunWorkflowNode",
-    project_key: "PRJ",
-    workflow_name: "wf",
-    application_name: "my-app",
-    pipeline_name: "build",
-    payload: {
-      id: 991, num: 12, status: "Fail", hash, branch_name: "feature/x", node_name: "build",
-      repository_manager_name: "bitbucket", repository_full_name: "PRJ/my-repo",
-      stages_summary: [{ id: 1, name: "Stage 1", run_jobs_summary: [{ id: 5, status: "Fail", job_summary: { job_name: "my job" } }] }],
-    },
-  };
-}
-
-/** The same event from CDS 0.40–0.45: the payload is structs.Map of the struct, Go field names. */
-function goFieldEvent(hash = HEAD): Record<string, unknown> {
-  return {
-    ...snakeCaseEvent(),
-    payload: {
-      ID: 991, NodeID: 4, RunID: 77, Number: 13, SubNumber: 0, Status: "Fail", Hash: hash, Tag: "", BranchName: "feature/x",
-      NodeName: "build", RepositoryManagerName: "bitbucket", RepositoryFullName: "PRJ/my-repo", HookEvent: null, Manual: null,
-      StagesSummary: [{ ID: 1, Name: "Stage 1", RunJobsSummary: [{ ID: 5, Status: "Fail", Job: { JobName: "my job" } }] }],
-    },
-  };
-}
+const snakeCaseEvent = (hash = HEAD) => snakeCaseFailEvent(hash, 12);
+const goFieldEvent = (hash = HEAD) => goFieldFailEvent(hash, 13);
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -150,45 +123,12 @@ url = "${bb.url}"
     })));
   });
 
-  interface Sent {
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    text: string;
-  }
-
-  /** One request to the gateway on loopback, with exactly these headers (Host included). */
-  const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
-    new Promise<Sent>((resolve, reject) => {
-      const all: Record<string, string> = { host, ...headers };
-      if (body !== undefined) all["content-length"] = String(Buffer.byteLength(body));
-      const out = httpRequest({ host: "127.0.0.1", port: gateway.port, method, path, headers: all }, (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      });
-      out.on("error", reject);
-      out.end(body);
-    });
+  type Sent = RawAnswer;
+  const send = (method: string, path: string, headers: Record<string, string>, body?: string) => sendRaw({ port: gateway.port, host }, method, path, headers, body);
 
   /** A call as CDS's API makes it: JSON, the project's access token (base64), signed with the API key, no Date. */
-  const cdsCall = (method: string, path: string, body?: unknown, options: { key?: string; date?: string | null; signedPath?: string } = {}) => {
-    const signature = signLikeCds({
-      method,
-      path: options.signedPath ?? path,
-      host,
-      privateKeyPem: options.key ?? prodKey.privateKeyPem,
-      date: options.date === undefined ? null : options.date,
-    });
-    const headers: Record<string, string> = {
-      ...signature,
-      "content-type": "application/json",
-      connection: "close",
-      "x-cds-access-token": b64(PROJECT_TOKEN),
-      "x-cds-access-token-secret": b64("project-token-secret"),
-      "x-cds-access-token-created": b64("1704880800"),
-    };
-    return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
-  };
+  const cdsCall = (method: string, path: string, body?: unknown, options: { key?: string; date?: string | null; signedPath?: string } = {}) =>
+    signedCall({ port: gateway.port, host }, method, path, body, { ...options, privateKeyPem: options.key ?? prodKey.privateKeyPem, accessToken: PROJECT_TOKEN });
 
   const statusPosts = () => bb.requests.filter((r) => r.method === "POST" && r.pathname.startsWith("/rest/build-status/"));
   const commentPosts = () => bb.requests.filter((r) => r.method === "POST" && r.pathname.endsWith("/comments"));
