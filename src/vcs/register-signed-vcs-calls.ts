@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { handleSignedVcsCall, type SignedVcsDeps } from "./handle-signed-vcs-call.ts";
 
-/** The paths of CDS's vcs service that its API calls (engine/vcs/vcs_router.go; `/vcs` and `/vcsgerrit` too). */
-const VCS_SERVICE_PATH = /^\/(?:vcs(?:\/.*)?|vcsgerrit)$/;
+/** The paths of CDS's vcs service that its API calls (engine/vcs/vcs_router.go): `/vcs/*`, `/vcs` and `/vcsgerrit`. */
+const VCS_SERVICE_PATHS = ["/vcs", "/vcs/*", "/vcsgerrit"];
 
 /**
  * Takes the calls CDS's API makes to its vcs service when the service's URL
@@ -13,11 +13,12 @@ const VCS_SERVICE_PATH = /^\/(?:vcs(?:\/.*)?|vcsgerrit)$/;
  * bearer-token routes.
  */
 export function registerSignedVcsCalls(app: Hono, deps: SignedVcsDeps): void {
-  app.use("*", async (c, next) => {
-    const headers = c.req.raw.headers;
-    const authorization = headers.get("authorization");
-    const signed = authorization === null ? headers.has("signature") : /^Signature\s/i.test(authorization.trim());
-    if (!signed || !VCS_SERVICE_PATH.test(new URL(c.req.url).pathname)) return next();
-    return handleSignedVcsCall(deps, c.req.raw);
-  });
+  for (const path of VCS_SERVICE_PATHS) {
+    app.use(path, async (c, next) => {
+      const headers = c.req.raw.headers;
+      const authorization = headers.get("authorization");
+      const signed = authorization === null ? headers.has("signature") : /^Signature\s/i.test(authorization.trim());
+      return signed ? handleSignedVcsCall(deps, c.req.raw) : next();
+    });
+  }
 }
