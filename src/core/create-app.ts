@@ -58,8 +58,9 @@ export interface Gateway {
 
 /**
  * The one factory that builds the gateway from its ports; every runtime
- * adapter calls it. Routes: `/healthz`, bearer-protected `/vcs/*` and `/-/*`,
- * and the webhook relay for everything else.
+ * adapter calls it. Routes: `/healthz`, CDS's signed vcs calls on `/vcs/*`
+ * (issue #10), bearer-protected `/vcs/*` and `/-/*`, and the webhook relay
+ * for everything else.
  */
 export function createGateway(deps: AppDeps): Gateway {
   const clock = deps.clock ?? systemClock;
