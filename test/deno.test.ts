@@ -6,6 +6,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../scripts/worker-bundle-size.ts";
 import { findDenoBinary, runDeno } from "./support/deno-binary.ts";
+import { cdsApiKey } from "./support/cds-http-signature.ts";
+import { cdsCall, goFieldFailEvent, snakeCaseFailEvent } from "./support/cds-vcs-calls.ts";
+import { OAUTHLIB_KEY_PKCS1 } from "./support/rfc5849-vectors.ts";
+import { startStubBitbucket, type StubBitbucket, type StubRequest } from "./support/stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -61,6 +65,8 @@ async function freePort(): Promise<number> {
 describe("Deno: `deno task start` serves the gateway", () => {
   let alpha: StubCds;
   let beta: StubCds;
+  let bb: StubBitbucket;
+  const apiKey = cdsApiKey();
   let child: ChildProcess;
   let output = "";
   let exited: Promise<number | null>;
@@ -70,6 +76,7 @@ describe("Deno: `deno task start` serves the gateway", () => {
   beforeAll(async () => {
     alpha = await startStubCds({ owned: [U1] });
     beta = await startStubCds({ owned: [U2] });
+    bb = await startStubBitbucket();
     kvDir = mkdtempSync(join(tmpdir(), "cds-gw-deno-task-"));
     port = await freePort();
     const config = `
@@ -81,11 +88,13 @@ hooksUrl = "${alpha.hooksUrl}"
 
 [gateway.cds.beta]
 hooksUrl = "${beta.hooksUrl}"
+apiPublicKey = "env:CDS_API_PUBLIC_KEY"
 
 [vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
+url = "${bb.url}"
   [vcs.servers.Bitbucket.bitbucket]
   proxyWebhook = "https://gateway.example.com/bb"
+  privateKey = "env:BB_PRIVATE_KEY"
 `;
     // The real binary runs the task from the repository root, where npm put its own
     // node_modules/.bin/deno: what a Deno user who also ran `npm install` gets.
@@ -101,6 +110,8 @@ url = "https://bitbucket.example.com"
         HOST: "127.0.0.1",
         DENO_KV_PATH: join(kvDir, "gateway.kv"),
         LOG_LEVEL: "debug",
+        CDS_API_PUBLIC_KEY: apiKey.signinHeader,
+        BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -131,6 +142,7 @@ url = "https://bitbucket.example.com"
     }
     await alpha?.close();
     await beta?.close();
+    await bb?.close();
     if (kvDir) rmSync(kvDir, { recursive: true, force: true });
   });
 
@@ -197,6 +209,43 @@ url = "https://bitbucket.example.com"
     expect(output).toContain('"msg":"Deno KV queue: wake-up"');
     expect(forU().filter((r) => r.answered === 200)).toHaveLength(1);
   }, 40_000);
+
+  it("answers CDS's signed status, statuses-listing and comment calls (issue #10), and 501 to a call it would pass on", async () => {
+    const PROJECT_TOKEN = "project-oauth-token-deno";
+    const HEAD = "8c5f1e3b2a9d4c7e6f0a1b2c3d4e5f6a7b8c9d0e";
+    const target = { port, host: `127.0.0.1:${port}` };
+    const call = (method: string, path: string, body?: unknown) =>
+      cdsCall(target, method, path, body, { privateKeyPem: apiKey.privateKeyPem, accessToken: PROJECT_TOKEN });
+    const oauthToken = (r: StubRequest) => /oauth_token="([^"]*)"/.exec(r.headers.authorization ?? "")?.[1];
+    bb.setHandler("POST", `/rest/build-status/1.0/commits/${HEAD}`, { status: 204 });
+    bb.setHandler("GET", `/rest/build-status/1.0/commits/${HEAD}`, {
+      json: { isLastPage: true, values: [{ state: "SUCCESSFUL", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }] },
+    });
+    bb.setHandler("POST", /\/pull-requests\/\d+\/comments$/, (req) => ({ status: 201, json: { id: 9, text: JSON.parse(req.body).text } }));
+
+    for (const [event, number] of [[snakeCaseFailEvent(HEAD, 12), 12], [goFieldFailEvent(HEAD, 13), 13]] as const) {
+      const res = await call("POST", "/vcs/bitbucket/status", event);
+      expect(res.status, res.text).toBe(200);
+      expect(JSON.parse(bb.requests.at(-1)!.body)).toMatchObject({ state: "FAILED", key: "PRJ-wf-build", name: `PRJ-wf-build${number}` });
+    }
+    const listing = await call("GET", `/vcs/bitbucket/repos/PRJ/my-repo/commits/${HEAD}/statuses`);
+    expect(JSON.parse(listing.text)).toEqual([{ ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Success", description: "CDS/PRJ-wf-build" }]);
+    expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/comments", { id: 7, message: "report" })).status).toBe(200);
+    expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/8/comments", "report")).status).toBe(200);
+    expect(bb.requests.map((r) => `${r.method} ${r.pathname}`)).toEqual([
+      `POST /rest/build-status/1.0/commits/${HEAD}`,
+      `POST /rest/build-status/1.0/commits/${HEAD}`,
+      `GET /rest/build-status/1.0/commits/${HEAD}`,
+      "POST /rest/api/1.0/projects/PRJ/repos/my-repo/pull-requests/7/comments",
+      "POST /rest/api/1.0/projects/PRJ/repos/my-repo/pull-requests/8/comments",
+    ]);
+    expect(bb.requests.map(oauthToken)).toEqual(Array(5).fill(PROJECT_TOKEN));
+
+    const passOn = await call("GET", "/vcs/bitbucket/repos/PRJ/my-repo/branches");
+    expect(passOn.status).toBe(501);
+    expect(JSON.parse(passOn.text)).toMatchObject({ error: "pass_through_unavailable" });
+    expect(bb.requests).toHaveLength(5);
+  });
 
   it("stops on SIGTERM with exit code 0", async () => {
     process.kill(-child.pid!, "SIGTERM");

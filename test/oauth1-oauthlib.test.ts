@@ -3,15 +3,10 @@
  * independent implementation, Python oauthlib, acting as the server
  * (test/support/oauthlib-verifier.py, run with Debian's /usr/bin/python3).
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createPublicKey } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYSTEM_PYTHON } from "../scripts/test-requirements.ts";
 import { createBitbucketClient } from "../src/bitbucket/bitbucket-client.ts";
 import { runKeygen } from "../src/cli/keygen.ts";
 import { parseArgs } from "../src/cli/parse-args.ts";
@@ -19,51 +14,9 @@ import type { FetchFn, FetchInit } from "../src/core/ports.ts";
 import { Secret } from "../src/core/secret.ts";
 import { OAuth1Signer } from "../src/oauth1/oauth1-signer.ts";
 import { bitbucketServerConfig } from "./support/bitbucket-server-config.ts";
+import { type OauthlibVerifier as Verifier, requirePythonOauthlib, startOauthlibVerifier as startVerifier } from "./support/oauthlib-verifier.ts";
 import { OAUTHLIB_KEY_PKCS1, OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { createTestCliIo, type TestCliIo } from "./support/test-cli-io.ts";
-
-const PYTHON = SYSTEM_PYTHON;
-const VERIFIER = fileURLToPath(new URL("./support/oauthlib-verifier.py", import.meta.url));
-const exec = promisify(execFile);
-
-interface Verifier {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function requirePythonOauthlib(): Promise<void> {
-  try {
-    await exec(PYTHON, ["-c", "import oauthlib.oauth1.rfc5849.signature, jwt, cryptography"]);
-  } catch (error) {
-    throw new Error(
-      `${PYTHON} cannot import oauthlib, jwt and cryptography, which this interop test needs ` +
-        `(Debian: apt-get install python3-oauthlib python3-jwt python3-cryptography): ${String(error)}`,
-    );
-  }
-}
-
-async function startVerifier(publicKeyFile: string, consumerKey: string): Promise<Verifier> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [VERIFIER, publicKeyFile, consumerKey], { stdio: "pipe" });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (line) => {
-      const match = /^PORT (\d+)$/.exec(line);
-      if (match) resolve(Number(match[1]));
-      else reject(new Error(`verifier said ${line}`));
-    });
-    child.once("exit", (code) => reject(new Error(`oauthlib verifier exited with ${code}: ${stderr}`)));
-  });
-  return {
-    port,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
 
 /**
  * A FetchFn that delivers every request to the verifier on 127.0.0.1 while

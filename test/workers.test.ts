@@ -5,6 +5,10 @@ import { join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorker, kib, measureBundle } from "../scripts/worker-bundle-size.ts";
+import { cdsApiKey } from "./support/cds-http-signature.ts";
+import { cdsCall, goFieldFailEvent, sendRaw, snakeCaseFailEvent } from "./support/cds-vcs-calls.ts";
+import { OAUTHLIB_KEY_PKCS1 } from "./support/rfc5849-vectors.ts";
+import { startStubBitbucket, type StubBitbucket, type StubRequest } from "./support/stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { bundleRuntimeChecks, miniflareOptions, startMiniflare } from "./support/workers-miniflare.ts";
@@ -280,6 +284,95 @@ url = "https://signed.example.com"
     expect(size.files).toEqual(["worker.js"]);
     process.stdout.write(`Worker bundle: ${kib(size.rawBytes)} raw, ${kib(size.gzipBytes)} gzipped\n`);
     expect(size.gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET);
+  });
+});
+
+describe("the built Worker as the address of CDS's vcs service (issue #10)", () => {
+  const PROJECT_TOKEN = "project-oauth-token-workers";
+  const HEAD = "8c5f1e3b2a9d4c7e6f0a1b2c3d4e5f6a7b8c9d0e";
+  const apiKey = cdsApiKey();
+  let bb: StubBitbucket;
+  let mf: Miniflare;
+  let target: { port: number; host: string };
+
+  beforeAll(async () => {
+    bb = await startStubBitbucket();
+    const config = `
+[gateway.cds.prod]
+hooksUrl = "https://cds.example.com/cdshooks"
+uiUrl = "https://cds.example.com"
+vcsUrl = "https://vcs.internal.example.com"
+apiPublicKey = "env:CDS_API_PUBLIC_KEY"
+
+[vcs.servers.Bitbucket]
+url = "${bb.url}"
+  [vcs.servers.Bitbucket.bitbucket]
+  consumerKey = "CDS"
+  privateKey = "env:BB_PRIVATE_KEY"
+`;
+    let base: URL;
+    ({ mf, url: base } = await startMiniflare(
+      miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, CDS_API_PUBLIC_KEY: apiKey.signinHeader, BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1, LOG_LEVEL: "warn" }),
+    ));
+    target = { port: Number(base.port), host: base.host };
+  }, 60_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+    await bb?.close();
+  });
+
+  const call = (method: string, path: string, body?: unknown, options: { date?: string } = {}) =>
+    cdsCall(target, method, path, body, { privateKeyPem: apiKey.privateKeyPem, accessToken: PROJECT_TOKEN, ...options });
+  const oauthToken = (r: StubRequest) => /oauth_token="([^"]*)"/.exec(r.headers.authorization ?? "")?.[1];
+
+  it("posts the status of a Fail event of either payload generation, with CDS's access token, and no comment", async () => {
+    bb.setHandler("POST", `/rest/build-status/1.0/commits/${HEAD}`, { status: 204 });
+    for (const [event, number] of [[snakeCaseFailEvent(HEAD, 12), 12], [goFieldFailEvent(HEAD, 13), 13]] as const) {
+      const before = bb.requests.length;
+      const res = await call("POST", "/vcs/bitbucket/status", event);
+      expect(res.status, res.text).toBe(200);
+      expect(bb.requests.slice(before).map((r) => `${r.method} ${r.pathname}`)).toEqual([`POST /rest/build-status/1.0/commits/${HEAD}`]);
+      const post = bb.requests.at(-1)!;
+      expect(JSON.parse(post.body)).toEqual({
+        state: "FAILED", key: "PRJ-wf-build", name: `PRJ-wf-build${number}`, description: "CDS/PRJ-wf-build",
+        url: `https://cds.example.com/project/PRJ/workflow/wf/run/${number}`,
+      });
+      expect(post.headers.authorization).toMatch(/^OAuth .*oauth_signature_method="RSA-SHA1"/);
+      expect(oauthToken(post)).toBe(PROJECT_TOKEN);
+    }
+  });
+
+  it("answers the statuses listing and both comment routes", async () => {
+    bb.setHandler("GET", `/rest/build-status/1.0/commits/${HEAD}`, {
+      json: { isLastPage: true, values: [{ state: "FAILED", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }] },
+    });
+    const listing = await call("GET", `/vcs/bitbucket/repos/PRJ/my-repo/commits/${HEAD}/statuses`);
+    expect(listing.status, listing.text).toBe(200);
+    expect(JSON.parse(listing.text)).toEqual([{ ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Fail", description: "CDS/PRJ-wf-build" }]);
+
+    bb.setHandler("POST", /\/pull-requests\/\d+\/comments$/, (req) => ({ status: 201, json: { id: 9, text: JSON.parse(req.body).text } }));
+    const before = bb.requests.length;
+    expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/comments", { id: 7, message: "report" })).status).toBe(200);
+    expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/8/comments", "report")).status).toBe(200);
+    const comments = bb.requests.slice(before);
+    expect(comments.map((r) => [r.pathname, JSON.parse(r.body).text, oauthToken(r)])).toEqual([
+      ["/rest/api/1.0/projects/PRJ/repos/my-repo/pull-requests/7/comments", "report", PROJECT_TOKEN],
+      ["/rest/api/1.0/projects/PRJ/repos/my-repo/pull-requests/8/comments", "report", PROJECT_TOKEN],
+    ]);
+  });
+
+  it("answers 501 to a call it would pass on (Workers' fetch cannot keep the Host CDS signed), 401 to an unsigned or stale one", async () => {
+    const before = bb.requests.length;
+    const res = await call("GET", "/vcs/bitbucket/repos/PRJ/my-repo/branches");
+    expect(res.status).toBe(501);
+    expect(JSON.parse(res.text)).toMatchObject({ error: "pass_through_unavailable" });
+    expect(JSON.parse(res.text).message).toContain("Node");
+    const unsigned = await sendRaw(target, "POST", "/vcs/bitbucket/status", { "content-type": "application/json" }, "{}");
+    expect(unsigned.status).toBe(401);
+    const stale = await call("POST", "/vcs/bitbucket/status", snakeCaseFailEvent(HEAD), { date: new Date(Date.now() - 3_600_000).toUTCString() });
+    expect(stale.status).toBe(401);
+    expect(bb.requests.length).toBe(before);
   });
 });
 

@@ -73,6 +73,16 @@ describe("authentication", () => {
     expect(params.get("oauth_consumer_key")).toBe("CDS");
   });
 
+  it("signs with the access token it is given (CDS's) instead of the server's credentials, bearer token included", async () => {
+    bb.setHandler("GET", "/x", { json: {} });
+    await client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "server-tok" }, { accessToken: "cds-project-tok" }).request("GET", "/x");
+    const params = oauthParams(bb.requests[0]!.headers.authorization);
+    expect(params.get("oauth_token")).toBe("cds-project-tok");
+    // Without a private key it cannot sign OAuth: the server's own credentials are used.
+    await client({ token: "bbtoken" }, { accessToken: "cds-project-tok" }).request("GET", "/x");
+    expect(bb.requests[1]!.headers.authorization).toBe("Bearer bbtoken");
+  });
+
   it("treats empty token/accessToken values as absent", async () => {
     bb.setHandler("GET", "/x", { json: {} });
     await client({ token: "", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "" }).request("GET", "/x");
@@ -125,6 +135,18 @@ describe("calls", () => {
       ["OPEN", "2", "100"],
       ["OPEN", "5", "100"],
     ]);
+  });
+
+  it("listBuildStatusesLegacy follows every page of /rest/build-status/1.0/commits/{sha}", async () => {
+    const status = (key: string) => ({ ...STATUS, key, dateAdded: 1704880800000 });
+    bb.setHandler("GET", `/rest/build-status/1.0/commits/${SHA}`, (req) =>
+      req.query.get("start") === "0"
+        ? { json: { values: [status("a"), status("b")], size: 2, start: 0, isLastPage: false, nextPageStart: 2 } }
+        : { json: { values: [status("c")], size: 1, start: 2, isLastPage: true } },
+    );
+    const statuses = await client().listBuildStatusesLegacy(SHA);
+    expect(statuses.map((s) => s.key)).toEqual(["a", "b", "c"]);
+    expect(bb.requests.map((r) => r.query.get("start"))).toEqual(["0", "2"]);
   });
 
   it("listPullRequests without state sends none", async () => {

@@ -21,6 +21,14 @@ export interface BitbucketClientOptions {
   maxRetryWaitMs?: number;
   /** Waits between retries; tests pass one that records and returns at once. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * An OAuth 1.0a access token to sign with instead of the server's own
+   * credentials (CDS sends its project's token with each call, issue #10);
+   * used when the server has `privateKey`.
+   */
+  accessToken?: string;
+  /** The server's signer, shared so its private key is imported once for all clients. */
+  signer?: OAuth1Signer;
 }
 
 export type QueryValue = string | number | boolean | undefined | readonly (string | number | boolean)[];
@@ -44,6 +52,8 @@ export interface BitbucketClient {
   request(method: string, path: string, options?: RequestOptions): Promise<BitbucketResponse>;
   /** `POST /rest/build-status/1.0/commits/{sha}` (what CDS's legacy client and the gateway use). */
   setBuildStatusLegacy(sha: string, status: BuildStatus): Promise<void>;
+  /** `GET /rest/build-status/1.0/commits/{sha}`, all pages followed. */
+  listBuildStatusesLegacy(sha: string): Promise<BuildStatus[]>;
   /** `POST /rest/api/latest/projects/{p}/repos/{r}/commits/{sha}/builds` (Bitbucket ≥ 7.14). */
   setBuildStatus(project: string, repo: string, sha: string, status: BuildStatus): Promise<void>;
   /** Every pull request of the repository, all pages followed; `state` defaults to Bitbucket's (OPEN). */
@@ -92,7 +102,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const auth = selectAuth(server, clock);
+  const auth = selectAuth(server, clock, options);
 
   async function request(method: string, path: string, opts: RequestOptions = {}): Promise<BitbucketResponse> {
     if (!auth) {
@@ -178,6 +188,9 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     async setBuildStatusLegacy(sha, status) {
       await call("POST", `/rest/build-status/1.0/commits/${segment(sha)}`, { json: status });
     },
+    listBuildStatusesLegacy(sha) {
+      return collectPages<BuildStatus>(`/rest/build-status/1.0/commits/${segment(sha)}`);
+    },
     async setBuildStatus(project, repo, sha, status) {
       await call("POST", `/rest/api/latest${repoPath(project, repo)}/commits/${segment(sha)}/builds`, { json: status });
     },
@@ -216,13 +229,13 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   };
 }
 
-function selectAuth(server: BitbucketServerConfig, clock: Clock): Auth | undefined {
+function selectAuth(server: BitbucketServerConfig, clock: Clock, options: Pick<BitbucketClientOptions, "accessToken" | "signer">): Auth | undefined {
+  const privateKey = server.privateKey && server.privateKey.reveal() !== "" ? server.privateKey : undefined;
+  const signer = () => options.signer ?? new OAuth1Signer({ consumerKey: server.consumerKey, privateKey: privateKey!, clock });
+  if (privateKey && options.accessToken) return { kind: "oauth1", signer: signer(), token: options.accessToken };
   const token = server.token?.reveal();
   if (token) return { kind: "bearer", token };
-  if (server.privateKey && server.privateKey.reveal() !== "") {
-    const signer = new OAuth1Signer({ consumerKey: server.consumerKey, privateKey: server.privateKey, clock });
-    return { kind: "oauth1", signer, token: server.accessToken?.reveal() || undefined };
-  }
+  if (privateKey) return { kind: "oauth1", signer: signer(), token: server.accessToken?.reveal() || undefined };
   return undefined;
 }
 

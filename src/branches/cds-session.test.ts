@@ -43,6 +43,24 @@ describe("CDS API sessions against a stub CDS API", () => {
     expect(api.signins()).toHaveLength(2);
   });
 
+  it("keeps the API's public signing key from the signin answer (X-Api-Pub-Signing-Key), and signs in again for it when asked to renew", async () => {
+    const first = btoa("-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n");
+    api = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, publicSigningKey: first });
+    const sessions = createCdsSessions({ fetch: fetchFn, clock: { now: () => Date.now() }, timeoutMs: 2000 });
+    expect(await sessions.signingKey(instance(api))).toBe(first);
+    expect(api.signins()).toHaveLength(1);
+    // The signin of a JWT refresh, or of this call, is reused.
+    await sessions.jwt(instance(api));
+    expect(await sessions.signingKey(instance(api))).toBe(first);
+    expect(api.signins()).toHaveLength(1);
+
+    api.setPublicSigningKey("bmV3LWtleQ==");
+    expect(await sessions.signingKey(instance(api), { renew: true })).toBe("bmV3LWtleQ==");
+    expect(api.signins()).toHaveLength(2);
+    api.setPublicSigningKey(undefined);
+    expect(await sessions.signingKey(instance(api), { renew: true })).toBeUndefined();
+  });
+
   it("takes the JWT from an X-Cds-Jwt header", async () => {
     api = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtIn: "header" });
     const sessions = createCdsSessions({ fetch: fetchFn, clock: { now: () => Date.now() }, timeoutMs: 2000 });

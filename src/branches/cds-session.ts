@@ -27,6 +27,13 @@ export interface CdsSessions {
   jwt(instance: CdsInstanceConfig): Promise<string>;
   /** Forgets `jwt` (CDS answered 401 with it); a newer session is kept. */
   invalidate(instanceName: string, jwt: string): void;
+  /**
+   * The API's public signing key as the last signin published it
+   * (`X-Api-Pub-Signing-Key`, the base64 of a PEM; undefined when CDS sent
+   * none), signing in first when none has happened yet, or when `renew`
+   * asks for a fresh one (issue #10: a signature failed to verify).
+   */
+  signingKey(instance: CdsInstanceConfig, options?: { renew?: boolean }): Promise<string | undefined>;
 }
 
 /**
@@ -40,6 +47,8 @@ export interface CdsSessions {
 export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutMs: number }): CdsSessions {
   const cached = new Map<string, { jwt: string; renewAt: number }>();
   const pending = new Map<string, Promise<string>>();
+  /** Per instance: X-Api-Pub-Signing-Key of the last successful signin ("" when it had none). */
+  const signingKeys = new Map<string, string>();
 
   const signin = async (instance: CdsInstanceConfig): Promise<string> => {
     if (!instance.apiUrl || !instance.token) throw new CdsApiError(`CDS instance ${instance.name} has no apiUrl and token`);
@@ -66,24 +75,34 @@ export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutM
     } catch {
       throw new CdsApiError("signin: the answer holds no session JWT", response.status);
     }
+    signingKeys.set(instance.name, response.headers.get("x-api-pub-signing-key") ?? "");
     const now = deps.clock.now();
     cached.set(instance.name, { jwt, renewAt: exp === undefined ? now + SESSION_WITHOUT_EXP_MS : exp * 1000 - SESSION_MARGIN_MS });
     return jwt;
+  };
+
+  /** A signin for the instance, shared with any already running. */
+  const freshSignin = (instance: CdsInstanceConfig): Promise<string> => {
+    let running = pending.get(instance.name);
+    if (!running) {
+      running = signin(instance).finally(() => pending.delete(instance.name));
+      pending.set(instance.name, running);
+    }
+    return running;
   };
 
   return {
     jwt(instance) {
       const session = cached.get(instance.name);
       if (session && deps.clock.now() < session.renewAt) return Promise.resolve(session.jwt);
-      let running = pending.get(instance.name);
-      if (!running) {
-        running = signin(instance).finally(() => pending.delete(instance.name));
-        pending.set(instance.name, running);
-      }
-      return running;
+      return freshSignin(instance);
     },
     invalidate(instanceName, jwt) {
       if (cached.get(instanceName)?.jwt === jwt) cached.delete(instanceName);
+    },
+    async signingKey(instance, options = {}) {
+      if (options.renew || !signingKeys.has(instance.name)) await freshSignin(instance);
+      return signingKeys.get(instance.name) || undefined;
     },
   };
 }

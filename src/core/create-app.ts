@@ -16,11 +16,14 @@ import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
 import { uuidV7 } from "../queue/uuid-v7.ts";
 import { createRateLimiter } from "../relay/rate-limiter.ts";
 import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
+import { createBitbucketClients } from "../vcs/bitbucket-clients.ts";
+import { createCdsCallers } from "../vcs/cds-caller-keys.ts";
+import { registerSignedVcsCalls } from "../vcs/register-signed-vcs-calls.ts";
 import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
 import type { GatewayConfig } from "./config/config-types.ts";
 import { json, jsonError } from "./json-error.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { type Clock, type FetchFn, type KvStore, type Logger, silentLogger, systemClock } from "./ports.ts";
+import { type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "./ports.ts";
 import { requireBearer } from "./require-bearer.ts";
 
 export interface AppDeps {
@@ -40,6 +43,8 @@ export interface AppDeps {
   /** Jitter source for retries (tests). */
   random?: () => number;
   metrics?: Metrics;
+  /** Passes CDS's signed vcs calls on to its vcs service, Host kept (issue #10). Node only; without it they get 501. */
+  passThrough?: PassThroughFn;
 }
 
 export interface Gateway {
@@ -53,8 +58,9 @@ export interface Gateway {
 
 /**
  * The one factory that builds the gateway from its ports; every runtime
- * adapter calls it. Routes: `/healthz`, bearer-protected `/vcs/*` and `/-/*`,
- * and the webhook relay for everything else.
+ * adapter calls it. Routes: `/healthz`, CDS's signed vcs calls on `/vcs/*`
+ * (issue #10), bearer-protected `/vcs/*` and `/-/*`, and the webhook relay
+ * for everything else.
  */
 export function createGateway(deps: AppDeps): Gateway {
   const clock = deps.clock ?? systemClock;
@@ -91,10 +97,14 @@ export function createGateway(deps: AppDeps): Gateway {
   app.get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
 
   registerAdminPage(app);
+  // CDS's API calling the gateway as its vcs service (issue #10): signed calls, before the bearer check.
+  const vcsDeps = { ...base, clients: createBitbucketClients({ fetch: deps.fetch, clock }) };
+  const callers = createCdsCallers({ config: deps.config, sessions, clock, logger });
+  registerSignedVcsCalls(app, { ...vcsDeps, callers, passThrough: deps.passThrough });
   const bearer = requireBearer(deps.config.gateway.apiTokens);
   app.use("/vcs/*", bearer);
   app.use("/-/*", bearer);
-  registerVcsRoutes(app, base);
+  registerVcsRoutes(app, vcsDeps);
   registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
   registerRouteRoutes(app, base);
   registerBranchDeletionRoutes(app, { deletions });

@@ -87,6 +87,16 @@ export interface FetchInit {
   signal?: AbortSignal;
 }
 
+/**
+ * Passes a request on to `target` as it came (issue #10): the same method,
+ * every end-to-end header including `Authorization`, `Date` and the `Host`
+ * it arrived with, the body streamed; resolves to the upstream answer as it
+ * is (status, headers, body; redirects are not followed). Node provides it
+ * with undici, which sends the Host it is given; Workers' and Deno's fetch
+ * replace Host with the target's, so they have none.
+ */
+export type PassThroughFn = (request: Request, target: string) => Promise<Response>;
+
 export const systemClock: Clock = { now: () => Date.now() };
 
 export const silentLogger: Logger = { log() {} };

@@ -1,12 +1,8 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { concatBytes, derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../crypto/der.ts";
 
 const PKCS8_LABEL = "PRIVATE KEY";
 const PKCS1_LABEL = "RSA PRIVATE KEY";
-
-/** DER of AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }. */
-const RSA_ALGORITHM_IDENTIFIER = Uint8Array.of(
-  0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-);
 
 /**
  * Imports an RSA private key PEM for RSASSA-PKCS1-v1_5 signing (RFC 5849 §3.4.3
@@ -37,20 +33,14 @@ export async function importRsaPrivateKey(
 
 /** The PKCS#8 DER bytes of an RSA private key PEM (PKCS#8 or PKCS#1). */
 export function pemToPkcs8(pem: string): Uint8Array<ArrayBuffer> {
-  const text = pem.replace(/\\n/g, "\n").trim();
-  const match = /^-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----$/.exec(text);
-  if (!match) throw new GatewayError("ERR_PRIVATE_KEY", "not a PEM private key");
-  const label = match[1];
-  if (label !== PKCS8_LABEL && label !== PKCS1_LABEL) {
-    throw new GatewayError("ERR_PRIVATE_KEY", `unsupported PEM type "${label}" (want PRIVATE KEY or RSA PRIVATE KEY)`);
+  const block = readPem(pem);
+  if (!block.ok) {
+    throw new GatewayError("ERR_PRIVATE_KEY", block.reason === "not_pem" ? "not a PEM private key" : "not a PEM private key: the base64 body does not decode");
   }
-  let der: Uint8Array<ArrayBuffer>;
-  try {
-    der = base64ToBytes((match[2] ?? "").replace(/\s+/g, ""));
-  } catch {
-    throw new GatewayError("ERR_PRIVATE_KEY", "not a PEM private key: the base64 body does not decode");
+  if (block.label !== PKCS8_LABEL && block.label !== PKCS1_LABEL) {
+    throw new GatewayError("ERR_PRIVATE_KEY", `unsupported PEM type "${block.label}" (want PRIVATE KEY or RSA PRIVATE KEY)`);
   }
-  return label === PKCS1_LABEL ? wrapPkcs1InPkcs8(der) : der;
+  return block.label === PKCS1_LABEL ? wrapPkcs1InPkcs8(block.der) : block.der;
 }
 
 /** PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, OCTET STRING pkcs1 } (RFC 5208 §5). */
@@ -58,32 +48,4 @@ export function wrapPkcs1InPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const version = Uint8Array.of(0x02, 0x01, 0x00);
   const octets = derElement(0x04, pkcs1);
   return derElement(0x30, concatBytes(version, RSA_ALGORITHM_IDENTIFIER, octets));
-}
-
-function derElement(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concatBytes(Uint8Array.of(tag), derLength(content.length), content);
-}
-
-function derLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
-}
-
-function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(b64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

@@ -3,7 +3,7 @@ import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { Logger } from "../core/ports.ts";
 import { bitbucketFailureResponse } from "./bitbucket-failure-response.ts";
-import { parseCommentRequest } from "./parse-comment-request.ts";
+import { type ParsedCommentRequest, parseCommentRequest } from "./parse-comment-request.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
 export interface CommentRequestInput {
@@ -14,6 +14,8 @@ export interface CommentRequestInput {
   repo: string;
   maxBodyBytes: number;
   logger: Logger;
+  /** How the JSON body reads; default CDS 0.46+'s `{"id":…,"message":…}`. */
+  parse?: (body: unknown) => ParsedCommentRequest;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function handleCommentRequest(input: CommentRequestInput): Promise<
   const { server, client, project, repo, logger } = input;
   const body = await readJsonBody(input.request, input.maxBodyBytes);
   if (!body.ok) return body.response;
-  const parsed = parseCommentRequest(body.value);
+  const parsed = (input.parse ?? parseCommentRequest)(body.value);
   if (parsed.kind === "invalid") return jsonError(400, "bad_request", parsed.message);
 
   const fields = { server: server.name, project, repo, pullRequest: parsed.id };

@@ -1,5 +1,5 @@
 import type { BitbucketClient } from "../bitbucket/bitbucket-client.ts";
-import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
+import type { BitbucketServerConfig, CdsInstanceConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { Clock, KvStore, Logger } from "../core/ports.ts";
 import { bitbucketFailureResponse } from "./bitbucket-failure-response.ts";
@@ -17,6 +17,14 @@ export interface StatusEventInput {
   store: KvStore;
   clock: Clock;
   logger: Logger;
+  /**
+   * The CDS instance that made this call itself, as its vcs service's client
+   * (issue #10). Then the gateway posts exactly the status CDS asked for:
+   * linked to that instance's uiUrl (only, with `?disableStatusDetails=true`),
+   * never skipped as unchanged (CDS listed the statuses first), and no
+   * comment (CDS posts its own report through the comment route).
+   */
+  caller?: CdsInstanceConfig;
 }
 
 /**
@@ -40,9 +48,12 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
   if (parsed.kind === "ignored") return json(200, { posted: false, reason: "ignored_event" });
   const event = parsed.event;
 
-  const requested = new URL(input.request.url).searchParams.get("cds") ?? undefined;
-  const picked = pickCdsInstance(config.cds, { requested, cdsName: event.cdsName });
+  const query = new URL(input.request.url).searchParams;
+  const { caller } = input;
+  const picked = caller ? { instance: caller } : pickCdsInstance(config.cds, { requested: query.get("cds") ?? undefined, cdsName: event.cdsName });
   if ("error" in picked) return jsonError(400, "bad_request", picked.error);
+  // CDS reads the flag with Go's strconv.ParseBool.
+  const detailsDisabled = caller !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(query.get("disableStatusDetails") ?? "");
 
   const fields = {
     server: server.name,
@@ -57,7 +68,14 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
 
   let status: StatusOutcome | undefined;
   try {
-    status = await postRunStatus({ client, store, server, event, uiUrl: picked.instance.uiUrl });
+    status = await postRunStatus({
+      client,
+      store,
+      server,
+      event,
+      uiUrl: picked.instance.uiUrl,
+      ...(caller ? { showDetail: !detailsDisabled, skipUnchanged: false } : {}),
+    });
     logger.log(status.posted ? "info" : "debug", status.posted ? "build status posted" : "build status not posted", {
       ...fields,
       state: status.state,
@@ -69,7 +87,7 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
   }
 
   let comment: CommentOutcome | undefined;
-  if (isCommentDue(event.status)) {
+  if (!caller && isCommentDue(event.status)) {
     try {
       comment = await postFailureComment({ client, store, server, event, clock, logger });
       logger.log(comment.posted ? "info" : "debug", comment.posted ? "pull-request comment posted" : "pull-request comment not posted", {

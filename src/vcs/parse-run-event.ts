@@ -44,12 +44,49 @@ export type ParsedRunEvent =
 
 const HASH = /^[0-9a-fA-F]{7,64}$/;
 
+/** The payload's field names in one generation of CDS. */
+interface PayloadNames {
+  nodeName: string;
+  number: string;
+  subNumber: string;
+  status: string;
+  hash: string;
+  branch: string;
+  repository: string;
+  stages: string;
+  stageName: string;
+  jobs: string;
+  jobStatus: string;
+  job: string;
+  jobName: string;
+}
+
+/** CDS 0.46 and later: `json.Marshal` of `sdk.EventRunWorkflowNode`, snake_case tags. */
+const SNAKE_CASE: PayloadNames = {
+  nodeName: "node_name", number: "num", subNumber: "subnum", status: "status", hash: "hash", branch: "branch_name",
+  repository: "repository_full_name", stages: "stages_summary", stageName: "name", jobs: "run_jobs_summary",
+  jobStatus: "status", job: "job_summary", jobName: "job_name",
+};
+
+/**
+ * CDS 0.40–0.45: the payload is fatih/structs' `Map` of the same struct
+ * (engine/api/workflow/workflow_run_event.go), so its keys are Go field names,
+ * nested structs included (issue #10).
+ */
+const GO_FIELDS: PayloadNames = {
+  nodeName: "NodeName", number: "Number", subNumber: "SubNumber", status: "Status", hash: "Hash", branch: "BranchName",
+  repository: "RepositoryFullName", stages: "StagesSummary", stageName: "Name", jobs: "RunJobsSummary",
+  jobStatus: "Status", job: "Job", jobName: "JobName",
+};
+
 class Invalid extends Error {}
 
 /**
  * Validates the body of `POST /vcs/<server>/status` (a CDS `sdk.Event`) and
- * extracts what the build status and the pull-request comment need. Every
- * refusal names the field at fault, e.g. `payload.hash is required`.
+ * extracts what the build status and the pull-request comment need. The
+ * payload may come in either generation's field names (snake_case, or Go
+ * field names before CDS 0.46). Every refusal names the field at fault, in the
+ * payload's own naming, e.g. `payload.hash is required`.
  */
 export function parseRunEvent(body: unknown): ParsedRunEvent {
   try {
@@ -68,18 +105,20 @@ function parse(body: unknown): ParsedRunEvent {
   const payload = body.payload;
   if (payload === undefined || payload === null) throw new Invalid("payload is required");
   if (!isObject(payload)) throw new Invalid("payload must be an object");
+  const n = namesOf(payload);
+  const at = (key: string) => `payload.${key}`;
 
   const projectKey = requiredString(body, "project_key", "project_key");
   const workflowName = requiredString(body, "workflow_name", "workflow_name");
-  const nodeName = requiredString(payload, "node_name", "payload.node_name");
-  const status = requiredString(payload, "status", "payload.status");
-  const hash = requiredString(payload, "hash", "payload.hash");
-  if (!HASH.test(hash)) throw new Invalid("payload.hash must be a hexadecimal commit id");
+  const nodeName = requiredString(payload, n.nodeName, at(n.nodeName));
+  const status = requiredString(payload, n.status, at(n.status));
+  const hash = requiredString(payload, n.hash, at(n.hash));
+  if (!HASH.test(hash)) throw new Invalid(`${at(n.hash)} must be a hexadecimal commit id`);
 
-  const number = integer(payload, "num", "payload.num", 1) ?? integer(body, "workflow_run_num", "workflow_run_num", 1);
-  if (number === undefined) throw new Invalid("payload.num is required");
+  const number = integer(payload, n.number, at(n.number), 1) ?? integer(body, "workflow_run_num", "workflow_run_num", 1);
+  if (number === undefined) throw new Invalid(`${at(n.number)} is required`);
   const subNumber =
-    integer(payload, "subnum", "payload.subnum", 0) ?? integer(body, "workflow_run_num_sub", "workflow_run_num_sub", 0) ?? 0;
+    integer(payload, n.subNumber, at(n.subNumber), 0) ?? integer(body, "workflow_run_num_sub", "workflow_run_num_sub", 0) ?? 0;
 
   const event: RunEvent = {
     projectKey,
@@ -89,43 +128,49 @@ function parse(body: unknown): ParsedRunEvent {
     subNumber,
     status,
     hash,
-    stages: stages(payload.stages_summary),
+    stages: stages(payload[n.stages], n),
   };
   const cdsName = optionalString(body, "cdsname", "cdsname");
   if (cdsName) event.cdsName = cdsName;
-  const branch = optionalString(payload, "branch_name", "payload.branch_name");
+  const branch = optionalString(payload, n.branch, at(n.branch));
   if (branch) event.branch = branch.startsWith("refs/heads/") ? branch.slice("refs/heads/".length) : branch;
-  const fullName = optionalString(payload, "repository_full_name", "payload.repository_full_name");
-  if (fullName) event.repository = repository(fullName);
+  const fullName = optionalString(payload, n.repository, at(n.repository));
+  if (fullName) event.repository = repository(fullName, at(n.repository));
   return { kind: "run", event };
 }
 
-function repository(fullName: string): { project: string; repo: string } {
+/** Go field names when the payload has them and none of the snake_case ones. */
+function namesOf(payload: Record<string, unknown>): PayloadNames {
+  const has = (names: PayloadNames) => [names.nodeName, names.hash, names.status, names.number].some((key) => Object.hasOwn(payload, key));
+  return has(GO_FIELDS) && !has(SNAKE_CASE) ? GO_FIELDS : SNAKE_CASE;
+}
+
+function repository(fullName: string, where: string): { project: string; repo: string } {
   const parts = fullName.split("/");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-    throw new Invalid("payload.repository_full_name must be PROJECT/repo");
+    throw new Invalid(`${where} must be PROJECT/repo`);
   }
   return { project: parts[0]!, repo: parts[1]! };
 }
 
-function stages(value: unknown): RunStageSummary[] {
+function stages(value: unknown, n: PayloadNames): RunStageSummary[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new Invalid("payload.stages_summary must be an array");
+  if (!Array.isArray(value)) throw new Invalid(`payload.${n.stages} must be an array`);
   return value.map((stage: unknown, i) => {
-    const where = `payload.stages_summary[${i}]`;
+    const where = `payload.${n.stages}[${i}]`;
     if (!isObject(stage)) throw new Invalid(`${where} must be an object`);
-    const jobs = stage.run_jobs_summary;
-    if (jobs !== undefined && jobs !== null && !Array.isArray(jobs)) throw new Invalid(`${where}.run_jobs_summary must be an array`);
+    const jobs = stage[n.jobs];
+    if (jobs !== undefined && jobs !== null && !Array.isArray(jobs)) throw new Invalid(`${where}.${n.jobs} must be an array`);
     return {
-      name: optionalString(stage, "name", `${where}.name`) ?? "",
+      name: optionalString(stage, n.stageName, `${where}.${n.stageName}`) ?? "",
       jobs: (jobs ?? []).map((job: unknown, j) => {
-        const jobWhere = `${where}.run_jobs_summary[${j}]`;
+        const jobWhere = `${where}.${n.jobs}[${j}]`;
         if (!isObject(job)) throw new Invalid(`${jobWhere} must be an object`);
-        const summary = job.job_summary;
-        if (summary !== undefined && summary !== null && !isObject(summary)) throw new Invalid(`${jobWhere}.job_summary must be an object`);
+        const summary = job[n.job];
+        if (summary !== undefined && summary !== null && !isObject(summary)) throw new Invalid(`${jobWhere}.${n.job} must be an object`);
         return {
-          name: (summary ? optionalString(summary, "job_name", `${jobWhere}.job_summary.job_name`) : undefined) ?? "",
-          status: optionalString(job, "status", `${jobWhere}.status`) ?? "",
+          name: (summary ? optionalString(summary, n.jobName, `${jobWhere}.${n.job}.${n.jobName}`) : undefined) ?? "",
+          status: optionalString(job, n.jobStatus, `${jobWhere}.${n.jobStatus}`) ?? "",
         };
       }),
     };

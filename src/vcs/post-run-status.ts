@@ -19,6 +19,10 @@ export interface PostRunStatusInput {
   event: RunEvent;
   /** Base of the link, from the chosen CDS instance. */
   uiUrl: string;
+  /** false: link to `uiUrl` only, whatever the server's `Status.showDetail` says (CDS's `disableStatusDetails=true`). */
+  showDetail?: boolean;
+  /** false: post even when the very same status was the last one posted (CDS's own calls: CDS checked the statuses itself). */
+  skipUnchanged?: boolean;
 }
 
 /**
@@ -38,12 +42,13 @@ export function statusStoreKey(server: string, hash: string, key: string): strin
  */
 export async function postRunStatus(input: PostRunStatusInput): Promise<StatusOutcome> {
   const { client, store, server, event } = input;
-  const status = buildStatusForEvent(event, { uiUrl: input.uiUrl, showDetail: server.status.showDetail });
+  const showDetail = server.status.showDetail && input.showDetail !== false;
+  const status = buildStatusForEvent(event, { uiUrl: input.uiUrl, showDetail });
   if (server.status.disable) return { posted: false, reason: "disabled", state: status.state };
 
   const storeKey = statusStoreKey(server.name, event.hash, status.key);
   const fingerprint = statusFingerprint(status);
-  if ((await store.get(storeKey)) === fingerprint) return { posted: false, reason: "unchanged", state: status.state };
+  if (input.skipUnchanged !== false && (await store.get(storeKey)) === fingerprint) return { posted: false, reason: "unchanged", state: status.state };
 
   await client.setBuildStatusLegacy(event.hash, status);
   await store.put(storeKey, fingerprint, { ttlMs: STATUS_MEMORY_TTL_MS });

@@ -1,8 +1,8 @@
 import type { Context, Hono } from "hono";
-import { type BitbucketClient, createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { jsonError } from "../core/json-error.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import type { BitbucketClients } from "./bitbucket-clients.ts";
 import { handleCommentRequest } from "./handle-comment-request.ts";
 import { handleStatusEvent } from "./handle-status-event.ts";
 
@@ -12,6 +12,7 @@ export interface VcsDeps {
   fetch: FetchFn;
   clock: Clock;
   logger: Logger;
+  clients: BitbucketClients;
 }
 
 /**
@@ -21,15 +22,7 @@ export interface VcsDeps {
  * An unknown `<server>` is 404; another method on these paths is 405.
  */
 export function registerVcsRoutes(app: Hono, deps: VcsDeps): void {
-  const clients = new Map<string, BitbucketClient>();
-  const clientFor = (server: BitbucketServerConfig): BitbucketClient => {
-    let client = clients.get(server.name);
-    if (!client) {
-      client = createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock });
-      clients.set(server.name, client);
-    }
-    return client;
-  };
+  const clientFor = (server: BitbucketServerConfig) => deps.clients.of(server);
   const serverOf = (c: Context): BitbucketServerConfig | undefined => {
     const name = c.req.param("server");
     return name !== undefined && Object.hasOwn(deps.config.servers, name) ? deps.config.servers[name] : undefined;

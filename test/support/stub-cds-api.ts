@@ -38,6 +38,8 @@ export interface StubCdsApi {
   deletes(): ApiRequest[];
   answer(fn: ((req: ApiRequest) => ApiAnswer | undefined) | undefined): void;
   revokeSessions(): void;
+  /** What later signins put in X-Api-Pub-Signing-Key (CDS's API restarted with a new key). */
+  setPublicSigningKey(value: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -50,11 +52,14 @@ export async function startStubCdsApi(options: {
   jwtIn?: "body" | "header";
   /** Delay of each DELETE answer: widens the window in which two sweepers could race. */
   deleteDelayMs?: number;
+  /** When set, every successful signin carries `X-Api-Pub-Signing-Key: <this>` (base64 of the API's public key PEM), as CDS's does. */
+  publicSigningKey?: string;
 }): Promise<StubCdsApi> {
   const requests: ApiRequest[] = [];
   const issued: string[] = [];
   let key = crypto.getRandomValues(new Uint8Array(32));
   let override: ((req: ApiRequest) => ApiAnswer | undefined) | undefined;
+  let signingKey = options.publicSigningKey;
 
   const defaultAnswer = async (req: ApiRequest): Promise<ApiAnswer> => {
     if (req.method === "POST" && req.url === `${BASE}/auth/consumer/builtin/signin`) {
@@ -73,9 +78,11 @@ export async function startStubCdsApi(options: {
         .sign(key);
       issued.push(jwt);
       const user = { username: "gateway-bot", fullname: "Gateway bot" };
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (signingKey !== undefined) headers["x-api-pub-signing-key"] = signingKey;
       return options.jwtIn === "header"
-        ? { status: 200, body: JSON.stringify({ user }), headers: { "content-type": "application/json", "x-cds-jwt": jwt } }
-        : { status: 200, body: JSON.stringify({ token: jwt, user }), headers: { "content-type": "application/json" } };
+        ? { status: 200, body: JSON.stringify({ user }), headers: { ...headers, "x-cds-jwt": jwt } }
+        : { status: 200, body: JSON.stringify({ token: jwt, user }), headers };
     }
     if (req.method === "DELETE" && DELETE_PATH.test(req.url)) {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
@@ -127,6 +134,9 @@ export async function startStubCdsApi(options: {
     },
     revokeSessions: () => {
       key = crypto.getRandomValues(new Uint8Array(32));
+    },
+    setPublicSigningKey: (value) => {
+      signingKey = value;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -11,6 +11,10 @@ export interface CdsInstanceConfig {
   readonly uiUrl: string;
   /** CDS builtin consumer token (signin → session JWT). */
   readonly token?: Secret;
+  /** CDS's vcs µservice, where the signed calls the gateway does not answer itself go (issue #10); no trailing slash. */
+  readonly vcsUrl?: string;
+  /** The API's RSA public key (PEM, or the base64 of one), checking its signed calls; else read at signin. */
+  readonly apiPublicKey?: string;
 }
 
 export interface StatusConfig {

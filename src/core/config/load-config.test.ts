@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.ts";
 import { loadConfig, type ConfigSources } from "./load-config.ts";
+import { cdsApiKey } from "../../../test/support/cds-http-signature.ts";
 import { OAUTHLIB_KEY_PKCS1 as PKCS1 } from "../../../test/support/rfc5849-vectors.ts";
 
 
@@ -128,6 +129,21 @@ url = "https://b"
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(/^vcs\.servers\.B\.bitbucket\.proxyWebhook: shares the webhook path/);
     expect(issues[0]).not.toContain("two");
+  });
+
+  it("reads vcsUrl and apiPublicKey (CDS's PKCS#1 PEM from a file, or the signin header's base64) and refuses unusable ones by key path", async () => {
+    const api = cdsApiKey();
+    const config = await loadConfig(
+      `${MINIMAL}vcsUrl = "http://vcs.internal:8084/"\napiPublicKey = "file:api.pub"\n[gateway.cds.b]\nhooksUrl = "http://b"\napiPublicKey = "${api.signinHeader}"`,
+      sources({}, { "api.pub": api.publicKeyPem }),
+    );
+    expect(config.cds.prod!.vcsUrl).toBe("http://vcs.internal:8084");
+    expect(config.cds.prod!.apiPublicKey).toBe(api.publicKeyPem.trim());
+    expect(config.cds.b!.vcsUrl).toBeUndefined();
+    expect(await issuesOf(`${MINIMAL}vcsUrl = "vcs:8084"\napiPublicKey = "not a key"`)).toEqual([
+      "gateway.cds.prod.vcsUrl: must be an http:// or https:// URL",
+      "gateway.cds.prod.apiPublicKey: not a PEM public key (RSA PUBLIC KEY or PUBLIC KEY), nor the base64 of one",
+    ]);
   });
 
   // The table of bad configurations: each gets its own answer naming the key path.

@@ -1,4 +1,5 @@
 import { parse, TomlError } from "smol-toml";
+import { importRsaPublicKey } from "../../httpsig/import-rsa-public-key.ts";
 import { importRsaPrivateKey } from "../../oauth1/import-rsa-private-key.ts";
 import { Secret } from "../secret.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
@@ -16,7 +17,7 @@ const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
   "branchDeletionDelay", "sweepInterval", "rateLimit", "cds",
 ];
-const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
+const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token", "vcsUrl", "apiPublicKey"];
 const BITBUCKET_KEYS = [
   "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
   "proxyWebhook", "token", "username", "webhookSecret", "Status",
@@ -52,6 +53,7 @@ export async function loadConfig(text: string, sources: ConfigSources): Promise<
   const servers = readBitbucketServers(root, gateway);
   checkSharedPrefixes(servers, issues);
   await checkPrivateKeys(servers, issues);
+  await checkApiPublicKeys(cds, issues);
 
   if (Object.keys(cds).length === 0 && !issues.some((i) => i.path.startsWith("gateway.cds"))) {
     issues.push({ path: "gateway.cds", message: "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required" });
@@ -92,6 +94,8 @@ function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfi
     const apiUrl = t.url("apiUrl");
     const uiUrl = t.url("uiUrl") ?? originOf(apiUrl ?? hooksUrl);
     const token = t.string("token");
+    const vcsUrl = t.url("vcsUrl");
+    const apiPublicKey = t.string("apiPublicKey");
     if (hooksUrl === undefined) continue;
     out[name] = {
       name,
@@ -99,6 +103,8 @@ function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfi
       apiUrl,
       uiUrl: uiUrl ?? hooksUrl,
       token: token === undefined ? undefined : new Secret(token),
+      vcsUrl,
+      apiPublicKey,
     };
   }
   return out;
@@ -196,6 +202,20 @@ async function checkPrivateKeys(servers: Record<string, BitbucketServerConfig>, 
       } catch (error) {
         const message = error instanceof Error ? error.message : "not a usable RSA private key";
         issues.push({ path: `vcs.servers.${server.name}.bitbucket.privateKey`, message });
+      }
+    }),
+  );
+}
+
+async function checkApiPublicKeys(instances: Record<string, CdsInstanceConfig>, issues: ConfigIssue[]): Promise<void> {
+  await Promise.all(
+    Object.values(instances).map(async (instance) => {
+      if (instance.apiPublicKey === undefined) return;
+      try {
+        await importRsaPublicKey(instance.apiPublicKey);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : "not a usable RSA public key";
+        issues.push({ path: `gateway.cds.${instance.name}.apiPublicKey`, message });
       }
     }),
   );

@@ -30,6 +30,8 @@ export function summarizeConfig(config: GatewayConfig): string {
       `  apiUrl    ${cds.apiUrl ?? "not set"}`,
       `  uiUrl     ${cds.uiUrl}`,
       `  token     ${set(cds.token)}`,
+      `  vcsUrl    ${cds.vcsUrl ?? "not set"}`,
+      `  apiPublicKey ${cds.apiPublicKey !== undefined ? "set" : cds.apiUrl && cds.token ? "read from the signin answer" : "not set"}`,
     );
     if (!cds.apiUrl || !cds.token) lines.push("  note: without apiUrl and token this instance gets no branch deletions");
   }

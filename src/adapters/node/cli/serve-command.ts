@@ -11,6 +11,7 @@ import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
 import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
 import { createGateway, type Gateway } from "../../../core/create-app.ts";
 import { createUndiciFetch } from "../undici-fetch.ts";
+import { createUndiciPassThrough } from "../undici-pass-through.ts";
 
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
 
@@ -39,11 +40,12 @@ export async function runServe(args: CliArgs): Promise<number> {
   const port = Number(flagValue(args, "port") ?? process.env.PORT ?? 8080);
   const store = await openStore(config.gateway.store);
   const fetch = createUndiciFetch();
+  const passThrough = createUndiciPassThrough();
   for (const cds of Object.values(config.cds)) {
     if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }
   let background: BackgroundWork | undefined;
-  const gateway: Gateway = createGateway({ config, store, fetch, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
+  const gateway: Gateway = createGateway({ config, store, fetch, passThrough, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
   const server = await startNodeServer(gateway.app, { port, hostname: process.env.HOST });
   logger.log("info", "listening", { port: server.port, config: configPath, store: config.gateway.store.split(":")[0] });
@@ -59,6 +61,7 @@ export async function runServe(args: CliArgs): Promise<number> {
   await server.close();
   await background.stop();
   await fetch.close();
+  await passThrough.close();
   await store.close();
   logger.log("info", "stopped");
   return 0;
