@@ -32,6 +32,30 @@ url = "https://bitbucket.example.com"
     }
   });
 
+  it("warns (exit 0) when some servers verify webhook signatures and others do not (issue #11)", () => {
+    const path = writeConfig(`
+[gateway.cds.prod]
+hooksUrl = "https://cds.example.com/cdshooks"
+[vcs.servers.Signed]
+url = "https://signed.example.com"
+  [vcs.servers.Signed.bitbucket]
+  webhookSecret = ["hook-secret-one"]
+[vcs.servers.Open]
+url = "https://open.example.com"
+  [vcs.servers.Open.bitbucket]
+  proxyWebhook = "https://proxy.example.com/open"
+`);
+    const out = run(["check-config", "--config", path]);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain("configuration OK");
+    expect(out.stderr).toContain("warning: vcs.servers.Open.bitbucket.webhookSecret: not set, while vcs.servers.Signed verifies signatures");
+    expect(out.stdout + out.stderr).not.toContain("hook-secret-one");
+    // All signed, or none: no warning.
+    const none = run(["check-config", "--config", writeConfig(`[gateway.cds.prod]\nhooksUrl = "https://cds.example.com/cdshooks"\n`)]);
+    expect(none.status).toBe(0);
+    expect(none.stderr).not.toContain("warning");
+  });
+
   it("lists every problem by key path and exits 1", () => {
     const path = writeConfig(`
 [gateway]

@@ -58,7 +58,9 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
   const isPing = eventKey === "diagnostics:ping";
-  if (server.webhookSecrets.length > 0 && !(isPing && signature === null)) {
+  // Ping is answered below and never forwarded, so an unsigned one is never "verified".
+  const verified = server.webhookSecrets.length > 0 && !(isPing && signature === null);
+  if (verified) {
     if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
       deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
       return jsonError(401, "bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
@@ -71,8 +73,9 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
 
   // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.
   const requestId = usableRequestId(request.headers.get("x-request-id"));
+  const dedupScope = { server: server.name, uuid };
   if (requestId) {
-    const earlier = await claimRequestId(deps.store, requestId, id);
+    const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
     if (earlier !== undefined) {
       deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
       return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
@@ -87,6 +90,7 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     headers: forwardHeaders(request.headers, { clientIp, url }),
     body,
     receivedAt: deps.clock.now(),
+    verified,
   };
   // The request-id claim stays only when CDS got the webhook or the queue holds it.
   let kept = false;
@@ -95,7 +99,7 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     kept = delivered;
     return response;
   } finally {
-    if (requestId && !kept) await releaseRequestId(deps.store, requestId);
+    if (requestId && !kept) await releaseRequestId(deps.store, dedupScope, requestId);
   }
 }
 
@@ -109,7 +113,7 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
       // CDS answers with its internal task configuration: never passed back (SPEC step 7).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
-      deps.logger.log("info", "webhook for an unknown UUID", fields);
+      if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
       return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
     case "unreachable": {
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { CliArgs } from "../../../cli/cli-io.ts";
 import { flagValue } from "../../../cli/parse-args.ts";
 import { ConfigError, configErrorReport } from "../../../core/config/config-error.ts";
+import { configWarnings } from "../../../core/config/config-warnings.ts";
 import type { LogLevel } from "../../../core/ports.ts";
 import { createJsonLogger } from "../json-logger.ts";
 import { loadConfigFile } from "../load-config-file.ts";
@@ -39,6 +40,7 @@ export async function runServe(args: CliArgs): Promise<number> {
   const port = Number(flagValue(args, "port") ?? process.env.PORT ?? 8080);
   const store = await openStore(config.gateway.store);
   const fetch = createUndiciFetch();
+  for (const warning of configWarnings(config)) logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });
   for (const cds of Object.values(config.cds)) {
     if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }

@@ -1,0 +1,104 @@
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/core/config/load-config.ts";
+import { createGateway, type Gateway } from "../src/core/create-app.ts";
+import type { KvStore } from "../src/core/ports.ts";
+import { createMemoryStore } from "../src/store/memory-store.ts";
+import { refsChangedBody } from "./support/branch-deletion-harness.ts";
+import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+
+/**
+ * Webhook trust (issue #11) in-process: createGateway on a memory store in
+ * front of a stub CDS on loopback, called with app.request. The same answers
+ * on the real Node process, in workerd and on Deno: test/support/trust-scenario.ts.
+ */
+const SECRET = "in-process-hook-secret";
+const API_TOKEN = "in-process-api-token";
+const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
+const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+
+describe("webhook trust in-process", () => {
+  let cds: StubCds;
+  let store: KvStore;
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    cds = await startStubCds({ owned: [UUID], project: "PRJ", workflow: "build" });
+  });
+  afterAll(() => cds?.close());
+
+  async function build(extra: { gateway?: string; lenient?: string } = {}): Promise<void> {
+    const config = await loadConfig(
+      `
+[gateway]
+apiTokens = ["${API_TOKEN}"]
+forwardTimeout = "2s"
+${extra.gateway ?? ""}
+[gateway.cds.prod]
+hooksUrl = "${cds.hooksUrl}"
+apiUrl = "http://127.0.0.1:9/cdsapi"
+token = "consumer"
+[vcs.servers.Signed]
+url = "https://signed.example.com"
+  [vcs.servers.Signed.bitbucket]
+  webhookSecret = ["${SECRET}"]
+[vcs.servers.Open]
+url = "https://open.example.com"
+  [vcs.servers.Open.bitbucket]
+  proxyWebhook = "https://gw.example.com/open"
+[vcs.servers.Lenient]
+url = "https://lenient.example.com"
+  [vcs.servers.Lenient.bitbucket]
+  proxyWebhook = "https://gw.example.com/lenient"
+  ${extra.lenient ?? ""}
+`,
+      { env: () => undefined },
+    );
+    store = createMemoryStore();
+    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit) });
+  }
+  beforeEach(() => build());
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+    gateway.app.request(`http://gw.example.com${path}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", ...headers },
+      ...init,
+    });
+  const update = refsChangedBody([{ ref: "refs/heads/main", type: "UPDATE" }]);
+  const route = async () => JSON.parse((await store.get(`route:${UUID}`)) ?? "null") as { instance: string; server?: string } | null;
+  const forwards = () => cds.requests.filter((r) => r.url === `/cdshooks/webhook/${UUID}`).length;
+
+  describe("finding 1: a UUID is bound to the server path its webhooks come through", () => {
+    it("a route written by an earlier version (no server) is bound by the next accepted delivery", async () => {
+      await store.put(`route:${UUID}`, JSON.stringify({ instance: "prod", discoveredAt: 1 }));
+      expect((await post(`/${UUID}`, update, { "x-hub-signature": sign(update) })).status).toBe(200);
+      expect(await route()).toEqual({ instance: "prod", discoveredAt: 1, server: "Signed" });
+      const before = forwards();
+      expect((await post(`/open/${UUID}`, update)).status).toBe(404);
+      expect(forwards()).toBe(before);
+    });
+
+    it("a route first reached through an unsigned path is taken over by a verified delivery, never given back", async () => {
+      expect((await post(`/open/${UUID}`, update)).status).toBe(200);
+      expect((await route())?.server).toBe("Open");
+      // A wrong signature on the signed path is refused before routing.
+      expect((await post(`/${UUID}`, update, { "x-hub-signature": sign("other") })).status).toBe(401);
+      expect((await route())?.server).toBe("Open");
+      expect((await post(`/${UUID}`, update, { "x-hub-signature": sign(update) })).status).toBe(200);
+      expect((await route())?.server).toBe("Signed");
+      const before = forwards();
+      const refused = await post(`/open/${UUID}`, update);
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ error: "unknown_webhook" });
+      expect(forwards()).toBe(before);
+    });
+
+    it("GET /-/routes shows the server of each route", async () => {
+      await post(`/${UUID}`, update, { "x-hub-signature": sign(update) });
+      const res = await gateway.app.request("http://gw.example.com/-/routes", { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(await res.json()).toEqual({ routes: [expect.objectContaining({ uuid: UUID, instance: "prod", server: "Signed" })] });
+    });
+  });
+});
