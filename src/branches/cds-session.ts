@@ -2,6 +2,7 @@ import { decodeJwt } from "jose";
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import type { CallPacer } from "./create-call-pacer.ts";
 
 /** A session is renewed this long before its `exp`, so no call goes out with a token about to expire. */
 export const SESSION_MARGIN_MS = 60_000;
@@ -35,14 +36,16 @@ export interface CdsSessions {
  * answers `{"token":"<jwt>","user":…}` (the JWT may also come in an
  * `X-Cds-Jwt` header). The JWT is reused until SESSION_MARGIN_MS before the
  * `exp` that jose's `decodeJwt` reads (the gateway does not verify CDS's
- * signature: CDS does). Concurrent callers share one signin.
+ * signature: CDS does). Concurrent callers share one signin, which waits its
+ * turn on `pacer` like every call to that instance's API.
  */
-export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutMs: number }): CdsSessions {
+export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutMs: number; pacer?: CallPacer }): CdsSessions {
   const cached = new Map<string, { jwt: string; renewAt: number }>();
   const pending = new Map<string, Promise<string>>();
 
   const signin = async (instance: CdsInstanceConfig): Promise<string> => {
     if (!instance.apiUrl || !instance.token) throw new CdsApiError(`CDS instance ${instance.name} has no apiUrl and token`);
+    await deps.pacer?.wait(instance.name);
     let response: Response;
     try {
       response = await deps.fetch(`${instance.apiUrl}/auth/consumer/builtin/signin`, {

@@ -2,13 +2,16 @@ import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
 import { CdsApiError, type CdsSessions, describeFetchError } from "./cds-session.ts";
+import type { CallPacer } from "./create-call-pacer.ts";
 
 export interface DeleteBranchRunsDeps {
   fetch: FetchFn;
   clock: Clock;
   sessions: CdsSessions;
-  /** Per HTTP call (gateway.forwardTimeout). */
+  /** Per HTTP call (gateway.forwardTimeout), counted once the call's turn came. */
   timeoutMs: number;
+  /** Spaces the calls to each instance (gateway.cdsApiCallsPerSecond). */
+  pacer?: CallPacer;
 }
 
 export type DeleteBranchRunsResult =
@@ -39,6 +42,7 @@ export async function deleteBranchRuns(
   const url = `${instance.apiUrl}${branchRunsPath(target.project, target.workflow, target.branch)}`;
   const call = async (): Promise<{ jwt: string; response: Response }> => {
     const jwt = await deps.sessions.jwt(instance);
+    await deps.pacer?.wait(instance.name);
     let response: Response;
     try {
       response = await deps.fetch(url, {

@@ -33,6 +33,12 @@ export interface RecordBranchChangesDeps {
  * UPDATE of the same branch cancels it. Within one push the last change of a
  * branch wins. A branch already pending keeps its first deletion time.
  * Instances without `apiUrl` and `token` get no records.
+ *
+ * A DELETE is recorded only from a webhook whose signature was verified,
+ * unless its server sets `unsignedBranchDeletions` (issue #11): executing it
+ * removes run history with the gateway's own CDS session, so a forged push
+ * must not be able to ask for it. An ADD or UPDATE cancels whatever its
+ * source: that only keeps runs.
  */
 export async function recordBranchChanges(
   deps: RecordBranchChangesDeps,
@@ -56,6 +62,13 @@ export async function recordBranchChanges(
   }
   const last = new Map<string, RefChangeType>();
   for (const change of push.changes) last.set(change.branch, change.type);
+  if (!mayRecordDeletions(deps.config, delivery)) {
+    const deletions = [...last.values()].filter((type) => type === "DELETE").length;
+    if (deletions > 0) {
+      deps.logger.log("info", "branch deletions not recorded: the webhook's signature was not verified", { ...fields, server: delivery.server, deletions });
+      for (const [branch, type] of last) if (type === "DELETE") last.delete(branch);
+    }
+  }
   const deletedAt = deletionTime(push.date, delivery.receivedAt);
   const dueAt = deletedAt + deps.config.gateway.branchDeletionDelayMs;
 
@@ -80,6 +93,12 @@ export async function recordBranchChanges(
       deps.logger.log("error", "branch change not recorded", { ...branchFields, change: type, error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** Signed, or from a server whose operator accepted unsigned deletions (`unsignedBranchDeletions`). */
+function mayRecordDeletions(config: GatewayConfig, delivery: Delivery): boolean {
+  if (delivery.verified) return true;
+  return Object.hasOwn(config.servers, delivery.server) && config.servers[delivery.server]!.unsignedBranchDeletions;
 }
 
 /** The push's date (ISO-8601 or epoch ms) when it is plausible, else the receipt time. */

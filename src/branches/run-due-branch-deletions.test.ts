@@ -138,6 +138,25 @@ describe("executing due branch deletions against a stub CDS API", () => {
     expect(await h.pending()).toMatchObject([{ id, attempts: 1, lastError: "CDS instance removed is not in the configuration" }]);
   });
 
+  it("paces the calls to each CDS instance (cdsApiCallsPerSecond), across runs of the scheduled work (issue #11)", async () => {
+    const paced = await branchHarness({ cds, api, clock, gatewayExtra: "cdsApiCallsPerSecond = 20" });
+    const push = (names: string[]) =>
+      paced.post(OWNED, refsChangedBody(names.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+    const start = now;
+    await push(["p0", "p1", "p2", "p3", "p4", "p5"]);
+    now = start + DELAY_MS;
+    await paced.gateway.runScheduledWork();
+    now = start;
+    await push(["q0", "q1", "q2"]);
+    now = start + DELAY_MS;
+    await paced.gateway.runScheduledWork();
+    expect(api.deletes()).toHaveLength(9);
+    // One signin and nine DELETEs, at least 50 ms apart (a timer may fire a millisecond early by Date.now()).
+    const times = api.requests.map((r) => r.receivedAt);
+    expect(times).toHaveLength(10);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `call ${i}`).toBeGreaterThanOrEqual(48);
+  });
+
   it("two gateways sweeping one store at once execute each deletion once", async () => {
     const slow = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtTtlSeconds: JWT_TTL_S, deleteDelayMs: 30 });
     try {

@@ -4,6 +4,7 @@ import { registerDeliveryRoutes } from "../admin/register-delivery-routes.ts";
 import { registerRouteRoutes } from "../admin/register-route-routes.ts";
 import { createBranchDeletionStore } from "../branches/branch-deletion-store.ts";
 import { createCdsSessions } from "../branches/cds-session.ts";
+import { createCallPacer } from "../branches/create-call-pacer.ts";
 import { recordBranchChanges } from "../branches/record-branch-changes.ts";
 import { registerBranchDeletionRoutes } from "../branches/register-branch-deletion-routes.ts";
 import { runDueBranchDeletions } from "../branches/run-due-branch-deletions.ts";
@@ -64,8 +65,10 @@ export function createGateway(deps: AppDeps): Gateway {
   const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
   // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
   const deletions = createBranchDeletionStore(deps.store);
-  const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs });
-  const branchDeps = { ...base, deletions, sessions, wake: deps.wake, random: deps.random };
+  // One pacer for the process: CDS API calls stay within cdsApiCallsPerSecond per instance across runs (issue #11).
+  const pacer = createCallPacer({ perSecond: deps.config.gateway.cdsApiCallsPerSecond });
+  const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs, pacer });
+  const branchDeps = { ...base, deletions, sessions, pacer, wake: deps.wake, random: deps.random };
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
   const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake };
   const relayDeps: RelayDeps = {

@@ -144,6 +144,7 @@ export function webhookServers(config: GatewayConfig): BitbucketServerConfig[] {
     disableWebHooks: false,
     prefix,
     webhookSecrets: [],
+    unsignedBranchDeletions: false,
     status: { disable: false, showDetail: true },
   }];
 }

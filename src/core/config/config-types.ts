@@ -38,6 +38,12 @@ export interface BitbucketServerConfig {
   readonly username?: string;
   /** Secrets accepted for `X-Hub-Signature` (several during a rotation); the first is the one to set. */
   readonly webhookSecrets: readonly Secret[];
+  /**
+   * Record branch deletions from this server's webhooks even when no
+   * signature was verified (issue #11): anyone who can reach the gateway
+   * and knows a UUID can then have a branch's CDS runs removed.
+   */
+  readonly unsignedBranchDeletions: boolean;
   readonly status: StatusConfig;
 }
 
@@ -56,6 +62,8 @@ export interface GatewaySettings {
   readonly store: string;
   readonly branchDeletionDelayMs: number;
   readonly sweepIntervalMs: number;
+  /** Calls per second to the API of each CDS instance (signin, DELETE runs), per process (issue #11). */
+  readonly cdsApiCallsPerSecond: number;
   readonly rateLimit: RateLimitConfig;
 }
 

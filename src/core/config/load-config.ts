@@ -14,12 +14,12 @@ export type { ConfigSources } from "./table-reader.ts";
 
 const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
-  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds",
+  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
 const BITBUCKET_KEYS = [
   "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
-  "proxyWebhook", "token", "username", "webhookSecret", "Status",
+  "proxyWebhook", "token", "username", "webhookSecret", "Status", "unsignedBranchDeletions",
 ];
 /** Keys CDS's documentation still shows but no CDS version reads (reference/cds-behaviour.md §2.1). */
 const STALE_BITBUCKET_KEYS = ["disableWebHooksCreation"];
@@ -72,6 +72,7 @@ function readGatewaySettings(t: TableReader): GatewaySettings {
     store: t.string("store") ?? "sqlite:./data/gateway.db",
     branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
     sweepIntervalMs: t.duration("sweepInterval", "1m"),
+    cdsApiCallsPerSecond: t.integer("cdsApiCallsPerSecond", 10, 1),
     rateLimit: {
       requests: rate?.integer("requests", 0) ?? 0,
       windowMs: rate?.duration("window", "1m") ?? 60_000,
@@ -137,6 +138,7 @@ function readBitbucketServers(root: TableReader, gateway: GatewaySettings): Reco
       token: token === undefined ? undefined : new Secret(token),
       username: bb.string("username"),
       webhookSecrets: bb.stringList("webhookSecret").map((s) => new Secret(s)),
+      unsignedBranchDeletions: bb.boolean("unsignedBranchDeletions", false),
       status: {
         disable: status?.boolean("disable", false) ?? false,
         showDetail: status?.boolean("showDetail", true) ?? true,

@@ -20,6 +20,7 @@ export function summarizeConfig(config: GatewayConfig): string {
     `  store               ${g.store.replace(/\/\/[^@/]*@/, "//[redacted]@")}`,
     `  branchDeletionDelay ${ms(g.branchDeletionDelayMs)}`,
     `  sweepInterval       ${ms(g.sweepIntervalMs)}`,
+    `  cdsApiCallsPerSecond ${g.cdsApiCallsPerSecond} per CDS instance`,
     `  rateLimit           ${g.rateLimit.requests > 0 ? `${g.rateLimit.requests} per ${ms(g.rateLimit.windowMs)} per client IP` : "off"}`,
   ];
   for (const cds of Object.values(config.cds)) {
@@ -40,6 +41,7 @@ export function summarizeConfig(config: GatewayConfig): string {
       `[vcs.servers.${s.name}]  ${s.url}`,
       `  webhook path     ${s.prefix || ""}/<uuid>${s.disableWebHooks ? "  (disabled: 403)" : ""}`,
       `  webhookSecret    ${s.webhookSecrets.length} configured`,
+      `  branch deletions ${s.webhookSecrets.length > 0 ? "from signed webhooks" : s.unsignedBranchDeletions ? "from unsigned webhooks too (unsignedBranchDeletions)" : "none (no webhookSecret)"}`,
       `  auth             ${auth}`,
       `  consumerKey      ${s.consumerKey}`,
       `  privateKey       ${set(s.privateKey)}`,
