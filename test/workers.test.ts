@@ -6,6 +6,7 @@ import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorker, kib, measureBundle } from "../scripts/worker-bundle-size.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { bundleRuntimeChecks, miniflareOptions, startMiniflare } from "./support/workers-miniflare.ts";
 
@@ -282,6 +283,11 @@ url = "https://signed.example.com"
     expect(size.gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET);
   });
 });
+
+describeTrustScenario("webhook trust in the built Worker (workerd)", async (config) => {
+  const { mf, url } = await startMiniflare(miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, LOG_LEVEL: "error" }));
+  return { url: url.origin, stop: () => mf.dispose() };
+}, 60_000);
 
 describe("the built Worker with a configuration that does not load", () => {
   let mf: Miniflare;

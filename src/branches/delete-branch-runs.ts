@@ -1,6 +1,7 @@
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import { pathSegment } from "../core/path-segment.ts";
 import { CdsApiError, type CdsSessions, describeFetchError } from "./cds-session.ts";
 import type { CallPacer } from "./create-call-pacer.ts";
 
@@ -21,10 +22,11 @@ export type DeleteBranchRunsResult =
 /**
  * `/project/{project}/workflows/{workflow}/runs/branch/{branch}`, every
  * segment percent-encoded like Go's `url.PathEscape` and more (`/` too:
- * `feature/wip` → `feature%2Fwip`), so the branch stays one path segment.
+ * `feature/wip` → `feature%2Fwip`), so the branch stays one path segment;
+ * `.` and `..` throw ERR_PATH_SEGMENT (see pathSegment).
  */
 export function branchRunsPath(project: string, workflow: string, branch: string): string {
-  return `/project/${encodeURIComponent(project)}/workflows/${encodeURIComponent(workflow)}/runs/branch/${encodeURIComponent(branch)}`;
+  return `/project/${pathSegment(project)}/workflows/${pathSegment(workflow)}/runs/branch/${pathSegment(branch)}`;
 }
 
 /**

@@ -138,6 +138,15 @@ describe("recording branch deletions after CDS accepted a push", () => {
     expect(await signed.pending()).toEqual([]);
   });
 
+  it("refuses (and logs) a branch, project or workflow `.` or `..`: it would move the CDS API path (issue #11)", async () => {
+    await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/..", type: "DELETE" }, { ref: "refs/heads/.", type: "DELETE" }, { ref: "refs/heads/ok", type: "DELETE" }])));
+    expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
+    expect(h.logs.filter((l) => l.level === "warn" && l.message === "branch deletion refused: a name cannot be a path segment").map((l) => l.fields?.branch)).toEqual(["..", "."]);
+    cds.answer(() => ({ status: 200, body: JSON.stringify({ config: { project: { value: ".." }, workflow: { value: "build" } } }) }));
+    await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/other", type: "DELETE" }])));
+    expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
+  });
+
   it("collapses repeats: one record per branch however often a push or later pushes delete it", async () => {
     const many = Array.from({ length: 2_000 }, (_, i) => ({ ref: `refs/heads/${i % 2 === 0 ? "x" : "y"}`, type: "DELETE" as const }));
     await forwarded(await h.post(OWNED, refsChangedBody(many)));

@@ -1,4 +1,5 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
+import { isDotSegment } from "../core/path-segment.ts";
 import type { Clock, Logger } from "../core/ports.ts";
 import type { Delivery } from "../relay/delivery.ts";
 import type { AcceptedOutcome } from "../relay/run-after-accepted.ts";
@@ -60,6 +61,10 @@ export async function recordBranchChanges(
     deps.logger.log("warn", "branch changes not recorded: the CDS answer names no project and workflow", fields);
     return;
   }
+  if (isDotSegment(target.project) || isDotSegment(target.workflow)) {
+    deps.logger.log("warn", "branch changes not recorded: a name cannot be a path segment", { ...fields, project: target.project, workflow: target.workflow });
+    return;
+  }
   const last = new Map<string, RefChangeType>();
   for (const change of push.changes) last.set(change.branch, change.type);
   if (!mayRecordDeletions(deps.config, delivery)) {
@@ -78,6 +83,11 @@ export async function recordBranchChanges(
       const id = await branchDeletionId(instance.name, target.project, target.workflow, branch);
       const existing = await deps.deletions.get(id);
       if (type === "DELETE") {
+        // `.` and `..` would move the CDS API path once normalised (issue #11).
+        if (isDotSegment(branch)) {
+          deps.logger.log("warn", "branch deletion refused: a name cannot be a path segment", branchFields);
+          continue;
+        }
         if (existing) {
           deps.logger.log("debug", "branch deletion already pending", { ...branchFields, id, dueAt: existing.dueAt });
           continue;

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
+import { isDotSegment } from "../core/path-segment.ts";
 import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
 import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./branch-deletion-store.ts";
 import type { CdsSessions } from "./cds-session.ts";
@@ -55,6 +56,12 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
 
 async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion): Promise<boolean> {
   const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
+  // Written before such names were refused (issue #11): it can never be asked of CDS safely.
+  if ([record.project, record.workflow, record.branch].some(isDotSegment)) {
+    await deps.deletions.remove(record.id, record);
+    deps.logger.log("warn", "branch deletion dropped: a name cannot be a path segment", fields);
+    return false;
+  }
   const instance = deps.config.cds[record.instance];
   const result: DeleteBranchRunsResult = instance
     ? await deleteBranchRuns({ fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, pacer: deps.pacer, timeoutMs: deps.config.gateway.forwardTimeoutMs }, instance, record)
