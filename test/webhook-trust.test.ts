@@ -55,7 +55,8 @@ url = "https://lenient.example.com"
       { env: () => undefined },
     );
     store = createMemoryStore();
-    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit) });
+    // The peer address, as a runtime adapter would report it, from a test-only header.
+    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit), clientIp: (c) => c.req.header("x-test-peer") });
   }
   beforeEach(() => build());
 
@@ -67,6 +68,7 @@ url = "https://lenient.example.com"
       ...init,
     });
   const update = refsChangedBody([{ ref: "refs/heads/main", type: "UPDATE" }]);
+  const lastForward = () => cds.requests.filter((r) => r.url === `/cdshooks/webhook/${UUID}`).at(-1)!;
   const route = async () => JSON.parse((await store.get(`route:${UUID}`)) ?? "null") as { instance: string; server?: string } | null;
   const forwards = () => cds.requests.filter((r) => r.url === `/cdshooks/webhook/${UUID}`).length;
 
@@ -99,6 +101,37 @@ url = "https://lenient.example.com"
       await post(`/${UUID}`, update, { "x-hub-signature": sign(update) });
       const res = await gateway.app.request("http://gw.example.com/-/routes", { headers: { authorization: `Bearer ${API_TOKEN}` } });
       expect(await res.json()).toEqual({ routes: [expect.objectContaining({ uuid: UUID, instance: "prod", server: "Signed" })] });
+    });
+  });
+
+  describe("finding 6: X-Forwarded-* are kept only from gateway.trustedProxies", () => {
+    const spoofed = { "x-forwarded-for": "198.51.100.66", "x-forwarded-proto": "gopher", "x-forwarded-host": "evil.example", "x-hub-signature": sign(update) };
+
+    it("from any other peer they are replaced by the gateway's own view", async () => {
+      expect((await post(`/${UUID}`, update, { ...spoofed, "x-test-peer": "203.0.113.9" })).status).toBe(200);
+      const got = lastForward();
+      expect(got.headers["x-forwarded-for"]).toBe("203.0.113.9");
+      expect(got.headers["x-forwarded-proto"]).toBe("http");
+      expect(got.headers["x-forwarded-host"]).toBe("gw.example.com");
+    });
+
+    it("from a trusted proxy (address or CIDR, IPv4 or IPv6) they are kept and the peer appended", async () => {
+      await build({ gateway: 'trustedProxies = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"]' });
+      for (const peer of ["10.20.30.40", "2001:db8::7", "::ffff:192.0.2.1"]) {
+        expect((await post(`/${UUID}`, update, { ...spoofed, "x-test-peer": peer })).status).toBe(200);
+        const got = lastForward();
+        expect(got.headers["x-forwarded-for"]).toBe(`198.51.100.66, ${peer}`);
+        expect(got.headers["x-forwarded-proto"]).toBe("gopher");
+        expect(got.headers["x-forwarded-host"]).toBe("evil.example");
+      }
+      expect((await post(`/${UUID}`, update, { ...spoofed, "x-test-peer": "11.0.0.1" })).status).toBe(200);
+      expect(lastForward().headers["x-forwarded-host"]).toBe("gw.example.com");
+    });
+
+    it("refuses a trustedProxies entry that is not an address or CIDR range, naming it", async () => {
+      await expect(build({ gateway: 'trustedProxies = ["10.0.0.0/33", "proxy.example.com", "::1/129", "10.0.0.1"]' })).rejects.toThrow(
+        /gateway\.trustedProxies\[0\]: .*\n.*gateway\.trustedProxies\[1\]: .*\n.*gateway\.trustedProxies\[2\]: /,
+      );
     });
   });
 });

@@ -15,6 +15,7 @@ import { createKvDeliveryQueue } from "../queue/kv-delivery-queue.ts";
 import { queueWhenUnreachable } from "../queue/queue-when-unreachable.ts";
 import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
 import { uuidV7 } from "../queue/uuid-v7.ts";
+import { parseIpRange } from "../relay/parse-ip-range.ts";
 import { createRateLimiter } from "../relay/rate-limiter.ts";
 import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
 import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
@@ -76,6 +77,7 @@ export function createGateway(deps: AppDeps): Gateway {
     newId: deps.newId ?? (() => uuidV7(clock.now())),
     servers: webhookServers(deps.config),
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
+    trustedProxies: deps.config.gateway.trustedProxies.map((text) => parseIpRange(text)!),
     onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
     onAccepted,
   };

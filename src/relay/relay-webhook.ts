@@ -5,6 +5,7 @@ import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import { matchWebhookPath } from "./match-webhook-path.ts";
+import type { IpRange } from "./parse-ip-range.ts";
 import { readBodyLimited, TOO_LARGE } from "./read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
@@ -28,6 +29,8 @@ export interface RelayDeps {
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
+  /** `gateway.trustedProxies`, parsed: peers whose X-Forwarded-* are kept. */
+  trustedProxies?: readonly IpRange[];
   /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
   onAccepted?: OnAccepted;
 }
@@ -87,7 +90,11 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     uuid,
     server: server.name,
     search: url.search,
-    headers: forwardHeaders(request.headers, { clientIp, url }),
+    headers: forwardHeaders(request.headers, {
+      clientIp,
+      url,
+      fromTrustedProxy: clientIp !== undefined && (deps.trustedProxies ?? []).some((range) => range.contains(clientIp)),
+    }),
     body,
     receivedAt: deps.clock.now(),
     verified,

@@ -41,6 +41,7 @@ export function gatewayConfigWithServers(...servers: BitbucketServerConfig[]): G
       branchDeletionDelayMs: 24 * 3_600_000,
       sweepIntervalMs: 60_000,
       cdsApiCallsPerSecond: 10,
+      trustedProxies: [],
       rateLimit: { requests: 0, windowMs: 60_000 },
     },
     cds: {},

@@ -64,6 +64,8 @@ export interface GatewaySettings {
   readonly sweepIntervalMs: number;
   /** Calls per second to the API of each CDS instance (signin, DELETE runs), per process (issue #11). */
   readonly cdsApiCallsPerSecond: number;
+  /** Peers (addresses or CIDR ranges) whose X-Forwarded-* headers are kept; from others they are rebuilt. */
+  readonly trustedProxies: readonly string[];
   readonly rateLimit: RateLimitConfig;
 }
 

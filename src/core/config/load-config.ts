@@ -1,5 +1,6 @@
 import { parse, TomlError } from "smol-toml";
 import { importRsaPrivateKey } from "../../oauth1/import-rsa-private-key.ts";
+import { parseIpRange } from "../../relay/parse-ip-range.ts";
 import { Secret } from "../secret.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import type {
@@ -14,7 +15,7 @@ export type { ConfigSources } from "./table-reader.ts";
 
 const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
-  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond",
+  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
 const BITBUCKET_KEYS = [
@@ -73,11 +74,21 @@ function readGatewaySettings(t: TableReader): GatewaySettings {
     branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
     sweepIntervalMs: t.duration("sweepInterval", "1m"),
     cdsApiCallsPerSecond: t.integer("cdsApiCallsPerSecond", 10, 1),
+    trustedProxies: readTrustedProxies(t),
     rateLimit: {
       requests: rate?.integer("requests", 0) ?? 0,
       windowMs: rate?.duration("window", "1m") ?? 60_000,
     },
   };
+}
+
+/** Addresses or CIDR ranges whose X-Forwarded-* the relay keeps (issue #11); checked here, matched by the relay. */
+function readTrustedProxies(t: TableReader): string[] {
+  const list = t.stringList("trustedProxies");
+  list.forEach((text, i) => {
+    if (!parseIpRange(text)) t.issue(`trustedProxies[${i}]`, "must be an IP address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32");
+  });
+  return list;
 }
 
 function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfig> {

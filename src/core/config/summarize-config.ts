@@ -21,6 +21,7 @@ export function summarizeConfig(config: GatewayConfig): string {
     `  branchDeletionDelay ${ms(g.branchDeletionDelayMs)}`,
     `  sweepInterval       ${ms(g.sweepIntervalMs)}`,
     `  cdsApiCallsPerSecond ${g.cdsApiCallsPerSecond} per CDS instance`,
+    `  trustedProxies      ${g.trustedProxies.length > 0 ? g.trustedProxies.join(", ") : "none (X-Forwarded-* are rebuilt)"}`,
     `  rateLimit           ${g.rateLimit.requests > 0 ? `${g.rateLimit.requests} per ${ms(g.rateLimit.windowMs)} per client IP` : "off"}`,
   ];
   for (const cds of Object.values(config.cds)) {
