@@ -56,6 +56,32 @@ url = "https://open.example.com"
     expect(none.stderr).not.toContain("warning");
   });
 
+  it("never prints the credentials of a URL: hooksUrl, apiUrl, uiUrl, url, publicUrl, proxyWebhook, a Redis password with / (issue #11)", () => {
+    const path = writeConfig(`
+[gateway]
+publicUrl = "https://pub-user:pub-pass@gateway.example.com/hooks"
+store = "redis://default:red/is@pass@127.0.0.1:6379/0"
+[gateway.cds.prod]
+hooksUrl = "https://hooks-user:hooks-pass@cds.example.com/cdshooks"
+apiUrl = "https://api-user:api-pass@cds.example.com/cdsapi"
+uiUrl = "https://ui-user:ui-pass@cds.example.com"
+[vcs.servers.Bitbucket]
+url = "https://bb-user:bb-pass@bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  proxyWebhook = "https://proxy-user:proxy-pass@proxy.example.com/bb"
+`);
+    const out = run(["check-config", "--config", path]);
+    expect(out.status, out.stderr).toBe(0);
+    for (const secret of ["pub-pass", "red/is", "is@pass", "hooks-pass", "api-pass", "ui-pass", "bb-pass", "proxy-pass", "-user"]) {
+      expect(out.stdout + out.stderr, secret).not.toContain(secret);
+    }
+    // The rest of each URL is still there to check.
+    expect(out.stdout).toContain("https://[redacted]@cds.example.com/cdshooks");
+    expect(out.stdout).toContain("redis://[redacted]@127.0.0.1:6379/0");
+    expect(out.stdout).toContain("https://[redacted]@bitbucket.example.com");
+    expect(out.stdout).toContain("https://[redacted]@gateway.example.com/hooks");
+  });
+
   it("lists every problem by key path and exits 1", () => {
     const path = writeConfig(`
 [gateway]

@@ -1,11 +1,13 @@
 import type { GatewayConfig } from "./config-types.ts";
+import { redactUrl } from "./redact-url.ts";
 
 const set = (v: unknown) => (v === undefined ? "not set" : "set");
 const ms = (n: number) => (n % 86_400_000 === 0 ? `${n / 86_400_000}d` : n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
 
 /**
  * A human summary of a loaded configuration for `check-config`. Secrets are
- * shown as "set" / "not set" or counted, never printed.
+ * shown as "set" / "not set" or counted, never printed; so are credentials
+ * written into URLs (redactUrl).
  */
 export function summarizeConfig(config: GatewayConfig): string {
   const g = config.gateway;
@@ -13,11 +15,11 @@ export function summarizeConfig(config: GatewayConfig): string {
     "configuration OK",
     "",
     "[gateway]",
-    `  publicUrl           ${g.publicUrl ?? "not set"}`,
+    `  publicUrl           ${g.publicUrl === undefined ? "not set" : redactUrl(g.publicUrl)}`,
     `  maxBodyBytes        ${g.maxBodyBytes}`,
     `  forwardTimeout      ${ms(g.forwardTimeoutMs)}`,
     `  apiTokens           ${g.apiTokens.length} configured`,
-    `  store               ${g.store.replace(/\/\/[^@/]*@/, "//[redacted]@")}`,
+    `  store               ${redactUrl(g.store)}`,
     `  branchDeletionDelay ${ms(g.branchDeletionDelayMs)}`,
     `  sweepInterval       ${ms(g.sweepIntervalMs)}`,
     `  cdsApiCallsPerSecond ${g.cdsApiCallsPerSecond} per CDS instance`,
@@ -25,12 +27,13 @@ export function summarizeConfig(config: GatewayConfig): string {
     `  rateLimit           ${g.rateLimit.requests > 0 ? `${g.rateLimit.requests} per ${ms(g.rateLimit.windowMs)} per client IP` : "off"}`,
   ];
   for (const cds of Object.values(config.cds)) {
+    const hooksUrl = redactUrl(cds.hooksUrl);
     lines.push(
       "",
       `[gateway.cds.${cds.name}]`,
-      `  hooksUrl  ${cds.hooksUrl}  (webhooks go to ${cds.hooksUrl}/webhook/<uuid>)`,
-      `  apiUrl    ${cds.apiUrl ?? "not set"}`,
-      `  uiUrl     ${cds.uiUrl}`,
+      `  hooksUrl  ${hooksUrl}  (webhooks go to ${hooksUrl}/webhook/<uuid>)`,
+      `  apiUrl    ${cds.apiUrl === undefined ? "not set" : redactUrl(cds.apiUrl)}`,
+      `  uiUrl     ${redactUrl(cds.uiUrl)}`,
       `  token     ${set(cds.token)}`,
     );
     if (!cds.apiUrl || !cds.token) lines.push("  note: without apiUrl and token this instance gets no branch deletions");
@@ -39,7 +42,7 @@ export function summarizeConfig(config: GatewayConfig): string {
     const auth = s.token ? "bearer token" : s.privateKey ? (s.accessToken ? "OAuth 1.0a RSA-SHA1 (3-legged)" : "OAuth 1.0a RSA-SHA1 (2-legged)") : "none";
     lines.push(
       "",
-      `[vcs.servers.${s.name}]  ${s.url}`,
+      `[vcs.servers.${s.name}]  ${redactUrl(s.url)}`,
       `  webhook path     ${s.prefix || ""}/<uuid>${s.disableWebHooks ? "  (disabled: 403)" : ""}`,
       `  webhookSecret    ${s.webhookSecrets.length} configured`,
       `  branch deletions ${s.webhookSecrets.length > 0 ? "from signed webhooks" : s.unsignedBranchDeletions ? "from unsigned webhooks too (unsignedBranchDeletions)" : "none (no webhookSecret)"}`,
