@@ -130,7 +130,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   async function send(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<BitbucketResponse> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await fetch(url, { ...init, signal });
+      const response = await fetch(url, { ...init, signal, redirect: "manual" });
       const text = await response.text();
       return { status: response.status, statusText: response.statusText, headers: response.headers, text };
     } catch (error) {

@@ -53,6 +53,7 @@ export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutM
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ token: instance.token.reveal() }),
         signal: AbortSignal.timeout(deps.timeoutMs),
+        redirect: "manual",
       });
     } catch (error) {
       throw new CdsApiError(`signin: ${describeFetchError(error)}`);

@@ -51,6 +51,7 @@ export async function deleteBranchRuns(
         method: "DELETE",
         headers: { authorization: `Bearer ${jwt}`, accept: "application/json" },
         signal: AbortSignal.timeout(deps.timeoutMs),
+        redirect: "manual",
       });
     } catch (error) {
       throw new CdsApiError(`DELETE runs: ${describeFetchError(error)}`);

@@ -93,7 +93,7 @@ async function tokenRequest(
   let response: Response;
   let text: string;
   try {
-    response = await io.fetch(url, { method: "POST", headers: { Authorization: authorization }, signal });
+    response = await io.fetch(url, { method: "POST", headers: { Authorization: authorization }, signal, redirect: "manual" });
     text = await response.text();
   } catch (error) {
     const why = signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import { startStubBitbucket, type StubBitbucket } from "./stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./stub-cds.ts";
 
 /**
- * Webhook trust (issue #11), findings 1, 2, 4 and 5, as one scenario every
+ * Webhook trust (issue #11), findings 1, 2, 4, 5 and 8, as one scenario every
  * runtime must answer alike: the built Node bin, the built Worker in workerd
  * and `deno task start` each serve `trustConfig` and run these checks from
  * the outside, against the same stub CDS and Bitbucket on loopback.
@@ -98,6 +98,13 @@ export function describeTrustScenario(name: string, start: (config: string) => P
       return ((await res.json()) as { branchDeletions: Array<{ branch: string }> }).branchDeletions.map((d) => d.branch).sort();
     };
     const update = refsChangedBody([{ ref: "refs/heads/main", type: "UPDATE" }]);
+    /** A CDS workflow-node-run event for server Signed, with this payload. */
+    const postStatus = (payload: Record<string, unknown>) =>
+      fetch(`${runtime.url}/vcs/Signed/status`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TRUST_API_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ type_event: "sdk.EventRunWorkflowNode", project_key: "PRJ", workflow_name: "wf", payload }),
+      });
 
     it("finding 1: a UUID whose webhooks came through a signed server's path is refused on an unsigned server's path (404, nothing forwarded)", async () => {
       const first = await signedPush(`/signed/${U.bound}`, update);
@@ -139,20 +146,19 @@ export function describeTrustScenario(name: string, start: (config: string) => P
 
       const before = bb.requests.length;
       for (const fullName of ["../..", "PRJ/..", "./repo"]) {
-        const res = await fetch(`${runtime.url}/vcs/Signed/status`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${TRUST_API_TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({
-            type_event: "sdk.EventRunWorkflowNode",
-            project_key: "PRJ",
-            workflow_name: "wf",
-            payload: { num: 3, status: "Fail", hash: HEAD, branch_name: "feature/x", node_name: "build", repository_full_name: fullName },
-          }),
-        });
+        const res = await postStatus({ num: 3, status: "Fail", hash: HEAD, branch_name: "feature/x", node_name: "build", repository_full_name: fullName });
         expect(res.status, fullName).toBe(400);
         expect(((await res.json()) as { message: string }).message).toContain("payload.repository_full_name");
       }
       expect(bb.requests.length).toBe(before);
+    });
+
+    it("finding 8: a redirect from Bitbucket is not followed: the signed build status goes nowhere else", async () => {
+      bb.setHandler("POST", `/rest/build-status/1.0/commits/${HEAD}`, { status: 307, headers: { location: "/elsewhere" } });
+      const res = await postStatus({ num: 4, status: "Building", hash: HEAD, node_name: "build" });
+      expect(res.status).toBe(502);
+      expect(bb.requests.filter((r) => r.pathname === `/rest/build-status/1.0/commits/${HEAD}`)).toHaveLength(1);
+      expect(bb.requests.filter((r) => r.pathname === "/elsewhere")).toEqual([]);
     });
 
     it("finding 5: X-Request-Id dedup is per server and UUID: the same id on two webhooks delivers both", async () => {

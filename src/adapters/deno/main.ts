@@ -33,8 +33,8 @@ export function createJsonLogger(level: string | undefined): Logger {
   };
 }
 
-// Deno's fetch takes the core's FetchInit as is (body: bytes or text).
-const denoFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
+// Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
+const denoFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
 
 /** The scheduled work of the running gateway, for the cron registered below. */
 let scheduled: ScheduledWork | undefined;
