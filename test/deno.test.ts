@@ -44,6 +44,15 @@ describe("Deno: type check and the Deno-side tests", () => {
   }, 300_000);
 });
 
+describe("Deno: `deno task start` command line", () => {
+  it("refuses an unknown flag with exit 2, naming it, before serving anything (issue #11)", async () => {
+    const run = await runDeno(deno, ["task", "start", "--prot", "1"], { env: { PORT: "0", HOST: "127.0.0.1", GATEWAY_CONFIG: "", CDS_GATEWAY_CONFIG: "" }, timeoutMs: 30_000 });
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain("--prot");
+    expect(run.output).not.toContain('"msg":"listening"');
+  }, 60_000);
+});
+
 describe("Deno: `deno task start` serves the gateway", () => {
   let alpha: StubCds;
   let beta: StubCds;

@@ -1,8 +1,13 @@
 import { ConfigError, configErrorReport, formatConfigIssue } from "../core/config/config-error.ts";
 import { configWarnings } from "../core/config/config-warnings.ts";
 import { summarizeConfig } from "../core/config/summarize-config.ts";
-import type { CliArgs, CliIo } from "./cli-io.ts";
-import { flagValue } from "./parse-args.ts";
+import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
+import { flagValue } from "./flag-value.ts";
+
+const USAGE = "cds-gateway check-config --config FILE";
+
+/** The command line of this command (parsed strictly by the runtime). */
+export const CHECK_CONFIG_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" } } };
 
 /**
  * `check-config --config FILE`: a redacted summary (exit 0, with warnings on
@@ -11,7 +16,7 @@ import { flagValue } from "./parse-args.ts";
 export async function runCheckConfig(args: CliArgs, io: CliIo): Promise<number> {
   const path = flagValue(args, "config");
   if (!path) {
-    io.stderr("usage: cds-gateway check-config --config FILE\n");
+    io.stderr(`usage: ${USAGE}\n`);
     return 2;
   }
   try {

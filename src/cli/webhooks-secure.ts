@@ -2,11 +2,14 @@ import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { Webhook } from "../bitbucket/bitbucket-types.ts";
 import { redactUrl } from "../core/config/redact-url.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import type { CliArgs, CliIo } from "./cli-io.ts";
+import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";
-import { flagValue } from "./parse-args.ts";
+import { flagValue } from "./flag-value.ts";
 
 const USAGE = "cds-gateway webhooks secure --config FILE --server NAME --project KEY [--repo SLUG] [--dry-run]";
+
+/** The command line of this command (parsed strictly by the runtime). */
+export const WEBHOOKS_SECURE_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" }, project: { type: "string" }, repo: { type: "string" }, "dry-run": { type: "boolean" } } };
 
 /**
  * `webhooks secure`: CDS creates Bitbucket webhooks without a secret

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { CliArgs } from "../../../cli/cli-io.ts";
-import { flagValue } from "../../../cli/parse-args.ts";
+import type { CliArgs, CommandSpec } from "../../../cli/cli-io.ts";
+import { flagValue } from "../../../cli/flag-value.ts";
 import { ConfigError, configErrorReport } from "../../../core/config/config-error.ts";
 import { configWarnings } from "../../../core/config/config-warnings.ts";
 import type { LogLevel } from "../../../core/ports.ts";
@@ -12,6 +12,12 @@ import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
 import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
 import { createGateway, type Gateway } from "../../../core/create-app.ts";
 import { createUndiciFetch } from "../undici-fetch.ts";
+
+/** `serve [--config FILE] [--port N]`, parsed strictly (issue #11). */
+export const SERVE_COMMAND: CommandSpec = {
+  usage: "cds-gateway serve [--config FILE] [--port N]",
+  options: { config: { type: "string" }, port: { type: "string" } },
+};
 
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
 
