@@ -134,4 +134,21 @@ url = "https://lenient.example.com"
       );
     });
   });
+
+  describe("finding 11: separate token scopes", () => {
+    const call = (path: string, token: string, method = "GET") =>
+      gateway.app.request(`http://gw.example.com${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: method === "POST" ? "{}" : undefined });
+
+    it("vcsTokens open /vcs/* only, adminTokens /-/* only, apiTokens both (as before)", async () => {
+      await build({ gateway: 'vcsTokens = ["status-poster-token"]\nadminTokens = ["operator-token"]' });
+      // A /vcs/* call that gets past the token check is a 400 for this body, not a 401.
+      expect((await call("/vcs/Signed/status", "status-poster-token", "POST")).status).toBe(400);
+      expect((await call("/-/deliveries", "status-poster-token")).status).toBe(401);
+      expect((await call("/-/routes", "status-poster-token")).status).toBe(401);
+      expect((await call("/-/deliveries", "operator-token")).status).toBe(200);
+      expect((await call("/vcs/Signed/status", "operator-token", "POST")).status).toBe(401);
+      expect((await call("/-/deliveries", API_TOKEN)).status).toBe(200);
+      expect((await call("/vcs/Signed/status", API_TOKEN, "POST")).status).toBe(400);
+    });
+  });
 });

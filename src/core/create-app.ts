@@ -96,9 +96,10 @@ export function createGateway(deps: AppDeps): Gateway {
   app.get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
 
   registerAdminPage(app);
-  const bearer = requireBearer(deps.config.gateway.apiTokens);
-  app.use("/vcs/*", bearer);
-  app.use("/-/*", bearer);
+  // Separate scopes (issue #11): apiTokens open both, vcsTokens only /vcs/*, adminTokens only /-/*.
+  const { apiTokens, vcsTokens, adminTokens } = deps.config.gateway;
+  app.use("/vcs/*", requireBearer([...apiTokens, ...vcsTokens]));
+  app.use("/-/*", requireBearer([...apiTokens, ...adminTokens]));
   registerVcsRoutes(app, base);
   registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
   registerRouteRoutes(app, base);

@@ -37,6 +37,8 @@ export function gatewayConfigWithServers(...servers: BitbucketServerConfig[]): G
       maxBodyBytes: 10 * 1024 * 1024,
       forwardTimeoutMs: 10_000,
       apiTokens: [],
+      vcsTokens: [],
+      adminTokens: [],
       store: "memory",
       branchDeletionDelayMs: 24 * 3_600_000,
       sweepIntervalMs: 60_000,

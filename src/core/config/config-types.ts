@@ -57,7 +57,12 @@ export interface GatewaySettings {
   readonly publicUrl?: string;
   readonly maxBodyBytes: number;
   readonly forwardTimeoutMs: number;
+  /** Bearer tokens for both `/vcs/*` and `/-/*`. */
   readonly apiTokens: readonly Secret[];
+  /** Bearer tokens for `/vcs/*` only: what CDS or a script posting statuses holds (issue #11). */
+  readonly vcsTokens: readonly Secret[];
+  /** Bearer tokens for `/-/*` only: the operators' API and page. */
+  readonly adminTokens: readonly Secret[];
   /** `sqlite:PATH`, `redis://…`, or `memory` (Node only). */
   readonly store: string;
   readonly branchDeletionDelayMs: number;

@@ -16,6 +16,7 @@ export type { ConfigSources } from "./table-reader.ts";
 const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
   "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
+  "vcsTokens", "adminTokens",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
 const BITBUCKET_KEYS = [
@@ -70,6 +71,8 @@ function readGatewaySettings(t: TableReader): GatewaySettings {
     maxBodyBytes: t.integer("maxBodyBytes", 10 * 1024 * 1024, 1),
     forwardTimeoutMs: t.duration("forwardTimeout", "10s"),
     apiTokens: t.stringList("apiTokens").map((token) => new Secret(token)),
+    vcsTokens: t.stringList("vcsTokens").map((token) => new Secret(token)),
+    adminTokens: t.stringList("adminTokens").map((token) => new Secret(token)),
     store: t.string("store") ?? "sqlite:./data/gateway.db",
     branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
     sweepIntervalMs: t.duration("sweepInterval", "1m"),
