@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findDenoBinary, runDeno } from "./support/deno-binary.ts";
 import { type DenoGateway, startDenoGateway } from "./support/start-deno-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -163,3 +164,13 @@ describeTrustScenario("Deno: webhook trust (`deno task start`)", async (config) 
   const gateway = await startDenoGateway(deno, config);
   return { url: gateway.url, stop: () => gateway.stop() };
 });
+
+// Deno.serve has no headers deadline to set: the body budget and the body deadline are the core's (issue #11).
+describeBodyBoundsScenario(
+  "Deno: finding 3, bounded memory and time (`deno task start`)",
+  async (config) => {
+    const gateway = await startDenoGateway(deno, config);
+    return { url: gateway.url, port: gateway.port, stop: () => gateway.stop() };
+  },
+  { headersTimeout: false, closesTrickledConnections: false },
+);

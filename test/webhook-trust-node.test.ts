@@ -6,6 +6,7 @@ import { refsChangedBody, signBody } from "./support/branch-deletion-harness.ts"
 import { type GatewayProcess, startGateway, writeConfig } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
+import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -15,6 +16,16 @@ describeTrustScenario("webhook trust on the Node gateway (built bin)", async (co
   const gateway = await startGateway(writeConfig(config.replace("[gateway]\n", `[gateway]\nstore = "sqlite:${dir}/gateway.db"\n`), dir));
   return { url: gateway.url, stop: async () => void (await gateway.stop()) };
 });
+
+/** Finding 3 on the real Node process: body budget, body and headers deadlines. */
+describeBodyBoundsScenario(
+  "finding 3 on the Node gateway (built bin): bounded memory and time",
+  async (config) => {
+    const gateway = await startGateway(writeConfig(config.replace("[gateway]\n", '[gateway]\nstore = "memory"\n')));
+    return { url: gateway.url, port: gateway.port, stop: async () => void (await gateway.stop()) };
+  },
+  { headersTimeout: true, closesTrickledConnections: true },
+);
 
 const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const SECRET = "node-trust-hook-secret";

@@ -151,4 +151,37 @@ url = "https://lenient.example.com"
       expect((await call("/vcs/Signed/status", API_TOKEN, "POST")).status).toBe(400);
     });
   });
+
+  describe("finding 3: a budget of body bytes in flight", () => {
+    it("answers 503 with Retry-After while the budget is used, counts the bytes in /metrics, and gives them back", async () => {
+      await build({ gateway: 'maxBodyBytes = 1000\nmaxBodyBytesInFlight = 1500\nbodyTimeout = "300ms"' });
+      // A client that sent 1000 bytes of a chunked body and then stopped.
+      let sent = false;
+      const stalled = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return new Promise<void>(() => {});
+          sent = true;
+          controller.enqueue(new Uint8Array(1000).fill(0x20));
+        },
+      });
+      const first = post(`/open/${UUID}`, "", {}, { body: stalled, duplex: "half" } as RequestInit);
+      const gauge = async () => Number(/^cds_gateway_body_bytes_in_flight (\d+)$/m.exec(await (await gateway.app.request("http://gw.example.com/metrics")).text())?.[1]);
+      while ((await gauge()) < 1000) await new Promise((resolve) => setTimeout(resolve, 5));
+      const busy = await post(`/open/${UUID}`, "x".repeat(600), { "content-length": "600" });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get("retry-after")).toBe("5");
+      expect(await busy.json()).toMatchObject({ error: "busy" });
+      expect((await first).status).toBe(408);
+      expect(await gauge()).toBe(0);
+      expect((await post(`/open/${UUID}`, "x".repeat(600), { "content-length": "600" })).status).toBe(200);
+    });
+
+    it("refuses a budget smaller than one body of maxBodyBytes, and follows a larger maxBodyBytes by default", async () => {
+      await expect(build({ gateway: "maxBodyBytes = 2000\nmaxBodyBytesInFlight = 1000" })).rejects.toThrow("gateway.maxBodyBytesInFlight: must be at least maxBodyBytes (2000)");
+      const config = await loadConfig(`[gateway]\nmaxBodyBytes = 100000000\n[gateway.cds.p]\nhooksUrl = "https://cds"\n`, { env: () => undefined });
+      expect(config.gateway.maxBodyBytesInFlight).toBe(100000000);
+      const defaults = await loadConfig(`[gateway.cds.p]\nhooksUrl = "https://cds"\n`, { env: () => undefined });
+      expect(defaults.gateway).toMatchObject({ maxBodyBytesInFlight: 64 * 1024 * 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 });
+    });
+  });
 });

@@ -20,6 +20,7 @@ import { createRateLimiter } from "../relay/rate-limiter.ts";
 import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
 import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
 import type { GatewayConfig } from "./config/config-types.ts";
+import { createBodyBudget } from "./create-body-budget.ts";
 import { json, jsonError } from "./json-error.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Clock, type FetchFn, type KvStore, type Logger, silentLogger, systemClock } from "./ports.ts";
@@ -72,12 +73,16 @@ export function createGateway(deps: AppDeps): Gateway {
   const branchDeps = { ...base, deletions, sessions, pacer, wake: deps.wake, random: deps.random };
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
   const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake };
+  // One budget of webhook body bytes in flight for the process (issue #11).
+  const bodyBudget = createBodyBudget(deps.config.gateway.maxBodyBytesInFlight);
+  metrics.gauge("cds_gateway_body_bytes_in_flight", bodyBudget.inFlight);
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
     servers: webhookServers(deps.config),
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
     trustedProxies: deps.config.gateway.trustedProxies.map((text) => parseIpRange(text)!),
+    bodyBudget,
     onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
     onAccepted,
   };

@@ -1,12 +1,14 @@
 import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
+import type { BodyBudget } from "../core/create-body-budget.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { forwardHeaders } from "./forward-headers.ts";
-import { matchWebhookPath } from "./match-webhook-path.ts";
+import { matchWebhookPath, type WebhookTarget } from "./match-webhook-path.ts";
 import type { IpRange } from "./parse-ip-range.ts";
-import { readBodyLimited, TOO_LARGE } from "./read-body-limited.ts";
+import { bodyReadRefusal } from "./body-read-refusal.ts";
+import { readBodyLimited } from "./read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
@@ -29,6 +31,8 @@ export interface RelayDeps {
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
+  /** Body bytes in flight across requests (`gateway.maxBodyBytesInFlight`); absent: no budget. */
+  bodyBudget?: BodyBudget;
   /** `gateway.trustedProxies`, parsed: peers whose X-Forwarded-* are kept. */
   trustedProxies?: readonly IpRange[];
   /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
@@ -52,12 +56,22 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   if (request.method !== "POST") {
     return jsonError(405, "method_not_allowed", "webhooks are POST requests", { allow: "POST" });
   }
+  if (target.server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+
+  const { maxBodyBytes, bodyTimeoutMs } = deps.config.gateway;
+  const body = await readBodyLimited(request, maxBodyBytes, { budget: deps.bodyBudget, timeoutMs: bodyTimeoutMs });
+  if (!(body instanceof Uint8Array)) return bodyReadRefusal(body, maxBodyBytes);
+  try {
+    return await relayBody(deps, request, url, target, body, clientIp);
+  } finally {
+    // The body is held until the webhook was forwarded or queued (issue #11).
+    deps.bodyBudget?.release(body.byteLength);
+  }
+}
+
+/** Steps 3–7, once the body was read whole. */
+async function relayBody(deps: RelayDeps, request: Request, url: URL, target: WebhookTarget, body: Uint8Array, clientIp: string | undefined): Promise<Response> {
   const { server, uuid } = target;
-  if (server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
-
-  const body = await readBodyLimited(request, deps.config.gateway.maxBodyBytes);
-  if (body === TOO_LARGE) return jsonError(413, "payload_too_large", `bodies are limited to ${deps.config.gateway.maxBodyBytes} bytes`);
-
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
   const isPing = eventKey === "diagnostics:ping";

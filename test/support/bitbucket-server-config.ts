@@ -35,6 +35,9 @@ export function gatewayConfigWithServers(...servers: BitbucketServerConfig[]): G
   return {
     gateway: {
       maxBodyBytes: 10 * 1024 * 1024,
+      maxBodyBytesInFlight: 64 * 1024 * 1024,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
       forwardTimeoutMs: 10_000,
       apiTokens: [],
       vcsTokens: [],

@@ -56,6 +56,12 @@ export interface RateLimitConfig {
 export interface GatewaySettings {
   readonly publicUrl?: string;
   readonly maxBodyBytes: number;
+  /** Webhook body bytes held in memory across requests in progress, per process (issue #11); over it: 503. */
+  readonly maxBodyBytesInFlight: number;
+  /** Node: the request headers must arrive within this (issue #11). */
+  readonly headersTimeoutMs: number;
+  /** The whole webhook body must arrive within this once reading started: a total, not an idle timeout. */
+  readonly bodyTimeoutMs: number;
   readonly forwardTimeoutMs: number;
   /** Bearer tokens for both `/vcs/*` and `/-/*`. */
   readonly apiTokens: readonly Secret[];

@@ -16,7 +16,7 @@ export type { ConfigSources } from "./table-reader.ts";
 const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
   "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
-  "vcsTokens", "adminTokens",
+  "vcsTokens", "adminTokens", "maxBodyBytesInFlight", "headersTimeout", "bodyTimeout",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token"];
 const BITBUCKET_KEYS = [
@@ -64,11 +64,19 @@ export async function loadConfig(text: string, sources: ConfigSources): Promise<
 
 function readGatewaySettings(t: TableReader): GatewaySettings {
   t.rejectUnknownKeys(GATEWAY_KEYS);
+  const maxBodyBytes = t.integer("maxBodyBytes", 10 * 1024 * 1024, 1);
+  // Default 64 MiB, or one body of the allowed size when that is larger (a file from before it existed keeps working).
+  const maxBodyBytesInFlight = t.integer("maxBodyBytesInFlight", Math.max(64 * 1024 * 1024, maxBodyBytes), 1);
+  // Below maxBodyBytes, a webhook of the allowed size could never be read.
+  if (maxBodyBytesInFlight < maxBodyBytes) t.issue("maxBodyBytesInFlight", `must be at least maxBodyBytes (${maxBodyBytes})`);
   const rate = t.child("rateLimit");
   rate?.rejectUnknownKeys(["requests", "window"]);
   return {
     publicUrl: t.url("publicUrl"),
-    maxBodyBytes: t.integer("maxBodyBytes", 10 * 1024 * 1024, 1),
+    maxBodyBytes,
+    maxBodyBytesInFlight,
+    headersTimeoutMs: t.duration("headersTimeout", "10s"),
+    bodyTimeoutMs: t.duration("bodyTimeout", "30s"),
     forwardTimeoutMs: t.duration("forwardTimeout", "10s"),
     apiTokens: t.stringList("apiTokens").map((token) => new Secret(token)),
     vcsTokens: t.stringList("vcsTokens").map((token) => new Secret(token)),

@@ -53,7 +53,12 @@ export async function runServe(args: CliArgs): Promise<number> {
   let background: BackgroundWork | undefined;
   const gateway: Gateway = createGateway({ config, store, fetch, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
-  const server = await startNodeServer(gateway.app, { port, hostname: process.env.HOST });
+  const server = await startNodeServer(gateway.app, {
+    port,
+    hostname: process.env.HOST,
+    headersTimeoutMs: config.gateway.headersTimeoutMs,
+    bodyTimeoutMs: config.gateway.bodyTimeoutMs,
+  });
   logger.log("info", "listening", { port: server.port, config: configPath, store: config.gateway.store.split(":")[0] });
 
   await new Promise<void>((resolve) => {
