@@ -75,7 +75,8 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
   const isPing = eventKey === "diagnostics:ping";
-  // Ping is answered below and never forwarded, so an unsigned one is never "verified".
+  // Checked when the server has secrets (an unsigned ping excepted: answered below, never
+  // forwarded); past the check, `verified` means the signature matched (issue #11).
   const verified = server.webhookSecrets.length > 0 && !(isPing && signature === null);
   if (verified) {
     if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
