@@ -86,6 +86,8 @@ hooksUrl = "${cds.hooksUrl}"
     await page.click("nav button[data-view='routes']");
     await page.waitForSelector(`#table td:has-text('${UUID}')`);
     expect(await page.textContent("#table")).toContain("prod");
+    // The server whose path the UUID's webhooks come through (issue #11); "default" without [vcs.servers].
+    expect(await page.textContent("#table")).toContain("default");
   });
 
   it("serves the page shell without a token, but none of the data", async () => {

@@ -41,6 +41,12 @@ sweepInterval = "100ms"
 hooksUrl = "${cds.hooksUrl}"
 apiUrl = "${api.apiUrl}"
 token = "env:CDS_PROD_TOKEN"
+
+# Unsigned pushes, so deletions are recorded only because the server says so (issue #11).
+[vcs.servers.Bitbucket]
+url = "https://bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  unsignedBranchDeletions = true
 `);
     const env = { GATEWAY_API_TOKEN: ADMIN, CDS_PROD_TOKEN: CONSUMER };
     gateways = await Promise.all([startGateway(configPath, { env }), startGateway(configPath, { env })]);

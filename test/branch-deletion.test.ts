@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refsChangedBody } from "./support/branch-deletion-harness.ts";
+import { refsChangedBody, signBody } from "./support/branch-deletion-harness.ts";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
@@ -37,7 +37,8 @@ describe("branch deletions end to end on the Node gateway", () => {
   let configPath: string;
   let gateway: GatewayProcess | undefined;
   const outputs: string[] = [];
-  const env = { GATEWAY_API_TOKEN: ADMIN, CDS_PROD_TOKEN: CONSUMER };
+  const HOOK_SECRET = "e2e-hook-secret";
+  const env = { GATEWAY_API_TOKEN: ADMIN, CDS_PROD_TOKEN: CONSUMER, BB_HOOK_SECRET: HOOK_SECRET };
 
   beforeAll(async () => {
     cds = await startStubCds({ owned: [UUID], project: "PRJ", workflow: "my-workflow" });
@@ -61,6 +62,7 @@ token = "env:CDS_PROD_TOKEN"
 url = "https://bitbucket.example.com"
   [vcs.servers.Bitbucket.bitbucket]
   proxyWebhook = "https://proxy.example.com/"
+  webhookSecret = ["env:BB_HOOK_SECRET"]
 `,
       dir,
     );
@@ -77,7 +79,13 @@ url = "https://bitbucket.example.com"
     fetch(`${gateway!.url}/${UUID}`, {
       method: "POST",
       body,
-      headers: { "content-type": "application/json; charset=utf-8", "x-event-key": "repo:refs_changed", "x-request-id": crypto.randomUUID() },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-event-key": "repo:refs_changed",
+        "x-request-id": crypto.randomUUID(),
+        // Only signed pushes record branch deletions (issue #11).
+        "x-hub-signature": signBody(body, HOOK_SECRET),
+      },
     });
   const pending = async (): Promise<Pending[]> => {
     const res = await fetch(`${gateway!.url}/-/branch-deletions`, { headers: { authorization: `Bearer ${ADMIN}` } });

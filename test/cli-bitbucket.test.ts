@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runBitbucket } from "../src/cli/bitbucket-command.ts";
-import { parseArgs } from "../src/cli/parse-args.ts";
+import { runBitbucket, BITBUCKET_COMMAND } from "../src/cli/bitbucket-command.ts";
+import { parseCommandLine } from "../src/adapters/node/cli/parse-command-line.ts";
 import { parseAuthorizationHeader } from "../src/oauth1/parse-authorization-header.ts";
 import { bitbucketServerConfig, gatewayConfigWithServers } from "./support/bitbucket-server-config.ts";
 import { OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
@@ -32,7 +32,7 @@ async function run(argv: string[]) {
       ),
     },
   });
-  const code = await runBitbucket(parseArgs(argv), io);
+  const code = await runBitbucket(parseCommandLine(argv, BITBUCKET_COMMAND), io);
   return { code, out: io.stdoutText, err: io.stderrText };
 }
 
@@ -80,7 +80,6 @@ describe("bitbucket command", () => {
 
   it.each([
     [["--config", "gw.toml", "--server", "bearer", "GET", "/x", "--data", "{not json"], "--data is not valid JSON"],
-    [["--config", "gw.toml", "--server", "bearer", "GET", "/x", "--data"], "--data needs a JSON value"],
     [["--config", "gw.toml", "--server", "bearer", "GET"], "expected METHOD and PATH"],
     [["--config", "gw.toml", "--server", "bearer", "G/T", "/x"], "not an HTTP method"],
     [["--config", "gw.toml", "--server", "bearer", "GET", "rest/x"], 'PATH must start with "/"'],
@@ -94,5 +93,11 @@ describe("bitbucket command", () => {
     expect(err.trim().split("\n")).toHaveLength(1);
     expect(out).toBe("");
     expect(bb.requests).toHaveLength(0);
+  });
+
+  it("a --data without its value is a usage error naming it, before the command runs (issue #11)", () => {
+    expect(() => parseCommandLine(["--config", "gw.toml", "--server", "bearer", "GET", "/x", "--data"], BITBUCKET_COMMAND)).toThrow(
+      expect.objectContaining({ code: "ERR_USAGE", message: expect.stringContaining("--data") }),
+    );
   });
 });

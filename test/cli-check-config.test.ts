@@ -32,6 +32,56 @@ url = "https://bitbucket.example.com"
     }
   });
 
+  it("warns (exit 0) when some servers verify webhook signatures and others do not (issue #11)", () => {
+    const path = writeConfig(`
+[gateway.cds.prod]
+hooksUrl = "https://cds.example.com/cdshooks"
+[vcs.servers.Signed]
+url = "https://signed.example.com"
+  [vcs.servers.Signed.bitbucket]
+  webhookSecret = ["hook-secret-one"]
+[vcs.servers.Open]
+url = "https://open.example.com"
+  [vcs.servers.Open.bitbucket]
+  proxyWebhook = "https://proxy.example.com/open"
+`);
+    const out = run(["check-config", "--config", path]);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain("configuration OK");
+    expect(out.stderr).toContain("warning: vcs.servers.Open.bitbucket.webhookSecret: not set, while vcs.servers.Signed verifies signatures");
+    expect(out.stdout + out.stderr).not.toContain("hook-secret-one");
+    // All signed, or none: no warning.
+    const none = run(["check-config", "--config", writeConfig(`[gateway.cds.prod]\nhooksUrl = "https://cds.example.com/cdshooks"\n`)]);
+    expect(none.status).toBe(0);
+    expect(none.stderr).not.toContain("warning");
+  });
+
+  it("never prints the credentials of a URL: hooksUrl, apiUrl, uiUrl, url, publicUrl, proxyWebhook, a Redis password with / (issue #11)", () => {
+    const path = writeConfig(`
+[gateway]
+publicUrl = "https://pub-user:pub-pass@gateway.example.com/hooks"
+store = "redis://default:red/is@pass@127.0.0.1:6379/0"
+[gateway.cds.prod]
+hooksUrl = "https://hooks-user:hooks-pass@cds.example.com/cdshooks"
+apiUrl = "https://api-user:api-pass@cds.example.com/cdsapi"
+uiUrl = "https://ui-user:ui-pass@cds.example.com"
+[vcs.servers.Bitbucket]
+url = "https://bb-user:bb-pass@bitbucket.example.com"
+  [vcs.servers.Bitbucket.bitbucket]
+  proxyWebhook = "https://proxy-user:proxy-pass@proxy.example.com/bb"
+`);
+    const out = run(["check-config", "--config", path]);
+    expect(out.status, out.stderr).toBe(0);
+    for (const secret of ["pub-pass", "red/is", "is@pass", "hooks-pass", "api-pass", "ui-pass", "bb-pass", "proxy-pass", "-user"]) {
+      expect(out.stdout + out.stderr, secret).not.toContain(secret);
+    }
+    // The rest of each URL is still there to check.
+    expect(out.stdout).toContain("https://[redacted]@cds.example.com/cdshooks");
+    expect(out.stdout).toContain("redis://[redacted]@127.0.0.1:6379/0");
+    expect(out.stdout).toContain("https://[redacted]@bitbucket.example.com");
+    expect(out.stdout).toContain("https://[redacted]@gateway.example.com/hooks");
+  });
+
   it("lists every problem by key path and exits 1", () => {
     const path = writeConfig(`
 [gateway]

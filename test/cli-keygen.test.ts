@@ -3,8 +3,8 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { parse } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
-import { runKeygen } from "../src/cli/keygen.ts";
-import { parseArgs } from "../src/cli/parse-args.ts";
+import { runKeygen, KEYGEN_COMMAND } from "../src/cli/keygen.ts";
+import { parseCommandLine } from "../src/adapters/node/cli/parse-command-line.ts";
 import { createTestCliIo, type TestCliIo } from "./support/test-cli-io.ts";
 
 const exec = promisify(execFile);
@@ -28,7 +28,7 @@ function pemBody(pem: string): string {
 describe("keygen", () => {
   it("writes a PKCS#8 key (mode 0600) that openssl reads, prints the matching public key and TOML, never the private key", async () => {
     io = await createTestCliIo();
-    const code = await runKeygen(parseArgs(["--out", "keys/bb.pem", "--consumer-key", "CDS-prod", "--server", "BB"]), io);
+    const code = await runKeygen(parseCommandLine(["--out", "keys/bb.pem", "--consumer-key", "CDS-prod", "--server", "BB"], KEYGEN_COMMAND), io);
     expect(code, io.stderrText).toBe(0);
 
     const file = io.path("keys/bb.pem");
@@ -65,7 +65,7 @@ describe("keygen", () => {
 
   it("defaults to key.pem and a [vcs.servers.Bitbucket.bitbucket] snippet", async () => {
     io = await createTestCliIo();
-    expect(await runKeygen(parseArgs(["--bits", "1024"]), io)).toBe(0);
+    expect(await runKeygen(parseCommandLine(["--bits", "1024"], KEYGEN_COMMAND), io)).toBe(0);
     await exec("openssl", ["pkey", "-in", io.path("key.pem"), "-noout"]);
     expect(io.stdoutText).toContain('[vcs.servers.Bitbucket.bitbucket]\nconsumerKey = "CDS"\nprivateKey = "file:key.pem"');
     expect(io.stderrText).toMatch(/^warning: 1024-bit RSA is weak/);
@@ -76,22 +76,23 @@ describe("keygen", () => {
   it("refuses fewer than 1024 bits and malformed --bits with exit 2, writing nothing", async () => {
     for (const bits of ["1023", "512", "abc", "2048.5"]) {
       io = await createTestCliIo();
-      expect(await runKeygen(parseArgs(["--bits", bits]), io)).toBe(2);
+      expect(await runKeygen(parseCommandLine(["--bits", bits], KEYGEN_COMMAND), io)).toBe(2);
       expect(io.stderrText.trim().split("\n")).toHaveLength(1);
       await expect(stat(io.path("key.pem"))).rejects.toThrow();
       await io.cleanup();
     }
     io = await createTestCliIo();
-    expect(await runKeygen(parseArgs(["--bits"]), io)).toBe(2);
+    // A flag without its value never reaches the command (issue #11).
+    expect(() => parseCommandLine(["--bits"], KEYGEN_COMMAND)).toThrow(expect.objectContaining({ code: "ERR_USAGE" }));
   });
 
   it("does not overwrite an existing key without --force", async () => {
     io = await createTestCliIo();
     await writeFile(io.path("key.pem"), "old");
-    expect(await runKeygen(parseArgs([]), io)).toBe(1);
+    expect(await runKeygen(parseCommandLine([], KEYGEN_COMMAND), io)).toBe(1);
     expect(await readFile(io.path("key.pem"), "utf8")).toBe("old");
     expect(io.stderrText).toContain("--force");
-    expect(await runKeygen(parseArgs(["--force"]), io)).toBe(0);
+    expect(await runKeygen(parseCommandLine(["--force"], KEYGEN_COMMAND), io)).toBe(0);
     await exec("openssl", ["pkey", "-in", io.path("key.pem"), "-noout"]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runOauthLink } from "../src/cli/oauth-link.ts";
-import { parseArgs } from "../src/cli/parse-args.ts";
+import { runOauthLink, OAUTH_LINK_COMMAND } from "../src/cli/oauth-link.ts";
+import { parseCommandLine } from "../src/adapters/node/cli/parse-command-line.ts";
 import { parseAuthorizationHeader } from "../src/oauth1/parse-authorization-header.ts";
 import { bitbucketServerConfig, gatewayConfigWithServers } from "./support/bitbucket-server-config.ts";
 import { OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
@@ -46,7 +46,7 @@ describe("oauth link", () => {
       body: "oauth_token=ACCESS123&oauth_token_secret=sec&oauth_expires_in=157680000",
     });
     const io = await cliIo(["  v3rif1er \n"]);
-    const code = await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io);
+    const code = await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io);
     expect(code, io.stderrText).toBe(0);
 
     const [requestToken, accessToken] = bb.requests;
@@ -78,7 +78,7 @@ describe("oauth link", () => {
       body: "oauth_problem=token_rejected",
     });
     const io = await cliIo(["v"]);
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("access-token: Bitbucket refused (HTTP 401): oauth_problem=token_rejected");
     expect(io.stdoutText).not.toContain("Access token");
   });
@@ -90,7 +90,7 @@ describe("oauth link", () => {
       body: "",
     });
     const io = await cliIo([]);
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("request-token: Bitbucket refused (HTTP 401): oauth_problem=consumer_key_unknown");
     expect(bb.requests).toHaveLength(1);
   });
@@ -98,14 +98,14 @@ describe("oauth link", () => {
   it("fails on an answer without a token, and on a missing verifier", async () => {
     bb.setHandler("POST", "/bitbucket/plugins/servlet/oauth/request-token", { headers: FORM, body: "oauth_token=&oauth_token_secret=" });
     let io = await cliIo(["v"]);
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("request-token: Bitbucket's answer has no oauth_token");
     await io.cleanup();
 
     bb.reset();
     bb.setHandler("POST", "/bitbucket/plugins/servlet/oauth/request-token", { headers: FORM, body: "oauth_token=t&oauth_token_secret=s" });
     io = await cliIo([]);
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("no verification code");
     expect(bb.requests).toHaveLength(1);
   });
@@ -113,14 +113,14 @@ describe("oauth link", () => {
   it("reports other HTTP errors", async () => {
     bb.setHandler("POST", "/bitbucket/plugins/servlet/oauth/request-token", { status: 500, body: "boom" });
     const io = await cliIo([]);
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("request-token: Bitbucket answered HTTP 500");
   });
 
   it("answers usage errors with exit 2 and one line", async () => {
     for (const argv of [["--server", "BB"], ["--config", "gw.toml"], ["--config", "gw.toml", "--server", "Nope"]]) {
       const io = await cliIo([]);
-      expect(await runOauthLink(parseArgs(argv), io)).toBe(2);
+      expect(await runOauthLink(parseCommandLine(argv, OAUTH_LINK_COMMAND), io)).toBe(2);
       expect(io.stderrText.trim().split("\n")).toHaveLength(1);
       await io.cleanup();
     }
@@ -129,11 +129,11 @@ describe("oauth link", () => {
 
   it("needs a private key (exit 1) and reports a configuration that does not load (exit 1)", async () => {
     let io = await cliIo([], bitbucketServerConfig({ name: "BB", url: bb.url, token: "t" }));
-    expect(await runOauthLink(parseArgs(["--config", "gw.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "gw.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("needs consumerKey and privateKey");
     await io.cleanup();
     io = await cliIo([]);
-    expect(await runOauthLink(parseArgs(["--config", "missing.toml", "--server", "BB"]), io)).toBe(1);
+    expect(await runOauthLink(parseCommandLine(["--config", "missing.toml", "--server", "BB"], OAUTH_LINK_COMMAND), io)).toBe(1);
     expect(io.stderrText).toContain("cannot read configuration file missing.toml");
   });
 });

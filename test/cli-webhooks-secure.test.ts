@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseArgs } from "../src/cli/parse-args.ts";
-import { runWebhooksSecure } from "../src/cli/webhooks-secure.ts";
+import { parseCommandLine } from "../src/adapters/node/cli/parse-command-line.ts";
+import { runWebhooksSecure, WEBHOOKS_SECURE_COMMAND } from "../src/cli/webhooks-secure.ts";
 import { Secret } from "../src/core/secret.ts";
 import { bitbucketServerConfig, gatewayConfigWithServers } from "./support/bitbucket-server-config.ts";
 import { startStubBitbucket, type StubBitbucket } from "./support/stub-bitbucket.ts";
@@ -40,7 +40,7 @@ async function run(argv: string[], secrets = ["first-secret", "second-secret"]) 
       ),
     },
   });
-  const code = await runWebhooksSecure(parseArgs(argv, ["dry-run"]), io);
+  const code = await runWebhooksSecure(parseCommandLine(argv, WEBHOOKS_SECURE_COMMAND), io);
   return { code, out: io.stdoutText, err: io.stderrText };
 }
 

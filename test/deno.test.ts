@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../scripts/worker-bundle-size.ts";
 import { findDenoBinary, runDeno } from "./support/deno-binary.ts";
 import { cdsApiKey } from "./support/cds-http-signature.ts";
 import { cdsCall, goFieldFailEvent, snakeCaseFailEvent } from "./support/cds-vcs-calls.ts";
 import { OAUTHLIB_KEY_PKCS1 } from "./support/rfc5849-vectors.ts";
 import { startStubBitbucket, type StubBitbucket, type StubRequest } from "./support/stub-bitbucket.ts";
+import { type DenoGateway, startDenoGateway } from "./support/start-deno-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
+import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
@@ -50,35 +49,27 @@ describe("Deno: type check and the Deno-side tests", () => {
   }, 300_000);
 });
 
-/** A port nobody listens on right now (taken by the OS, then released). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+describe("Deno: `deno task start` command line", () => {
+  it("refuses an unknown flag with exit 2, naming it, before serving anything (issue #11)", async () => {
+    const run = await runDeno(deno, ["task", "start", "--prot", "1"], { env: { PORT: "0", HOST: "127.0.0.1", GATEWAY_CONFIG: "", CDS_GATEWAY_CONFIG: "" }, timeoutMs: 30_000 });
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain("--prot");
+    expect(run.output).not.toContain('"msg":"listening"');
+  }, 60_000);
+});
 
 describe("Deno: `deno task start` serves the gateway", () => {
   let alpha: StubCds;
   let beta: StubCds;
   let bb: StubBitbucket;
   const apiKey = cdsApiKey();
-  let child: ChildProcess;
-  let output = "";
-  let exited: Promise<number | null>;
+  let gateway: DenoGateway;
   let port: number;
-  let kvDir: string;
 
   beforeAll(async () => {
     alpha = await startStubCds({ owned: [U1] });
     beta = await startStubCds({ owned: [U2] });
     bb = await startStubBitbucket();
-    kvDir = mkdtempSync(join(tmpdir(), "cds-gw-deno-task-"));
-    port = await freePort();
     const config = `
 [gateway]
 forwardTimeout = "5s"
@@ -96,59 +87,20 @@ url = "${bb.url}"
   proxyWebhook = "https://gateway.example.com/bb"
   privateKey = "env:BB_PRIVATE_KEY"
 `;
-    // The real binary runs the task from the repository root, where npm put its own
-    // node_modules/.bin/deno: what a Deno user who also ran `npm install` gets.
-    child = spawn(deno, ["task", "start"], {
-      cwd: REPO_ROOT,
-      detached: true, // its own process group: the task's children are stopped with it
-      env: {
-        ...process.env,
-        NO_COLOR: "1",
-        GATEWAY_CONFIG: config,
-        CDS_GATEWAY_CONFIG: "",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DENO_KV_PATH: join(kvDir, "gateway.kv"),
-        LOG_LEVEL: "debug",
-        CDS_API_PUBLIC_KEY: apiKey.signinHeader,
-        BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`deno task start did not listen within 60 s:\n${output}`)), 60_000);
-      const check = () => {
-        if (output.includes('"msg":"listening"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on("data", check);
-      child.stderr!.on("data", check);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`deno task start exited with ${code} before listening:\n${output}`));
-      });
-    });
+    gateway = await startDenoGateway(deno, config, { CDS_API_PUBLIC_KEY: apiKey.signinHeader, BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1 });
+    port = gateway.port;
   }, 90_000);
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      process.kill(-child.pid, "SIGKILL");
-      await exited;
-    }
+    await gateway?.stop();
     await alpha?.close();
     await beta?.close();
     await bb?.close();
-    if (kvDir) rmSync(kvDir, { recursive: true, force: true });
   });
 
   it("listens on PORT with the configuration from GATEWAY_CONFIG", async () => {
-    expect(output).toContain(`"msg":"listening","port":${port}`);
-    expect(output).toContain('"config":"GATEWAY_CONFIG"');
+    expect(gateway.output()).toContain(`"msg":"listening","port":${port}`);
+    expect(gateway.output()).toContain('"config":"GATEWAY_CONFIG"');
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok" });
@@ -203,10 +155,10 @@ url = "${bb.url}"
     expect(((await res.json()) as { status: string }).status).toBe("queued");
     alpha.answer(undefined);
     alpha.owned.add(u);
-    expect(await waitFor(() => forU().some((r) => r.answered === 200), 30_000, 50), output).toBe(true);
+    expect(await waitFor(() => forU().some((r) => r.answered === 200), 30_000, 50), gateway.output()).toBe(true);
     expect(Buffer.compare(forU().at(-1)!.body, Buffer.from(body))).toBe(0);
     // The retry came from a Deno KV queue message (the cron may have run too; leases keep it to one delivery).
-    expect(output).toContain('"msg":"Deno KV queue: wake-up"');
+    expect(gateway.output()).toContain('"msg":"Deno KV queue: wake-up"');
     expect(forU().filter((r) => r.answered === 200)).toHaveLength(1);
   }, 40_000);
 
@@ -248,9 +200,24 @@ url = "${bb.url}"
   });
 
   it("stops on SIGTERM with exit code 0", async () => {
-    process.kill(-child.pid!, "SIGTERM");
-    const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
-    expect(code, output).toBe(0);
-    expect(output).toContain('"msg":"stopped"');
+    gateway.signal("SIGTERM");
+    const code = await Promise.race([gateway.exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
+    expect(code, gateway.output()).toBe(0);
+    expect(gateway.output()).toContain('"msg":"stopped"');
   }, 30_000);
 });
+
+describeTrustScenario("Deno: webhook trust (`deno task start`)", async (config) => {
+  const gateway = await startDenoGateway(deno, config);
+  return { url: gateway.url, stop: () => gateway.stop() };
+});
+
+// Deno.serve has no headers deadline to set: the body budget and the body deadline are the core's (issue #11).
+describeBodyBoundsScenario(
+  "Deno: finding 3, bounded memory and time (`deno task start`)",
+  async (config) => {
+    const gateway = await startDenoGateway(deno, config);
+    return { url: gateway.url, port: gateway.port, stop: () => gateway.stop() };
+  },
+  { headersTimeout: false, closesTrickledConnections: false },
+);

@@ -8,8 +8,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBitbucketClient } from "../src/bitbucket/bitbucket-client.ts";
-import { runKeygen } from "../src/cli/keygen.ts";
-import { parseArgs } from "../src/cli/parse-args.ts";
+import { runKeygen, KEYGEN_COMMAND } from "../src/cli/keygen.ts";
+import { parseCommandLine } from "../src/adapters/node/cli/parse-command-line.ts";
 import type { FetchFn, FetchInit } from "../src/core/ports.ts";
 import { Secret } from "../src/core/secret.ts";
 import { OAuth1Signer } from "../src/oauth1/oauth1-signer.ts";
@@ -147,7 +147,7 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
   it("accepts a key made by `keygen`", async () => {
     const io = await createTestCliIo();
     try {
-      expect(await runKeygen(parseArgs(["--out", "gen.pem", "--consumer-key", "GEN"]), io)).toBe(0);
+      expect(await runKeygen(parseCommandLine(["--out", "gen.pem", "--consumer-key", "GEN"], KEYGEN_COMMAND), io)).toBe(0);
       const publicPem = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----\n/.exec(io.stdoutText)![0];
       await writeFile(io.path("gen-pub.pem"), publicPem);
       const verifier = await startVerifier(io.path("gen-pub.pem"), "GEN");

@@ -12,6 +12,7 @@ const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const U2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const U3 = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";
 const U4 = "7d444840-9dc0-41f1-a8b1-3c1a2f0b5e6d";
+const U5 = "2e8f6a1c-5d3b-4f7e-9a0c-8b6d4f2e0a1c";
 
 function config(a: StubCds, b: StubCds, dir: string) {
   return writeConfig(
@@ -58,7 +59,7 @@ describe("webhook relay on the Node server with two CDS instances", () => {
 
   beforeAll(async () => {
     alpha = await startStubCds({ owned: [U1] });
-    beta = await startStubCds({ owned: [U2] });
+    beta = await startStubCds({ owned: [U2, U5] });
     configPath = config(alpha, beta, mkdtempSync(join(tmpdir(), "cds-gw-relay-")));
     gateway = await startGateway(configPath);
   });
@@ -154,10 +155,12 @@ describe("webhook relay on the Node server with two CDS instances", () => {
   });
 
   it("routes by prefix: /bb/<uuid> is the Other server, a disabled server's path answers 403", async () => {
-    expect((await post(`/bb/${U2}`)).status).toBe(200);
+    expect((await post(`/bb/${U5}`)).status).toBe(200);
     const before = alpha.requests.length + beta.requests.length;
-    expect((await post(`/off/${U2}`)).status).toBe(403);
-    expect((await post(`/bb/x/${U2}`)).status).toBe(404);
+    expect((await post(`/off/${U5}`)).status).toBe(403);
+    expect((await post(`/bb/x/${U5}`)).status).toBe(404);
+    // U2's webhooks came through the root path: another server's path is refused (issue #11).
+    expect((await post(`/bb/${U2}`)).status).toBe(404);
     expect(alpha.requests.length + beta.requests.length).toBe(before);
   });
 

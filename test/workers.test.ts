@@ -10,6 +10,7 @@ import { cdsCall, goFieldFailEvent, sendRaw, snakeCaseFailEvent } from "./suppor
 import { OAUTHLIB_KEY_PKCS1 } from "./support/rfc5849-vectors.ts";
 import { startStubBitbucket, type StubBitbucket, type StubRequest } from "./support/stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { bundleRuntimeChecks, miniflareOptions, startMiniflare } from "./support/workers-miniflare.ts";
 
@@ -375,6 +376,11 @@ url = "${bb.url}"
     expect(bb.requests.length).toBe(before);
   });
 });
+
+describeTrustScenario("webhook trust in the built Worker (workerd)", async (config) => {
+  const { mf, url } = await startMiniflare(miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, LOG_LEVEL: "error" }));
+  return { url: url.origin, stop: () => mf.dispose() };
+}, 60_000);
 
 describe("the built Worker with a configuration that does not load", () => {
   let mf: Miniflare;

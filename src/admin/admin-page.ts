@@ -64,7 +64,7 @@ const VIEWS = {
   queued: { path: "/-/deliveries?status=queued", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "nextAttemptAt", "lastError"], actions: ["Retry now", "Delete"] },
   dead: { path: "/-/deliveries?status=dead", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "deadAt", "lastError"], actions: ["Replay", "Delete"] },
   delivered: { path: "/-/deliveries?status=delivered", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "instance", "deliveredAt"], actions: ["Replay"] },
-  routes: { path: "/-/routes", rows: (d) => d.routes, columns: ["uuid", "instance", "discoveredAt"], actions: [] },
+  routes: { path: "/-/routes", rows: (d) => d.routes, columns: ["uuid", "instance", "server", "discoveredAt"], actions: [] },
   "branch-deletions": { path: "/-/branch-deletions", rows: (d) => d.branchDeletions, columns: ["id", "instance", "project", "workflow", "branch", "dueAt"], actions: ["Cancel"] },
 };
 

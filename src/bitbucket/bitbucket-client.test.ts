@@ -120,6 +120,18 @@ describe("calls", () => {
     expect(bb.requests[0]!.path).toBe("/rest/api/1.0/projects/P%2FQ/repos/r%3Fx%23y/pull-requests/7");
   });
 
+  it("refuses a segment `.` or `..`, which URL normalisation would turn into a move up the path (issue #11)", async () => {
+    bb.setHandler("GET", /./, { json: { id: 1 } });
+    for (const [project, repo] of [["..", ".."], ["PRJ", "."], [".", "repo"], ["", "repo"]] as const) {
+      await expect(client().getPullRequest(project, repo, 7)).rejects.toMatchObject({ code: "ERR_PATH_SEGMENT" });
+    }
+    await expect(client().listPullRequests("..", "..")).rejects.toMatchObject({ code: "ERR_PATH_SEGMENT" });
+    expect(bb.requests).toEqual([]);
+    // Dots inside a name are fine.
+    await client().getPullRequest("P.Q", "..r", 7);
+    expect(bb.requests[0]!.path).toBe("/rest/api/1.0/projects/P.Q/repos/..r/pull-requests/7");
+  });
+
   it("listPullRequests follows every page and passes the state", async () => {
     const pr = (id: number) => ({ id, state: "OPEN", fromRef: { id: `refs/heads/b${id}`, displayId: `b${id}`, latestCommit: SHA }, toRef: { id: "refs/heads/main", displayId: "main", latestCommit: SHA } });
     bb.setHandler("GET", "/rest/api/1.0/projects/PRJ/repos/repo/pull-requests", (req) => {

@@ -6,6 +6,7 @@ import { percentEncode } from "../oauth1/percent-encode.ts";
 import { bitbucketErrorFromResponse } from "./bitbucket-error.ts";
 import type { BuildStatus, Page, PullRequest, PullRequestComment, PullRequestState, Webhook } from "./bitbucket-types.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import { pathSegment } from "../core/path-segment.ts";
 import { truncateComment } from "./truncate-comment.ts";
 
 export interface BitbucketClientOptions {
@@ -139,7 +140,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   async function send(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<BitbucketResponse> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await fetch(url, { ...init, signal });
+      const response = await fetch(url, { ...init, signal, redirect: "manual" });
       const text = await response.text();
       return { status: response.status, statusText: response.statusText, headers: response.headers, text };
     } catch (error) {
@@ -180,6 +181,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     return values;
   }
 
+  // Called inside async methods: a refused segment rejects their promise.
   const repoPath = (project: string, repo: string) =>
     `/projects/${segment(project)}/repos/${segment(repo)}`;
 
@@ -194,27 +196,27 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     async setBuildStatus(project, repo, sha, status) {
       await call("POST", `/rest/api/latest${repoPath(project, repo)}/commits/${segment(sha)}/builds`, { json: status });
     },
-    listPullRequests(project, repo, opts = {}) {
+    async listPullRequests(project, repo, opts = {}) {
       return collectPages<PullRequest>(`/rest/api/1.0${repoPath(project, repo)}/pull-requests`, { state: opts.state });
     },
-    getPullRequest(project, repo, id) {
+    async getPullRequest(project, repo, id) {
       return call<PullRequest>("GET", `/rest/api/1.0${repoPath(project, repo)}/pull-requests/${id}`);
     },
-    addPullRequestComment(project, repo, id, text) {
+    async addPullRequestComment(project, repo, id, text) {
       return call<PullRequestComment>("POST", `/rest/api/1.0${repoPath(project, repo)}/pull-requests/${id}/comments`, {
         json: { text: truncateComment(text) },
       });
     },
-    listRepositories(project) {
+    async listRepositories(project) {
       return collectPages<{ slug: string }>(`/rest/api/latest/projects/${segment(project)}/repos`);
     },
-    listWebhooks(project, repo) {
+    async listWebhooks(project, repo) {
       return collectPages<Webhook>(`/rest/api/latest${repoPath(project, repo)}/webhooks`);
     },
-    createWebhook(project, repo, webhook) {
+    async createWebhook(project, repo, webhook) {
       return call<Webhook>("POST", `/rest/api/latest${repoPath(project, repo)}/webhooks`, { json: webhook });
     },
-    updateWebhook(project, repo, id, webhook) {
+    async updateWebhook(project, repo, id, webhook) {
       return call<Webhook>("PUT", `/rest/api/latest${repoPath(project, repo)}/webhooks/${id}`, { json: webhook });
     },
     async deleteWebhook(project, repo, id) {
@@ -242,10 +244,11 @@ function selectAuth(server: BitbucketServerConfig, clock: Clock, options: Pick<B
 /**
  * A path segment such as a project key, slug or hash. encodeURIComponent
  * keeps `~`, so personal projects (`~jdoe`) stay readable, and escapes `/`,
- * `?` and `#`, which would change the request.
+ * `?` and `#`, which would change the request; `.` and `..` are refused
+ * (ERR_PATH_SEGMENT): normalised, they would move the path (issue #11).
  */
 function segment(value: string): string {
-  return encodeURIComponent(value);
+  return pathSegment(value);
 }
 
 function withQuery(path: string, query: Record<string, QueryValue> | undefined): string {

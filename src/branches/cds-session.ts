@@ -2,6 +2,7 @@ import { decodeJwt } from "jose";
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import type { CallPacer } from "./create-call-pacer.ts";
 
 /** A session is renewed this long before its `exp`, so no call goes out with a token about to expire. */
 export const SESSION_MARGIN_MS = 60_000;
@@ -42,9 +43,10 @@ export interface CdsSessions {
  * answers `{"token":"<jwt>","user":…}` (the JWT may also come in an
  * `X-Cds-Jwt` header). The JWT is reused until SESSION_MARGIN_MS before the
  * `exp` that jose's `decodeJwt` reads (the gateway does not verify CDS's
- * signature: CDS does). Concurrent callers share one signin.
+ * signature: CDS does). Concurrent callers share one signin, which waits its
+ * turn on `pacer` like every call to that instance's API.
  */
-export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutMs: number }): CdsSessions {
+export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutMs: number; pacer?: CallPacer }): CdsSessions {
   const cached = new Map<string, { jwt: string; renewAt: number }>();
   const pending = new Map<string, Promise<string>>();
   /** Per instance: X-Api-Pub-Signing-Key of the last successful signin ("" when it had none). */
@@ -52,6 +54,7 @@ export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutM
 
   const signin = async (instance: CdsInstanceConfig): Promise<string> => {
     if (!instance.apiUrl || !instance.token) throw new CdsApiError(`CDS instance ${instance.name} has no apiUrl and token`);
+    await deps.pacer?.wait(instance.name);
     let response: Response;
     try {
       response = await deps.fetch(`${instance.apiUrl}/auth/consumer/builtin/signin`, {
@@ -59,6 +62,7 @@ export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutM
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ token: instance.token.reveal() }),
         signal: AbortSignal.timeout(deps.timeoutMs),
+        redirect: "manual",
       });
     } catch (error) {
       throw new CdsApiError(`signin: ${describeFetchError(error)}`);

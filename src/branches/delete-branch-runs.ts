@@ -1,14 +1,18 @@
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
+import { pathSegment } from "../core/path-segment.ts";
 import { CdsApiError, type CdsSessions, describeFetchError } from "./cds-session.ts";
+import type { CallPacer } from "./create-call-pacer.ts";
 
 export interface DeleteBranchRunsDeps {
   fetch: FetchFn;
   clock: Clock;
   sessions: CdsSessions;
-  /** Per HTTP call (gateway.forwardTimeout). */
+  /** Per HTTP call (gateway.forwardTimeout), counted once the call's turn came. */
   timeoutMs: number;
+  /** Spaces the calls to each instance (gateway.cdsApiCallsPerSecond). */
+  pacer?: CallPacer;
 }
 
 export type DeleteBranchRunsResult =
@@ -18,10 +22,11 @@ export type DeleteBranchRunsResult =
 /**
  * `/project/{project}/workflows/{workflow}/runs/branch/{branch}`, every
  * segment percent-encoded like Go's `url.PathEscape` and more (`/` too:
- * `feature/wip` → `feature%2Fwip`), so the branch stays one path segment.
+ * `feature/wip` → `feature%2Fwip`), so the branch stays one path segment;
+ * `.` and `..` throw ERR_PATH_SEGMENT (see pathSegment).
  */
 export function branchRunsPath(project: string, workflow: string, branch: string): string {
-  return `/project/${encodeURIComponent(project)}/workflows/${encodeURIComponent(workflow)}/runs/branch/${encodeURIComponent(branch)}`;
+  return `/project/${pathSegment(project)}/workflows/${pathSegment(workflow)}/runs/branch/${pathSegment(branch)}`;
 }
 
 /**
@@ -39,12 +44,14 @@ export async function deleteBranchRuns(
   const url = `${instance.apiUrl}${branchRunsPath(target.project, target.workflow, target.branch)}`;
   const call = async (): Promise<{ jwt: string; response: Response }> => {
     const jwt = await deps.sessions.jwt(instance);
+    await deps.pacer?.wait(instance.name);
     let response: Response;
     try {
       response = await deps.fetch(url, {
         method: "DELETE",
         headers: { authorization: `Bearer ${jwt}`, accept: "application/json" },
         signal: AbortSignal.timeout(deps.timeoutMs),
+        redirect: "manual",
       });
     } catch (error) {
       throw new CdsApiError(`DELETE runs: ${describeFetchError(error)}`);

@@ -117,6 +117,43 @@ describe("recording branch deletions after CDS accepted a push", () => {
     expect(h.logs.filter((l) => l.message.startsWith("branch changes not recorded"))).toHaveLength(1);
   });
 
+  it("records no deletion from a webhook whose signature was not verified, unless the server sets unsignedBranchDeletions (issue #11)", async () => {
+    const del = refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }, { ref: "refs/heads/b", type: "DELETE" }]);
+    const unsigned = await branchHarness({ cds, api, clock, unsigned: true });
+    await forwarded(await unsigned.post(OWNED, del));
+    expect(await unsigned.pending()).toEqual([]);
+    expect(unsigned.logs).toContainEqual(expect.objectContaining({ level: "info", message: "branch deletions not recorded: the webhook's signature was not verified", fields: expect.objectContaining({ deletions: 2 }) }));
+
+    const lenient = await branchHarness({ cds, api, clock, unsigned: true, serverExtra: "unsignedBranchDeletions = true" });
+    await forwarded(await lenient.post(OWNED, del));
+    expect((await lenient.pending()).map((p) => p.branch).sort()).toEqual(["a", "b"]);
+  });
+
+  it("an unsigned ADD still cancels a pending deletion: it can only keep runs", async () => {
+    const store = createMemoryStore({ clock });
+    const signed = await branchHarness({ cds, api, clock, store });
+    await forwarded(await signed.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }])));
+    const unsigned = await branchHarness({ cds, api, clock, store, unsigned: true });
+    await forwarded(await unsigned.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "ADD" }])));
+    expect(await signed.pending()).toEqual([]);
+  });
+
+  it("refuses (and logs) a branch, project or workflow `.` or `..`: it would move the CDS API path (issue #11)", async () => {
+    await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/..", type: "DELETE" }, { ref: "refs/heads/.", type: "DELETE" }, { ref: "refs/heads/ok", type: "DELETE" }])));
+    expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
+    expect(h.logs.filter((l) => l.level === "warn" && l.message === "branch deletion refused: a name cannot be a path segment").map((l) => l.fields?.branch)).toEqual(["..", "."]);
+    cds.answer(() => ({ status: 200, body: JSON.stringify({ config: { project: { value: ".." }, workflow: { value: "build" } } }) }));
+    await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/other", type: "DELETE" }])));
+    expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
+  });
+
+  it("collapses repeats: one record per branch however often a push or later pushes delete it", async () => {
+    const many = Array.from({ length: 2_000 }, (_, i) => ({ ref: `refs/heads/${i % 2 === 0 ? "x" : "y"}`, type: "DELETE" as const }));
+    await forwarded(await h.post(OWNED, refsChangedBody(many)));
+    await forwarded(await h.post(OWNED, refsChangedBody(many)));
+    expect((await h.pending()).map((p) => p.branch).sort()).toEqual(["x", "y"]);
+  });
+
   it("a failing store never fails the delivery: the error is logged, the answer is the same", async () => {
     const inner = createMemoryStore({ clock });
     const failing: KvStore = {

@@ -1,4 +1,5 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
+import { isDotSegment } from "../core/path-segment.ts";
 import type { Clock, Logger } from "../core/ports.ts";
 import type { Delivery } from "../relay/delivery.ts";
 import type { AcceptedOutcome } from "../relay/run-after-accepted.ts";
@@ -33,6 +34,12 @@ export interface RecordBranchChangesDeps {
  * UPDATE of the same branch cancels it. Within one push the last change of a
  * branch wins. A branch already pending keeps its first deletion time.
  * Instances without `apiUrl` and `token` get no records.
+ *
+ * A DELETE is recorded only from a webhook whose signature was verified,
+ * unless its server sets `unsignedBranchDeletions` (issue #11): executing it
+ * removes run history with the gateway's own CDS session, so a forged push
+ * must not be able to ask for it. An ADD or UPDATE cancels whatever its
+ * source: that only keeps runs.
  */
 export async function recordBranchChanges(
   deps: RecordBranchChangesDeps,
@@ -54,8 +61,19 @@ export async function recordBranchChanges(
     deps.logger.log("warn", "branch changes not recorded: the CDS answer names no project and workflow", fields);
     return;
   }
+  if (isDotSegment(target.project) || isDotSegment(target.workflow)) {
+    deps.logger.log("warn", "branch changes not recorded: a name cannot be a path segment", { ...fields, project: target.project, workflow: target.workflow });
+    return;
+  }
   const last = new Map<string, RefChangeType>();
   for (const change of push.changes) last.set(change.branch, change.type);
+  if (!mayRecordDeletions(deps.config, delivery)) {
+    const deletions = [...last.values()].filter((type) => type === "DELETE").length;
+    if (deletions > 0) {
+      deps.logger.log("info", "branch deletions not recorded: the webhook's signature was not verified", { ...fields, server: delivery.server, deletions });
+      for (const [branch, type] of last) if (type === "DELETE") last.delete(branch);
+    }
+  }
   const deletedAt = deletionTime(push.date, delivery.receivedAt);
   const dueAt = deletedAt + deps.config.gateway.branchDeletionDelayMs;
 
@@ -65,6 +83,11 @@ export async function recordBranchChanges(
       const id = await branchDeletionId(instance.name, target.project, target.workflow, branch);
       const existing = await deps.deletions.get(id);
       if (type === "DELETE") {
+        // `.` and `..` would move the CDS API path once normalised (issue #11).
+        if (isDotSegment(branch)) {
+          deps.logger.log("warn", "branch deletion refused: a name cannot be a path segment", branchFields);
+          continue;
+        }
         if (existing) {
           deps.logger.log("debug", "branch deletion already pending", { ...branchFields, id, dueAt: existing.dueAt });
           continue;
@@ -80,6 +103,12 @@ export async function recordBranchChanges(
       deps.logger.log("error", "branch change not recorded", { ...branchFields, change: type, error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** Signed, or from a server whose operator accepted unsigned deletions (`unsignedBranchDeletions`). */
+function mayRecordDeletions(config: GatewayConfig, delivery: Delivery): boolean {
+  if (delivery.verified) return true;
+  return Object.hasOwn(config.servers, delivery.server) && config.servers[delivery.server]!.unsignedBranchDeletions;
 }
 
 /** The push's date (ISO-8601 or epoch ms) when it is plausible, else the receipt time. */

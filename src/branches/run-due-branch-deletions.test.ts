@@ -138,6 +138,40 @@ describe("executing due branch deletions against a stub CDS API", () => {
     expect(await h.pending()).toMatchObject([{ id, attempts: 1, lastError: "CDS instance removed is not in the configuration" }]);
   });
 
+  it("paces the calls to each CDS instance (cdsApiCallsPerSecond), across runs of the scheduled work (issue #11)", async () => {
+    const paced = await branchHarness({ cds, api, clock, gatewayExtra: "cdsApiCallsPerSecond = 20" });
+    const push = (names: string[]) =>
+      paced.post(OWNED, refsChangedBody(names.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+    const start = now;
+    await push(["p0", "p1", "p2", "p3", "p4", "p5"]);
+    now = start + DELAY_MS;
+    const t0 = Date.now();
+    await paced.gateway.runScheduledWork();
+    // A second run right after the first: its calls wait their turns after the first run's.
+    now = start;
+    await push(["q0", "q1", "q2"]);
+    now = start + DELAY_MS;
+    await paced.gateway.runScheduledWork();
+    expect(api.deletes()).toHaveLength(9);
+    // One signin and nine DELETEs: the k-th cannot arrive before t0 + k × 50 ms (load only delays them;
+    // 2 ms for Date.now() rounding).
+    const times = api.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
+    expect(times).toHaveLength(10);
+    for (const [k, at] of times.entries()) expect(at - t0, `call ${k}`).toBeGreaterThanOrEqual(k * 50 - 2);
+  });
+
+  it("drops a pending record whose branch is `.` or `..` (written before issue #11) without calling CDS", async () => {
+    const deletions = createBranchDeletionStore(h.store);
+    for (const branch of ["..", "."]) {
+      const id = await branchDeletionId("prod", "PRJ", "build", branch);
+      await deletions.put({ id, instance: "prod", project: "PRJ", workflow: "build", branch, deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
+    }
+    await h.gateway.runScheduledWork();
+    expect(api.requests).toEqual([]);
+    expect(await h.pending()).toEqual([]);
+    expect(h.logs.filter((l) => l.message === "branch deletion dropped: a name cannot be a path segment")).toHaveLength(2);
+  });
+
   it("two gateways sweeping one store at once execute each deletion once", async () => {
     const slow = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtTtlSeconds: JWT_TTL_S, deleteDelayMs: 30 });
     try {

@@ -1,8 +1,10 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
+import { isDotSegment } from "../core/path-segment.ts";
 import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
 import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./branch-deletion-store.ts";
 import type { CdsSessions } from "./cds-session.ts";
+import type { CallPacer } from "./create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
 
 export interface RunDueBranchDeletionsDeps {
@@ -12,6 +14,8 @@ export interface RunDueBranchDeletionsDeps {
   clock: Clock;
   logger: Logger;
   sessions: CdsSessions;
+  /** Spaces the calls to each instance's API; shared by every run of this process (issue #11). */
+  pacer?: CallPacer;
   /** Jitter source for retries (tests). */
   random?: () => number;
   /** Told when a failed deletion is due again (Node arms a timer). */
@@ -24,11 +28,13 @@ export interface RunDueBranchDeletionsDeps {
  * store never both execute one), asks CDS to remove the branch's runs, and
  * clears the record on success or 404, or reschedules it with exponential
  * backoff and jitter (honouring Retry-After) on any other failure. The lease
- * outlives one execution: signin and DELETE, each possibly twice after a 401.
+ * outlives one execution: signin and DELETE, each possibly twice after a 401,
+ * plus the wait for their turns when the whole batch goes to one instance.
  */
 export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, options: { batch?: number; maxBatches?: number } = {}): Promise<number> {
   const batch = options.batch ?? 20;
-  const leaseMs = deps.config.gateway.forwardTimeoutMs * 4 + 30_000;
+  const { forwardTimeoutMs, cdsApiCallsPerSecond } = deps.config.gateway;
+  const leaseMs = forwardTimeoutMs * 4 + 30_000 + Math.ceil((batch * 4 * 1000) / cdsApiCallsPerSecond);
   let done = 0;
   for (let round = 0; round < (options.maxBatches ?? 50); round++) {
     const claimed = await deps.deletions.claimDue(deps.clock.now(), batch, leaseMs);
@@ -50,9 +56,15 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
 
 async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion): Promise<boolean> {
   const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
+  // Written before such names were refused (issue #11): it can never be asked of CDS safely.
+  if ([record.project, record.workflow, record.branch].some(isDotSegment)) {
+    await deps.deletions.remove(record.id, record);
+    deps.logger.log("warn", "branch deletion dropped: a name cannot be a path segment", fields);
+    return false;
+  }
   const instance = deps.config.cds[record.instance];
   const result: DeleteBranchRunsResult = instance
-    ? await deleteBranchRuns({ fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, timeoutMs: deps.config.gateway.forwardTimeoutMs }, instance, record)
+    ? await deleteBranchRuns({ fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, pacer: deps.pacer, timeoutMs: deps.config.gateway.forwardTimeoutMs }, instance, record)
     : { kind: "failed", error: `CDS instance ${record.instance} is not in the configuration` };
 
   if (result.kind === "done") {

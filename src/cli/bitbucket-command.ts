@@ -1,8 +1,11 @@
 import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
-import type { CliArgs, CliIo } from "./cli-io.ts";
+import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";
 
 const USAGE = "cds-gateway bitbucket --config FILE --server NAME METHOD PATH [--data JSON]";
+
+/** The command line of this command (parsed strictly by the runtime). */
+export const BITBUCKET_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" }, data: { type: "string" } }, positionals: true };
 
 /**
  * `bitbucket --config FILE --server NAME METHOD PATH [--data JSON]`: one

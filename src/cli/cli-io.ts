@@ -21,6 +21,19 @@ export interface CliIo {
   clock: Clock;
 }
 
+/**
+ * What a command accepts on its command line: its options (a string value or
+ * a switch, as `node:util`'s parseArgs describes them) and whether it takes
+ * positional arguments. The runtime parses strictly against it (issue #11):
+ * anything else is a usage error naming it, before the command runs.
+ */
+export interface CommandSpec {
+  usage: string;
+  options: Readonly<Record<string, { type: "string" | "boolean" }>>;
+  /** Takes positional arguments (the command checks how many); default none. */
+  positionals?: boolean;
+}
+
 /** Parsed command-line arguments: positionals and `--flag value` / `--flag` pairs. */
 export interface CliArgs {
   positionals: string[];

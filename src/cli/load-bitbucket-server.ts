@@ -1,7 +1,7 @@
 import { ConfigError, configErrorReport } from "../core/config/config-error.ts";
 import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import type { CliArgs, CliIo } from "./cli-io.ts";
-import { flagValue } from "./parse-args.ts";
+import { flagValue } from "./flag-value.ts";
 
 /**
  * `--config FILE --server NAME` → that server's configuration, or the exit

@@ -4,10 +4,13 @@ import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import { OAuth1Signer, type OAuth1SignInput } from "../oauth1/oauth1-signer.ts";
 import { parseAuthorizationHeader } from "../oauth1/parse-authorization-header.ts";
 import { percentEncode } from "../oauth1/percent-encode.ts";
-import type { CliArgs, CliIo } from "./cli-io.ts";
+import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";
 
 const USAGE = "cds-gateway oauth link --config FILE --server NAME";
+
+/** The command line of this command (parsed strictly by the runtime). */
+export const OAUTH_LINK_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" } } };
 const TIMEOUT_MS = 30_000;
 
 /** What the common `oauth_problem` values (OAuth Problem Reporting extension) usually mean with an application link. */
@@ -93,7 +96,7 @@ async function tokenRequest(
   let response: Response;
   let text: string;
   try {
-    response = await io.fetch(url, { method: "POST", headers: { Authorization: authorization }, signal });
+    response = await io.fetch(url, { method: "POST", headers: { Authorization: authorization }, signal, redirect: "manual" });
     text = await response.text();
   } catch (error) {
     const why = signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : error instanceof Error ? error.message : String(error);

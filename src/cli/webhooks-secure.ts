@@ -1,11 +1,15 @@
 import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { Webhook } from "../bitbucket/bitbucket-types.ts";
+import { redactUrl } from "../core/config/redact-url.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import type { CliArgs, CliIo } from "./cli-io.ts";
+import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";
-import { flagValue } from "./parse-args.ts";
+import { flagValue } from "./flag-value.ts";
 
 const USAGE = "cds-gateway webhooks secure --config FILE --server NAME --project KEY [--repo SLUG] [--dry-run]";
+
+/** The command line of this command (parsed strictly by the runtime). */
+export const WEBHOOKS_SECURE_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" }, project: { type: "string" }, repo: { type: "string" }, "dry-run": { type: "boolean" } } };
 
 /**
  * `webhooks secure`: CDS creates Bitbucket webhooks without a secret
@@ -45,11 +49,11 @@ export async function runWebhooksSecure(args: CliArgs, io: CliIo): Promise<numbe
         if (!hook.url.startsWith(prefix) || hook.id === undefined) continue;
         const updated: Webhook = { ...hook, configuration: { ...hook.configuration, secret: secret.reveal() } };
         if (!dryRun) await client.updateWebhook(project, slug, hook.id, updated);
-        io.stdout(`${project}/${slug} webhook #${hook.id} ${hook.url}: ${dryRun ? "would set" : "set"} configuration.secret\n`);
+        io.stdout(`${project}/${slug} webhook #${hook.id} ${redactUrl(hook.url)}: ${dryRun ? "would set" : "set"} configuration.secret\n`);
         changed++;
       }
     }
-    io.stdout(changed === 0 ? `no webhook under ${prefix} in ${project}${repo ? `/${repo}` : ""}\n` : `${changed} webhook(s) ${dryRun ? "would be" : ""} secured\n`.replace("  ", " "));
+    io.stdout(changed === 0 ? `no webhook under ${redactUrl(prefix)} in ${project}${repo ? `/${repo}` : ""}\n` : `${changed} webhook(s) ${dryRun ? "would be" : ""} secured\n`.replace("  ", " "));
     return 0;
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;

@@ -4,6 +4,7 @@ import { registerDeliveryRoutes } from "../admin/register-delivery-routes.ts";
 import { registerRouteRoutes } from "../admin/register-route-routes.ts";
 import { createBranchDeletionStore } from "../branches/branch-deletion-store.ts";
 import { createCdsSessions } from "../branches/cds-session.ts";
+import { createCallPacer } from "../branches/create-call-pacer.ts";
 import { recordBranchChanges } from "../branches/record-branch-changes.ts";
 import { registerBranchDeletionRoutes } from "../branches/register-branch-deletion-routes.ts";
 import { runDueBranchDeletions } from "../branches/run-due-branch-deletions.ts";
@@ -14,6 +15,7 @@ import { createKvDeliveryQueue } from "../queue/kv-delivery-queue.ts";
 import { queueWhenUnreachable } from "../queue/queue-when-unreachable.ts";
 import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
 import { uuidV7 } from "../queue/uuid-v7.ts";
+import { parseIpRange } from "../relay/parse-ip-range.ts";
 import { createRateLimiter } from "../relay/rate-limiter.ts";
 import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
 import { createBitbucketClients } from "../vcs/bitbucket-clients.ts";
@@ -21,6 +23,7 @@ import { createCdsCallers } from "../vcs/cds-caller-keys.ts";
 import { registerSignedVcsCalls } from "../vcs/register-signed-vcs-calls.ts";
 import { registerVcsRoutes } from "../vcs/register-vcs-routes.ts";
 import type { GatewayConfig } from "./config/config-types.ts";
+import { createBodyBudget } from "./create-body-budget.ts";
 import { json, jsonError } from "./json-error.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "./ports.ts";
@@ -70,15 +73,22 @@ export function createGateway(deps: AppDeps): Gateway {
   const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
   // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
   const deletions = createBranchDeletionStore(deps.store);
-  const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs });
-  const branchDeps = { ...base, deletions, sessions, wake: deps.wake, random: deps.random };
+  // One pacer for the process: CDS API calls stay within cdsApiCallsPerSecond per instance across runs (issue #11).
+  const pacer = createCallPacer({ perSecond: deps.config.gateway.cdsApiCallsPerSecond });
+  const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs, pacer });
+  const branchDeps = { ...base, deletions, sessions, pacer, wake: deps.wake, random: deps.random };
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
   const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake };
+  // One budget of webhook body bytes in flight for the process (issue #11).
+  const bodyBudget = createBodyBudget(deps.config.gateway.maxBodyBytesInFlight);
+  metrics.gauge("cds_gateway_body_bytes_in_flight", bodyBudget.inFlight);
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
     servers: webhookServers(deps.config),
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
+    trustedProxies: deps.config.gateway.trustedProxies.map((text) => parseIpRange(text)!),
+    bodyBudget,
     onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
     onAccepted,
   };
@@ -101,9 +111,10 @@ export function createGateway(deps: AppDeps): Gateway {
   const vcsDeps = { ...base, clients: createBitbucketClients({ fetch: deps.fetch, clock }) };
   const callers = createCdsCallers({ config: deps.config, sessions, clock, logger });
   registerSignedVcsCalls(app, { ...vcsDeps, callers, passThrough: deps.passThrough });
-  const bearer = requireBearer(deps.config.gateway.apiTokens);
-  app.use("/vcs/*", bearer);
-  app.use("/-/*", bearer);
+  // Separate scopes (issue #11): apiTokens open both, vcsTokens only /vcs/*, adminTokens only /-/*.
+  const { apiTokens, vcsTokens, adminTokens } = deps.config.gateway;
+  app.use("/vcs/*", requireBearer([...apiTokens, ...vcsTokens]));
+  app.use("/-/*", requireBearer([...apiTokens, ...adminTokens]));
   registerVcsRoutes(app, vcsDeps);
   registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
   registerRouteRoutes(app, base);

@@ -1,5 +1,5 @@
 /**
- * Counters and latency histograms in the Prometheus text exposition format
+ * Counters, gauges and latency histograms in the Prometheus text exposition format
  * (version 0.0.4), kept in this process's memory: each Node process, Deno
  * process or Workers isolate exposes its own, as Prometheus expects of
  * separate targets.
@@ -9,20 +9,24 @@ export interface Metrics {
   count(name: string, labels?: Record<string, string>): void;
   /** Records one observation, in seconds, in a histogram. */
   observe(name: string, seconds: number): void;
+  /** A gauge, read when the metrics are rendered. */
+  gauge(name: string, read: () => number): void;
   render(): string;
 }
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export const METRIC_HELP: Record<string, [type: "counter" | "histogram", help: string]> = {
+export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge", help: string]> = {
   cds_gateway_webhooks_total: ["counter", "Webhook requests by the status code the relay answered."],
   cds_gateway_relay_seconds: ["histogram", "Time to answer one webhook request, CDS's answer included."],
   cds_gateway_queue_attempts_total: ["counter", "Attempts of queued deliveries by result."],
+  cds_gateway_body_bytes_in_flight: ["gauge", "Webhook body bytes held in memory by requests in progress (budget: gateway.maxBodyBytesInFlight)."],
 };
 
 export function createMetrics(): Metrics {
   const counters = new Map<string, Map<string, number>>();
   const histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  const gauges = new Map<string, () => number>();
   const labelText = (labels?: Record<string, string>) =>
     labels && Object.keys(labels).length
       ? `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`
@@ -43,12 +47,18 @@ export function createMetrics(): Metrics {
       h.sum += seconds;
       h.count++;
     },
+    gauge(name, read) {
+      gauges.set(name, read);
+    },
     render() {
       const lines: string[] = [];
       for (const [name, [type, help]] of Object.entries(METRIC_HELP)) {
         lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
         if (type === "counter") {
           for (const [labels, value] of counters.get(name) ?? []) lines.push(`${name}${labels} ${value}`);
+        } else if (type === "gauge") {
+          const read = gauges.get(name);
+          if (read) lines.push(`${name} ${read()}`);
         } else {
           const h = histograms.get(name) ?? { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
           BUCKETS.forEach((le, i) => lines.push(`${name}_bucket{le="${le}"} ${h.buckets[i]}`));

@@ -74,9 +74,10 @@ export interface Logger {
 
 /**
  * The subset of WHATWG `fetch` the core uses for upstream calls: a URL string
- * and an init with method, headers, body (bytes or text) and an abort signal.
- * Workers and Deno pass `globalThis.fetch`; Node passes an undici-based
- * forwarder that is about three times faster than Node 20's global fetch.
+ * and an init with method, headers, body (bytes or text), an abort signal
+ * and `redirect: "manual"`. Workers and Deno pass `globalThis.fetch`; Node
+ * passes an undici-based forwarder that is about three times faster than
+ * Node 20's global fetch.
  */
 export type FetchFn = (url: string, init: FetchInit) => Promise<Response>;
 
@@ -85,6 +86,13 @@ export interface FetchInit {
   headers?: Record<string, string> | Headers;
   body?: Uint8Array | string | null;
   signal?: AbortSignal;
+  /**
+   * Every upstream call sets `"manual"` and gets a 3xx back as it is: a
+   * followed 307/308 would send the body and the credentials again, to
+   * wherever `Location` points (issue #11). Node's undici `request` never
+   * follows; `fetch` does unless told so.
+   */
+  redirect?: "manual";
 }
 
 /**

@@ -35,7 +35,7 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
     next = { ...record, status: "delivered", attempts, nextAttemptAt: undefined, instance: outcome.instance, responseStatus: outcome.status, deliveredAt: now };
     deps.logger.log("info", "queued delivery delivered", { ...fields, instance: outcome.instance, status: outcome.status });
   } else if (outcome.kind === "unknown") {
-    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: "every CDS instance answered 404: no instance knows this webhook" };
+    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reason ?? "every CDS instance answered 404: no instance knows this webhook" };
     deps.logger.log("warn", "queued delivery dead: unknown webhook", fields);
   } else if (now - record.queuedSince >= MAX_QUEUE_AGE_MS) {
     next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reasons.join("; ") };

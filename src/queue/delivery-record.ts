@@ -17,6 +17,8 @@ export interface DeliveryRecord {
   body: string;
   requestId?: string;
   receivedAt: number;
+  /** Its signature was verified (issue #11); absent in records written before: not verified. */
+  verified?: boolean;
   status: DeliveryStatus;
   attempts: number;
   /** When the next attempt is due (queued only). */
@@ -40,6 +42,7 @@ export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, la
     body: bytesToBase64(delivery.body),
     requestId: delivery.headers["x-request-id"],
     receivedAt: delivery.receivedAt,
+    verified: delivery.verified,
     status: "queued",
     attempts: 1,
     nextAttemptAt,
@@ -57,6 +60,7 @@ export function deliveryFromRecord(record: DeliveryRecord): Delivery {
     headers: record.headers,
     body: base64ToBytes(record.body),
     receivedAt: record.receivedAt,
+    verified: record.verified === true,
   };
 }
 

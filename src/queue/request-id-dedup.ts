@@ -3,7 +3,20 @@ import type { KvStore } from "../core/ports.ts";
 /** A repeated X-Request-Id within this window is acknowledged and not delivered again (SPEC step 8). */
 export const DEDUP_WINDOW_MS = 24 * 60 * 60_000;
 
-const dedupKey = (requestId: string) => `dedup:${requestId}`;
+/** Whose request ids a claim is among: one webhook of one Bitbucket server. */
+export interface DedupScope {
+  /** The `vcs.servers` name of the server whose path the webhook came in on. */
+  server: string;
+  uuid: string;
+}
+
+/**
+ * Scoped to the server and the webhook UUID (issue #11): anyone can send any
+ * X-Request-Id, and a global key would let an id sent to one webhook drop
+ * another webhook's delivery. The server name is URI-encoded so a `:` in it
+ * cannot make two scopes collide; the UUID is fixed-format.
+ */
+const dedupKey = (scope: DedupScope, requestId: string) => `dedup:${encodeURIComponent(scope.server)}:${scope.uuid}:${requestId}`;
 
 /** The claim was already held: by `delivery`, or by a delivery whose id this store cannot see yet. */
 export interface EarlierClaim {
@@ -18,13 +31,14 @@ export interface EarlierClaim {
  * store (Workers KV) the holder's id may not be readable yet right after the
  * claim was refused: it is still a duplicate.
  */
-export async function claimRequestId(store: KvStore, requestId: string, deliveryId: string): Promise<EarlierClaim | undefined> {
-  if (await store.putIfAbsent(dedupKey(requestId), deliveryId, { ttlMs: DEDUP_WINDOW_MS })) return undefined;
-  return { delivery: (await store.get(dedupKey(requestId))) ?? undefined };
+export async function claimRequestId(store: KvStore, scope: DedupScope, requestId: string, deliveryId: string): Promise<EarlierClaim | undefined> {
+  const key = dedupKey(scope, requestId);
+  if (await store.putIfAbsent(key, deliveryId, { ttlMs: DEDUP_WINDOW_MS })) return undefined;
+  return { delivery: (await store.get(key)) ?? undefined };
 }
 
-export async function releaseRequestId(store: KvStore, requestId: string): Promise<void> {
-  await store.delete(dedupKey(requestId));
+export async function releaseRequestId(store: KvStore, scope: DedupScope, requestId: string): Promise<void> {
+  await store.delete(dedupKey(scope, requestId));
 }
 
 /** Bitbucket sends a UUID; anything else is still usable as long as it is a sane token. */

@@ -2,7 +2,8 @@ import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
-import { dropRoute, getRoute, putRoute } from "./route-store.ts";
+import { routeAdmits } from "./route-admits.ts";
+import { dropRoute, getRoute, putRoute, type RouteRecord } from "./route-store.ts";
 
 export interface DeliverDeps {
   config: GatewayConfig;
@@ -17,15 +18,26 @@ export interface DeliverDeps {
  * instance; otherwise the webhook is offered to every instance at once and the
  * first that does not answer 404 owns the UUID (UUIDs are random, so only the
  * owner accepts). When the remembered owner answers 404 the hook was deleted
- * there: the route is dropped and the others are asked once.
+ * there: the route is dropped and the others are asked once. A UUID whose
+ * route is bound to another Bitbucket server's path is refused before
+ * anything is sent (routeAdmits, issue #11).
  */
 export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const instances = Object.values(deps.config.cds);
   const known = await getRoute(deps.store, delivery.uuid);
+  if (known && !routeAdmits(deps.config, known, delivery)) {
+    deps.logger.log("warn", "webhook refused: its UUID belongs to another Bitbucket server's path", {
+      delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, boundTo: known.server,
+    });
+    return { kind: "unknown", reason: `the webhook belongs to the path of Bitbucket server ${known.server}, not ${delivery.server}` };
+  }
   const owner = known && deps.config.cds[known.instance];
   if (owner) {
     const result = await offerWebhook(deps.fetch, owner, delivery, deps.config.gateway.forwardTimeoutMs, deps.clock.now());
-    if (result.kind === "answered") return accepted(owner.name, result);
+    if (result.kind === "answered") {
+      await bindRoute(deps, delivery, known);
+      return accepted(owner.name, result);
+    }
     if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], retryAfterMs: result.retryAfterMs };
     await dropRoute(deps.store, delivery.uuid);
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
@@ -63,7 +75,7 @@ async function discover(
   });
 
   if (!Array.isArray(winner)) {
-    await putRoute(deps.store, delivery.uuid, { instance: winner.name, discoveredAt: now });
+    await putRoute(deps.store, delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server });
     deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
     return accepted(winner.name, winner.result);
   }
@@ -75,6 +87,15 @@ async function discover(
     reasons: unreachable.map((r) => r.reason),
     retryAfterMs: retryAfters.length ? Math.max(...retryAfters) : undefined,
   };
+}
+
+/** Records the server of an admitted route that had none, another one's, or a gone one's (see routeAdmits). */
+async function bindRoute(deps: DeliverDeps, delivery: Delivery, route: RouteRecord): Promise<void> {
+  if (route.server === delivery.server) return;
+  await putRoute(deps.store, delivery.uuid, { ...route, server: delivery.server });
+  deps.logger.log("info", "route bound to the Bitbucket server it came through", {
+    delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, previous: route.server ?? "none",
+  });
 }
 
 function accepted(instance: string, result: OfferResult & { kind: "answered" }): DeliveryOutcome {

@@ -11,6 +11,12 @@ export interface Delivery {
   headers: Record<string, string>;
   body: Uint8Array;
   receivedAt: number;
+  /**
+   * Its X-Hub-Signature was checked against the server's webhookSecret and
+   * matched. Only such webhooks may bind a route away from an unsigned
+   * server's path, or record branch deletions (issue #11).
+   */
+  verified: boolean;
 }
 
 /** What happened when the webhook was offered to CDS. */
@@ -24,7 +30,11 @@ export type DeliveryOutcome =
       /** Its answer body, read so the connection can be reused; never returned to Bitbucket. */
       responseText: string;
     }
-  | { kind: "unknown" }
+  | {
+      kind: "unknown";
+      /** Why, when it is not that every instance answered 404 (the UUID belongs to another server's path). */
+      reason?: string;
+    }
   | {
       kind: "unreachable";
       /** Connection error, timeout, 5xx or 429, per instance that failed. */

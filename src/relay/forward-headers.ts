@@ -20,15 +20,19 @@ export interface ForwardContext {
   clientIp?: string;
   /** The URL the gateway was called at (for proto and host). */
   url: URL;
+  /** The peer is one of `gateway.trustedProxies`: its X-Forwarded-* describe the original call. */
+  fromTrustedProxy: boolean;
 }
 
 /**
  * Headers of the forwarded webhook (SPEC step 6): every end-to-end header of
  * the original request (Content-Type, X-Event-Key, X-Request-Id,
  * X-Hub-Signature, User-Agent…) as sent, hop-by-hop ones dropped, and
- * X-Forwarded-For / -Proto / -Host added. A proxy in front of the gateway may
- * already have set X-Forwarded-Proto/-Host: those describe the original call
- * better than our own URL, so they are kept.
+ * X-Forwarded-For / -Proto / -Host added. A trusted proxy in front of the
+ * gateway may already have set them: its X-Forwarded-Proto/-Host describe the
+ * original call better than our own URL, so they are kept and the peer is
+ * appended to its X-Forwarded-For. From any other peer they are whatever the
+ * client chose to send, and are rebuilt from the gateway's own view (issue #11).
  */
 export function forwardHeaders(incoming: Headers, context: ForwardContext): Record<string, string> {
   const connectionTokens = new Set(
@@ -40,10 +44,10 @@ export function forwardHeaders(incoming: Headers, context: ForwardContext): Reco
     if (HOP_BY_HOP.has(key) || NOT_FORWARDED.has(key) || connectionTokens.has(key)) return;
     out[key] = value;
   });
-  const priorFor = incoming.get("x-forwarded-for");
-  const chain = [priorFor, context.clientIp].filter((v): v is string => Boolean(v));
+  const trusted = (name: string) => (context.fromTrustedProxy ? incoming.get(name) : null);
+  const chain = [trusted("x-forwarded-for"), context.clientIp].filter((v): v is string => Boolean(v));
   if (chain.length > 0) out["x-forwarded-for"] = chain.join(", ");
-  out["x-forwarded-proto"] = incoming.get("x-forwarded-proto") ?? context.url.protocol.replace(/:$/, "");
-  out["x-forwarded-host"] = incoming.get("x-forwarded-host") ?? incoming.get("host") ?? context.url.host;
+  out["x-forwarded-proto"] = trusted("x-forwarded-proto") ?? context.url.protocol.replace(/:$/, "");
+  out["x-forwarded-host"] = trusted("x-forwarded-host") ?? incoming.get("host") ?? context.url.host;
   return out;
 }

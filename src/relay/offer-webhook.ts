@@ -13,7 +13,7 @@ export type OfferResult =
  * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
  * the original body, query string and headers (SPEC step 6), within
  * `timeoutMs` for this attempt. 5xx and 429 count as "could not be reached":
- * they say nothing about who owns the UUID.
+ * they say nothing about who owns the UUID; so does a redirect, never followed.
  */
 export async function offerWebhook(
   fetch: FetchFn,
@@ -27,7 +27,7 @@ export async function offerWebhook(
   let responseText: string;
   try {
     [response, responseText] = await withTimeout(timeoutMs, async (signal) => {
-      const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal });
+      const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal, redirect: "manual" });
       return [res, await res.text()] as const;
     });
   } catch (error) {
@@ -35,6 +35,10 @@ export async function offerWebhook(
     return { kind: "unreachable", reason: `${instance.name}: ${reason}` };
   }
   if (response.status === 404) return { kind: "not-found" };
+  // Not followed (issue #11): the instance did not take the webhook, and a moved hooksUrl is the operator's to fix.
+  if (response.status >= 300 && response.status <= 399) {
+    return { kind: "unreachable", reason: `${instance.name}: HTTP ${response.status} (redirects are not followed)` };
+  }
   if (response.status >= 500 || response.status === 429) {
     return {
       kind: "unreachable",

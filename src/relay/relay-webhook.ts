@@ -1,11 +1,14 @@
 import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
+import type { BodyBudget } from "../core/create-body-budget.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { forwardHeaders } from "./forward-headers.ts";
-import { matchWebhookPath } from "./match-webhook-path.ts";
-import { readBodyLimited, TOO_LARGE } from "./read-body-limited.ts";
+import { matchWebhookPath, type WebhookTarget } from "./match-webhook-path.ts";
+import type { IpRange } from "./parse-ip-range.ts";
+import { bodyReadRefusal } from "./body-read-refusal.ts";
+import { readBodyLimited } from "./read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
@@ -28,6 +31,10 @@ export interface RelayDeps {
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
+  /** Body bytes in flight across requests (`gateway.maxBodyBytesInFlight`); absent: no budget. */
+  bodyBudget?: BodyBudget;
+  /** `gateway.trustedProxies`, parsed: peers whose X-Forwarded-* are kept. */
+  trustedProxies?: readonly IpRange[];
   /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
   onAccepted?: OnAccepted;
 }
@@ -49,16 +56,29 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   if (request.method !== "POST") {
     return jsonError(405, "method_not_allowed", "webhooks are POST requests", { allow: "POST" });
   }
+  if (target.server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+
+  const { maxBodyBytes, bodyTimeoutMs } = deps.config.gateway;
+  const body = await readBodyLimited(request, maxBodyBytes, { budget: deps.bodyBudget, timeoutMs: bodyTimeoutMs });
+  if (!(body instanceof Uint8Array)) return bodyReadRefusal(body, maxBodyBytes);
+  try {
+    return await relayBody(deps, request, url, target, body, clientIp);
+  } finally {
+    // The body is held until the webhook was forwarded or queued (issue #11).
+    deps.bodyBudget?.release(body.byteLength);
+  }
+}
+
+/** Steps 3–7, once the body was read whole. */
+async function relayBody(deps: RelayDeps, request: Request, url: URL, target: WebhookTarget, body: Uint8Array, clientIp: string | undefined): Promise<Response> {
   const { server, uuid } = target;
-  if (server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
-
-  const body = await readBodyLimited(request, deps.config.gateway.maxBodyBytes);
-  if (body === TOO_LARGE) return jsonError(413, "payload_too_large", `bodies are limited to ${deps.config.gateway.maxBodyBytes} bytes`);
-
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
   const isPing = eventKey === "diagnostics:ping";
-  if (server.webhookSecrets.length > 0 && !(isPing && signature === null)) {
+  // Checked when the server has secrets (an unsigned ping excepted: answered below, never
+  // forwarded); past the check, `verified` means the signature matched (issue #11).
+  const verified = server.webhookSecrets.length > 0 && !(isPing && signature === null);
+  if (verified) {
     if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
       deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
       return jsonError(401, "bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
@@ -73,8 +93,9 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
 
   // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.
   const requestId = usableRequestId(request.headers.get("x-request-id"));
+  const dedupScope = { server: server.name, uuid };
   if (requestId) {
-    const earlier = await claimRequestId(deps.store, requestId, id);
+    const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
     if (earlier !== undefined) {
       deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
       return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
@@ -86,9 +107,14 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     uuid,
     server: server.name,
     search: url.search,
-    headers: forwardHeaders(request.headers, { clientIp, url }),
+    headers: forwardHeaders(request.headers, {
+      clientIp,
+      url,
+      fromTrustedProxy: clientIp !== undefined && (deps.trustedProxies ?? []).some((range) => range.contains(clientIp)),
+    }),
     body,
     receivedAt: deps.clock.now(),
+    verified,
   };
   // The request-id claim stays only when CDS got the webhook or the queue holds it.
   let kept = false;
@@ -97,7 +123,7 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     kept = delivered;
     return response;
   } finally {
-    if (requestId && !kept) await releaseRequestId(deps.store, requestId);
+    if (requestId && !kept) await releaseRequestId(deps.store, dedupScope, requestId);
   }
 }
 
@@ -111,7 +137,7 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
       // CDS answers with its internal task configuration: never passed back (SPEC step 7).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
-      deps.logger.log("info", "webhook for an unknown UUID", fields);
+      if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
       return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
     case "unreachable": {
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
@@ -142,6 +168,7 @@ export function webhookServers(config: GatewayConfig): BitbucketServerConfig[] {
     disableWebHooks: false,
     prefix,
     webhookSecrets: [],
+    unsignedBranchDeletions: false,
     status: { disable: false, showDetail: true },
   }];
 }

@@ -1,7 +1,8 @@
 import type { KvStore } from "../core/ports.ts";
 
 /**
- * `route:<uuid>` → name of the CDS instance that owns the webhook UUID
+ * `route:<uuid>` → the CDS instance that owns the webhook UUID and the
+ * Bitbucket server whose path its webhooks come through
  * (docs/storage-schema.md). No TTL: a route is dropped when its owner
  * answers 404 (the hook was deleted in CDS).
  */
@@ -11,6 +12,11 @@ export interface RouteRecord {
   instance: string;
   /** When the owner was discovered (ms since epoch). */
   discoveredAt: number;
+  /**
+   * The `vcs.servers` name whose path the UUID's webhooks came through
+   * (issue #11); absent in routes written before routes had one.
+   */
+  server?: string;
 }
 
 export async function getRoute(store: KvStore, uuid: string): Promise<RouteRecord | undefined> {

@@ -138,6 +138,10 @@ describe("parseRunEvent", () => {
     [event({ subnum: -1 }), "payload.subnum must be a non-negative integer"],
     [event({ repository_full_name: "PRJ" }), "payload.repository_full_name must be PROJECT/repo"],
     [event({ repository_full_name: "a/b/c" }), "payload.repository_full_name must be PROJECT/repo"],
+    // Dot segments would move the Bitbucket path once normalised (issue #11).
+    [event({ repository_full_name: "../.." }), "payload.repository_full_name must be PROJECT/repo, neither of them . or .."],
+    [event({ repository_full_name: "PRJ/." }), "payload.repository_full_name must be PROJECT/repo, neither of them . or .."],
+    [event({ repository_full_name: "../repo" }), "payload.repository_full_name must be PROJECT/repo, neither of them . or .."],
     [event({ stages_summary: {} }), "payload.stages_summary must be an array"],
     [event({ stages_summary: [{ name: 1 }] }), "payload.stages_summary[0].name must be a string"],
     [event({ stages_summary: [{ name: "s", run_jobs_summary: [{ job_summary: { job_name: 4 } }] }] }), "payload.stages_summary[0].run_jobs_summary[0].job_summary.job_name must be a string"],

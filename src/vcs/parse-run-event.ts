@@ -1,3 +1,5 @@
+import { isDotSegment } from "../core/path-segment.ts";
+
 /** The `type_event` of a workflow node run event (Go's `%T` of `sdk.EventRunWorkflowNode`). */
 export const RUN_EVENT_TYPE = "sdk.EventRunWorkflowNode";
 
@@ -150,6 +152,8 @@ function repository(fullName: string, where: string): { project: string; repo: s
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
     throw new Invalid(`${where} must be PROJECT/repo`);
   }
+  // They become Bitbucket path segments, where `.` and `..` would move the path (issue #11).
+  if (parts.some(isDotSegment)) throw new Invalid("payload.repository_full_name must be PROJECT/repo, neither of them . or ..");
   return { project: parts[0]!, repo: parts[1]! };
 }
 

@@ -1,14 +1,13 @@
 import { jsonError } from "../core/json-error.ts";
-import { readBodyLimited, TOO_LARGE } from "../relay/read-body-limited.ts";
+import { bodyReadRefusal } from "../relay/body-read-refusal.ts";
+import { readBodyLimited } from "../relay/read-body-limited.ts";
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false; response: Response };
 
 /** Reads at most `maxBytes` of a request body and parses it as JSON; 413 or 400 otherwise. */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBody> {
   const bytes = await readBodyLimited(request, maxBytes);
-  if (bytes === TOO_LARGE) {
-    return { ok: false, response: jsonError(413, "payload_too_large", `bodies are limited to ${maxBytes} bytes`) };
-  }
+  if (!(bytes instanceof Uint8Array)) return { ok: false, response: bodyReadRefusal(bytes, maxBytes) };
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

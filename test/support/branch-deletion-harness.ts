@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { loadConfig } from "../../src/core/config/load-config.ts";
 import { createGateway, type Gateway } from "../../src/core/create-app.ts";
 import type { KvStore, LogFields, Logger, LogLevel } from "../../src/core/ports.ts";
@@ -9,6 +10,13 @@ export const ADMIN_TOKEN = "admin-token-for-branch-tests";
 export const CONSUMER_TOKEN = "cds-consumer-token-secret-value";
 export const ZERO = "0000000000000000000000000000000000000000";
 export const DELAY_MS = 24 * 3_600_000;
+/** Server B's webhookSecret: the harness signs what it posts, as only signed pushes record deletions (issue #11). */
+export const HOOK_SECRET = "harness-hook-secret";
+
+/** `X-Hub-Signature` of a body with HOOK_SECRET. */
+export function signBody(body: string | Uint8Array, secret = HOOK_SECRET): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
 
 export interface RefChangeSpec {
   ref: string;
@@ -48,6 +56,7 @@ export interface BranchHarness {
   gateway: Gateway;
   store: KvStore;
   logs: LoggedLine[];
+  /** Posts a webhook to server B's path, signed unless `headers` bring their own `x-hub-signature`. */
   post(uuid: string, body: string | Uint8Array<ArrayBuffer>, headers?: Record<string, string>): Promise<Response>;
   admin(path: string, method?: string): Promise<Response>;
   pending(): Promise<Array<Record<string, unknown> & { id: string; branch: string }>>;
@@ -57,6 +66,8 @@ export interface BranchHarness {
  * The whole gateway in-process (createGateway with a memory store and an
  * injected clock) in front of a stub CDS hooks service and a stub CDS API on
  * loopback: instance `prod` has apiUrl and token, `bare` has neither.
+ * `gatewayExtra` and `serverExtra` are added to `[gateway]` and to server
+ * B's `bitbucket` table. Server B verifies signatures unless `unsigned`.
  */
 export async function branchHarness(options: {
   cds: StubCds;
@@ -65,6 +76,10 @@ export async function branchHarness(options: {
   clock: { now(): number };
   store?: KvStore;
   random?: () => number;
+  gatewayExtra?: string;
+  serverExtra?: string;
+  /** Server B without webhookSecret, and nothing signed. */
+  unsigned?: boolean;
 }): Promise<BranchHarness> {
   const config = await loadConfig(
     `
@@ -72,6 +87,7 @@ export async function branchHarness(options: {
 apiTokens = ["${ADMIN_TOKEN}"]
 forwardTimeout = "2s"
 branchDeletionDelay = "24h"
+${options.gatewayExtra ?? ""}
 [gateway.cds.prod]
 hooksUrl = "${options.cds.hooksUrl}"
 apiUrl = "${options.api.apiUrl}"
@@ -81,6 +97,8 @@ ${options.bare ? `[gateway.cds.bare]\nhooksUrl = "${options.bare.hooksUrl}"\n` :
 url = "https://bb"
   [vcs.servers.B.bitbucket]
   proxyWebhook = "https://gw/"
+  ${options.unsigned ? "" : `webhookSecret = ["${HOOK_SECRET}"]`}
+  ${options.serverExtra ?? ""}
 `,
     { env: (name) => (name === "CDS_PROD_TOKEN" ? CONSUMER_TOKEN : undefined) },
   );
@@ -101,7 +119,11 @@ url = "https://bb"
     store,
     logs,
     post: async (uuid, body, headers = {}) =>
-      gateway.app.request(`http://gw/${uuid}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", ...headers } }),
+      gateway.app.request(`http://gw/${uuid}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", ...(options.unsigned ? {} : { "x-hub-signature": signBody(body) }), ...headers },
+      }),
     admin,
     pending: async () => ((await (await admin("/-/branch-deletions")).json()) as { branchDeletions: Array<Record<string, unknown> & { id: string; branch: string }> }).branchDeletions,
   };

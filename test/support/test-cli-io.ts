@@ -12,7 +12,7 @@ import { systemClock, type Clock, type FetchFn } from "../../src/core/ports.ts";
  * temporary directory (relative paths resolve there), real fetch.
  *
  *   const io = await createTestCliIo({ stdin: ["verifier"], configs: { "gw.toml": config } });
- *   const code = await runX(parseArgs([...]), io);
+ *   const code = await runX(parseCommandLine([...], X_COMMAND), io);
  *   expect(io.stdoutText).toContain("…");
  *   await io.cleanup();
  */

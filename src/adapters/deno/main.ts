@@ -11,6 +11,7 @@
  * accepting, lets requests in flight finish, closes the store, exits 0.
  */
 import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { ConfigError } from "../../core/config/config-error.ts";
 import { createGateway } from "../../core/create-app.ts";
 import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
@@ -33,14 +34,22 @@ export function createJsonLogger(level: string | undefined): Logger {
   };
 }
 
-// Deno's fetch takes the core's FetchInit as is (body: bytes or text).
-const denoFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
+// Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
+const denoFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
 
 /** The scheduled work of the running gateway, for the cron registered below. */
 let scheduled: ScheduledWork | undefined;
 
 /** Runs the gateway until SIGTERM / SIGINT; resolves to the exit code. */
 export async function main(args: readonly string[] = Deno.args): Promise<number> {
+  // Strictly, as the Node CLI does (issue #11): a mistyped flag is an error naming it, never ignored.
+  try {
+    parseArgs({ args: [...args], options: { config: { type: "string" }, port: { type: "string" } }, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    Deno.stderr.writeSync(encoder.encode(`cds-gateway: ${message}\nusage: deno task start [--config FILE] [--port N]\n`));
+    return 2;
+  }
   const logger = createJsonLogger(Deno.env.get("LOG_LEVEL"));
   let loaded;
   try {

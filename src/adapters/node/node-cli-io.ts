@@ -26,7 +26,8 @@ export function nodeCliIo(): CliIo {
     },
     env: (name) => process.env[name],
     loadConfig: (path) => loadConfigFile(path),
-    fetch: (url, init) => fetch(url, init as RequestInit),
+    // Node's fetch follows redirects unless told not to (issue #11).
+    fetch: (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit),
     clock: systemClock,
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -72,6 +72,27 @@ describe("sqlite store on a file", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("keeps queued bodies private: the directories it creates are 0700, the database, WAL and shared-memory files 0600 (issue #11)", async () => {
+    const nested = join(dir, "private", "data", "kv.db");
+    const store = createSqliteStore({ path: nested });
+    opened.push(store);
+    await store.put("delivery:queued:x", "a webhook body");
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(join(dir, "private"))).toBe(0o700);
+    expect(mode(join(dir, "private", "data"))).toBe(0o700);
+    for (const file of [nested, `${nested}-wal`, `${nested}-shm`]) expect(mode(file), file).toBe(0o600);
+  });
+
+  it("narrows an existing database file (and its WAL) readable by others to 0600", async () => {
+    const first = open();
+    await first.put("a", "1");
+    await first.close();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) await chmod(file, 0o644);
+    const again = open();
+    expect(await again.get("a")).toBe("1");
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) expect(statSync(file).mode & 0o777, file).toBe(0o600);
   });
 
   it("keeps data across closing and reopening the file", async () => {

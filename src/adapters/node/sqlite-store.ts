@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { systemClock } from "../../core/ports.ts";
@@ -63,6 +63,25 @@ CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS 
 const LIVE = "(expires_at IS NULL OR expires_at > @now)";
 
 /**
+ * The file holds queued webhook bodies (issue #11): directories the store
+ * creates are 0700, and the database is created (or narrowed) to 0600
+ * before SQLite opens it. SQLite gives the `-wal` and `-shm` files it
+ * creates the mode of the database file; ones left by an earlier version
+ * are narrowed too. Existing directories are the operator's and left alone.
+ */
+function keepPrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
+/**
  * KvStore on one SQLite file (better-sqlite3). Keys compare with SQLite's
  * BINARY collation, i.e. by UTF-8 bytes. `expires_at` is absolute clock
  * milliseconds; a row whose `expires_at <= now` is treated as absent
@@ -71,7 +90,7 @@ const LIVE = "(expires_at IS NULL OR expires_at > @now)";
 export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
   const clock = options.clock ?? systemClock;
   const { path } = options;
-  if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && path !== "") keepPrivate(path);
 
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -9,7 +9,8 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * keep-alive Agent. On this machine Hono + Node 20's global fetch relayed about
  * 4,300 req/s and Hono + undici `request` about 12,700 (issue #2), so the
  * relay's hot path goes through here. Bodies are read whole: CDS and
- * Bitbucket answers are small JSON documents.
+ * Bitbucket answers are small JSON documents. `request` never follows a
+ * redirect, which is what FetchInit's `redirect: "manual"` asks for.
  */
 export function createUndiciFetch(options: { connections?: number; keepAliveTimeoutMs?: number } = {}): FetchFn & { close(): Promise<void> } {
   const agent = new Agent({

@@ -53,8 +53,8 @@ let built: { text: string | undefined; gateway: Promise<WorkerGateway> } | undef
 /** The client address of each request handed to the app (CF-Connecting-IP). */
 const clientIps = new WeakMap<Request, string>();
 
-// `globalThis.fetch` takes the core's FetchInit as is (body: bytes or text).
-const workersFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
+// `globalThis.fetch` takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
+const workersFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
 
 function gatewayFor(env: WorkerEnv): Promise<WorkerGateway> {
   const text = env.GATEWAY_CONFIG;

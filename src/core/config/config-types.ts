@@ -42,6 +42,12 @@ export interface BitbucketServerConfig {
   readonly username?: string;
   /** Secrets accepted for `X-Hub-Signature` (several during a rotation); the first is the one to set. */
   readonly webhookSecrets: readonly Secret[];
+  /**
+   * Record branch deletions from this server's webhooks even when no
+   * signature was verified (issue #11): anyone who can reach the gateway
+   * and knows a UUID can then have a branch's CDS runs removed.
+   */
+  readonly unsignedBranchDeletions: boolean;
   readonly status: StatusConfig;
 }
 
@@ -54,12 +60,27 @@ export interface RateLimitConfig {
 export interface GatewaySettings {
   readonly publicUrl?: string;
   readonly maxBodyBytes: number;
+  /** Webhook body bytes held in memory across requests in progress, per process (issue #11); over it: 503. */
+  readonly maxBodyBytesInFlight: number;
+  /** Node: the request headers must arrive within this (issue #11). */
+  readonly headersTimeoutMs: number;
+  /** The whole webhook body must arrive within this once reading started: a total, not an idle timeout. */
+  readonly bodyTimeoutMs: number;
   readonly forwardTimeoutMs: number;
+  /** Bearer tokens for both `/vcs/*` and `/-/*`. */
   readonly apiTokens: readonly Secret[];
+  /** Bearer tokens for `/vcs/*` only: what CDS or a script posting statuses holds (issue #11). */
+  readonly vcsTokens: readonly Secret[];
+  /** Bearer tokens for `/-/*` only: the operators' API and page. */
+  readonly adminTokens: readonly Secret[];
   /** `sqlite:PATH`, `redis://…`, or `memory` (Node only). */
   readonly store: string;
   readonly branchDeletionDelayMs: number;
   readonly sweepIntervalMs: number;
+  /** Calls per second to the API of each CDS instance (signin, DELETE runs), per process (issue #11). */
+  readonly cdsApiCallsPerSecond: number;
+  /** Peers (addresses or CIDR ranges) whose X-Forwarded-* headers are kept; from others they are rebuilt. */
+  readonly trustedProxies: readonly string[];
   readonly rateLimit: RateLimitConfig;
 }
 

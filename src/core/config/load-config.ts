@@ -1,6 +1,7 @@
 import { parse, TomlError } from "smol-toml";
 import { importRsaPublicKey } from "../../httpsig/import-rsa-public-key.ts";
 import { importRsaPrivateKey } from "../../oauth1/import-rsa-private-key.ts";
+import { parseIpRange } from "../../relay/parse-ip-range.ts";
 import { Secret } from "../secret.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import type {
@@ -15,12 +16,13 @@ export type { ConfigSources } from "./table-reader.ts";
 
 const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
-  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds",
+  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
+  "vcsTokens", "adminTokens", "maxBodyBytesInFlight", "headersTimeout", "bodyTimeout",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token", "vcsUrl", "apiPublicKey"];
 const BITBUCKET_KEYS = [
   "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
-  "proxyWebhook", "token", "username", "webhookSecret", "Status",
+  "proxyWebhook", "token", "username", "webhookSecret", "Status", "unsignedBranchDeletions",
 ];
 /** Keys CDS's documentation still shows but no CDS version reads (reference/cds-behaviour.md §2.1). */
 const STALE_BITBUCKET_KEYS = ["disableWebHooksCreation"];
@@ -64,21 +66,42 @@ export async function loadConfig(text: string, sources: ConfigSources): Promise<
 
 function readGatewaySettings(t: TableReader): GatewaySettings {
   t.rejectUnknownKeys(GATEWAY_KEYS);
+  const maxBodyBytes = t.integer("maxBodyBytes", 10 * 1024 * 1024, 1);
+  // Default 64 MiB, or one body of the allowed size when that is larger (a file from before it existed keeps working).
+  const maxBodyBytesInFlight = t.integer("maxBodyBytesInFlight", Math.max(64 * 1024 * 1024, maxBodyBytes), 1);
+  // Below maxBodyBytes, a webhook of the allowed size could never be read.
+  if (maxBodyBytesInFlight < maxBodyBytes) t.issue("maxBodyBytesInFlight", `must be at least maxBodyBytes (${maxBodyBytes})`);
   const rate = t.child("rateLimit");
   rate?.rejectUnknownKeys(["requests", "window"]);
   return {
     publicUrl: t.url("publicUrl"),
-    maxBodyBytes: t.integer("maxBodyBytes", 10 * 1024 * 1024, 1),
+    maxBodyBytes,
+    maxBodyBytesInFlight,
+    headersTimeoutMs: t.duration("headersTimeout", "10s"),
+    bodyTimeoutMs: t.duration("bodyTimeout", "30s"),
     forwardTimeoutMs: t.duration("forwardTimeout", "10s"),
     apiTokens: t.stringList("apiTokens").map((token) => new Secret(token)),
+    vcsTokens: t.stringList("vcsTokens").map((token) => new Secret(token)),
+    adminTokens: t.stringList("adminTokens").map((token) => new Secret(token)),
     store: t.string("store") ?? "sqlite:./data/gateway.db",
     branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
     sweepIntervalMs: t.duration("sweepInterval", "1m"),
+    cdsApiCallsPerSecond: t.integer("cdsApiCallsPerSecond", 10, 1),
+    trustedProxies: readTrustedProxies(t),
     rateLimit: {
       requests: rate?.integer("requests", 0) ?? 0,
       windowMs: rate?.duration("window", "1m") ?? 60_000,
     },
   };
+}
+
+/** Addresses or CIDR ranges whose X-Forwarded-* the relay keeps (issue #11); checked here, matched by the relay. */
+function readTrustedProxies(t: TableReader): string[] {
+  const list = t.stringList("trustedProxies");
+  list.forEach((text, i) => {
+    if (!parseIpRange(text)) t.issue(`trustedProxies[${i}]`, "must be an IP address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32");
+  });
+  return list;
 }
 
 function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfig> {
@@ -143,6 +166,7 @@ function readBitbucketServers(root: TableReader, gateway: GatewaySettings): Reco
       token: token === undefined ? undefined : new Secret(token),
       username: bb.string("username"),
       webhookSecrets: bb.stringList("webhookSecret").map((s) => new Secret(s)),
+      unsignedBranchDeletions: bb.boolean("unsignedBranchDeletions", false),
       status: {
         disable: status?.boolean("disable", false) ?? false,
         showDetail: status?.boolean("showDetail", true) ?? true,

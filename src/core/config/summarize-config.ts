@@ -1,11 +1,13 @@
 import type { GatewayConfig } from "./config-types.ts";
+import { redactUrl } from "./redact-url.ts";
 
 const set = (v: unknown) => (v === undefined ? "not set" : "set");
 const ms = (n: number) => (n % 86_400_000 === 0 ? `${n / 86_400_000}d` : n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
 
 /**
  * A human summary of a loaded configuration for `check-config`. Secrets are
- * shown as "set" / "not set" or counted, never printed.
+ * shown as "set" / "not set" or counted, never printed; so are credentials
+ * written into URLs (redactUrl).
  */
 export function summarizeConfig(config: GatewayConfig): string {
   const g = config.gateway;
@@ -13,22 +15,30 @@ export function summarizeConfig(config: GatewayConfig): string {
     "configuration OK",
     "",
     "[gateway]",
-    `  publicUrl           ${g.publicUrl ?? "not set"}`,
+    `  publicUrl           ${g.publicUrl === undefined ? "not set" : redactUrl(g.publicUrl)}`,
     `  maxBodyBytes        ${g.maxBodyBytes}`,
+    `  maxBodyBytesInFlight ${g.maxBodyBytesInFlight}`,
+    `  headersTimeout      ${ms(g.headersTimeoutMs)}`,
+    `  bodyTimeout         ${ms(g.bodyTimeoutMs)}`,
     `  forwardTimeout      ${ms(g.forwardTimeoutMs)}`,
-    `  apiTokens           ${g.apiTokens.length} configured`,
-    `  store               ${g.store.replace(/\/\/[^@/]*@/, "//[redacted]@")}`,
+    `  apiTokens           ${g.apiTokens.length} configured (/vcs/* and /-/*)`,
+    `  vcsTokens           ${g.vcsTokens.length} configured (/vcs/* only)`,
+    `  adminTokens         ${g.adminTokens.length} configured (/-/* only)`,
+    `  store               ${redactUrl(g.store)}`,
     `  branchDeletionDelay ${ms(g.branchDeletionDelayMs)}`,
     `  sweepInterval       ${ms(g.sweepIntervalMs)}`,
+    `  cdsApiCallsPerSecond ${g.cdsApiCallsPerSecond} per CDS instance`,
+    `  trustedProxies      ${g.trustedProxies.length > 0 ? g.trustedProxies.join(", ") : "none (X-Forwarded-* are rebuilt)"}`,
     `  rateLimit           ${g.rateLimit.requests > 0 ? `${g.rateLimit.requests} per ${ms(g.rateLimit.windowMs)} per client IP` : "off"}`,
   ];
   for (const cds of Object.values(config.cds)) {
+    const hooksUrl = redactUrl(cds.hooksUrl);
     lines.push(
       "",
       `[gateway.cds.${cds.name}]`,
-      `  hooksUrl  ${cds.hooksUrl}  (webhooks go to ${cds.hooksUrl}/webhook/<uuid>)`,
-      `  apiUrl    ${cds.apiUrl ?? "not set"}`,
-      `  uiUrl     ${cds.uiUrl}`,
+      `  hooksUrl  ${hooksUrl}  (webhooks go to ${hooksUrl}/webhook/<uuid>)`,
+      `  apiUrl    ${cds.apiUrl === undefined ? "not set" : redactUrl(cds.apiUrl)}`,
+      `  uiUrl     ${redactUrl(cds.uiUrl)}`,
       `  token     ${set(cds.token)}`,
       `  vcsUrl    ${cds.vcsUrl ?? "not set"}`,
       `  apiPublicKey ${cds.apiPublicKey !== undefined ? "set" : cds.apiUrl && cds.token ? "read from the signin answer" : "not set"}`,
@@ -39,9 +49,10 @@ export function summarizeConfig(config: GatewayConfig): string {
     const auth = s.token ? "bearer token" : s.privateKey ? (s.accessToken ? "OAuth 1.0a RSA-SHA1 (3-legged)" : "OAuth 1.0a RSA-SHA1 (2-legged)") : "none";
     lines.push(
       "",
-      `[vcs.servers.${s.name}]  ${s.url}`,
+      `[vcs.servers.${s.name}]  ${redactUrl(s.url)}`,
       `  webhook path     ${s.prefix || ""}/<uuid>${s.disableWebHooks ? "  (disabled: 403)" : ""}`,
       `  webhookSecret    ${s.webhookSecrets.length} configured`,
+      `  branch deletions ${s.webhookSecrets.length > 0 ? "from signed webhooks" : s.unsignedBranchDeletions ? "from unsigned webhooks too (unsignedBranchDeletions)" : "none (no webhookSecret)"}`,
       `  auth             ${auth}`,
       `  consumerKey      ${s.consumerKey}`,
       `  privateKey       ${set(s.privateKey)}`,

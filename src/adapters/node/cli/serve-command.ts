@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { CliArgs } from "../../../cli/cli-io.ts";
-import { flagValue } from "../../../cli/parse-args.ts";
+import type { CliArgs, CommandSpec } from "../../../cli/cli-io.ts";
+import { flagValue } from "../../../cli/flag-value.ts";
 import { ConfigError, configErrorReport } from "../../../core/config/config-error.ts";
+import { configWarnings } from "../../../core/config/config-warnings.ts";
 import type { LogLevel } from "../../../core/ports.ts";
 import { createJsonLogger } from "../json-logger.ts";
 import { loadConfigFile } from "../load-config-file.ts";
@@ -12,6 +13,12 @@ import { startBackgroundWork, type BackgroundWork } from "../start-background-wo
 import { createGateway, type Gateway } from "../../../core/create-app.ts";
 import { createUndiciFetch } from "../undici-fetch.ts";
 import { createUndiciPassThrough } from "../undici-pass-through.ts";
+
+/** `serve [--config FILE] [--port N]`, parsed strictly (issue #11). */
+export const SERVE_COMMAND: CommandSpec = {
+  usage: "cds-gateway serve [--config FILE] [--port N]",
+  options: { config: { type: "string" }, port: { type: "string" } },
+};
 
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
 
@@ -41,13 +48,19 @@ export async function runServe(args: CliArgs): Promise<number> {
   const store = await openStore(config.gateway.store);
   const fetch = createUndiciFetch();
   const passThrough = createUndiciPassThrough();
+  for (const warning of configWarnings(config)) logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });
   for (const cds of Object.values(config.cds)) {
     if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }
   let background: BackgroundWork | undefined;
   const gateway: Gateway = createGateway({ config, store, fetch, passThrough, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
-  const server = await startNodeServer(gateway.app, { port, hostname: process.env.HOST });
+  const server = await startNodeServer(gateway.app, {
+    port,
+    hostname: process.env.HOST,
+    headersTimeoutMs: config.gateway.headersTimeoutMs,
+    bodyTimeoutMs: config.gateway.bodyTimeoutMs,
+  });
   logger.log("info", "listening", { port: server.port, config: configPath, store: config.gateway.store.split(":")[0] });
 
   await new Promise<void>((resolve) => {

@@ -1,0 +1,24 @@
+import type { ConfigIssue } from "./config-error.ts";
+import type { GatewayConfig } from "./config-types.ts";
+
+/**
+ * What is allowed but weakens the gateway, by TOML key path; `check-config`
+ * prints these as warnings and `serve` logs them, neither refuses to run.
+ *
+ * Servers that verify signatures next to servers that do not (issue #11): a
+ * UUID is bound to the first server path its webhooks come through, so an
+ * unsigned path cannot reach a signed server's webhooks once they were seen;
+ * before that, or for UUIDs of the unsigned server, anyone who knows a UUID
+ * can send it webhooks there.
+ */
+export function configWarnings(config: GatewayConfig): ConfigIssue[] {
+  const servers = Object.values(config.servers).filter((s) => !s.disableWebHooks);
+  const signed = servers.filter((s) => s.webhookSecrets.length > 0);
+  if (signed.length === 0) return [];
+  return servers
+    .filter((s) => s.webhookSecrets.length === 0)
+    .map((s) => ({
+      path: `vcs.servers.${s.name}.bitbucket.webhookSecret`,
+      message: `not set, while vcs.servers.${signed[0]!.name} verifies signatures: webhooks on ${s.prefix || "/"} are accepted unsigned (a UUID first seen on a signed path is refused there)`,
+    }));
+}
