@@ -19,7 +19,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `npm run bench -- [--quick] [--only NAME,…] [--no-write] [--seconds S] [--rounds N] [--warmup S] [--cpu-prof DIR]
-  --quick       short run (under a minute): 2 rounds of 1 s, 2,000 queued deliveries
+  --quick       short run (under a minute): 2 rounds of 1 s, 1,000 queued deliveries
   --only        measure only these: ${[...Object.keys(VARIANTS), ...FIGURES].join(", ")}
   --no-write    print the figures, leave docs/BENCHMARKS.md alone
   --seconds S   seconds per relay per round; --rounds N: rounds; --warmup S: warm-up seconds per relay
@@ -34,7 +34,7 @@ const PLANS: Record<BenchOptions["mode"], Plan> = {
     seconds: 1,
     rounds: 2,
     signing: { seconds: 0.5, rounds: 2 },
-    queue: { deliveries: 2_000, phaseTimeoutMs: 30_000 },
+    queue: { deliveries: 1_000, phaseTimeoutMs: 30_000 },
     rss: { bodies: 20, bodyBytes: 1024 * 1024, waves: 2 },
     starts: 3,
   },

@@ -50,9 +50,12 @@ export async function measureQueue(load: LoadClient, options: { deliveries: numb
     while (drained < queued && performance.now() < deadline) {
       const due = await retryQueued(gateway.port, apiToken);
       const target = Math.min(queued, drained + Math.max(due, 1));
+      const before = drained;
       let stalledSince = performance.now();
-      // Wait for this batch; a quarter second without progress means the rest is not due: ask again.
-      while (drained < target && performance.now() < deadline && performance.now() - stalledSince < 250) {
+      // Wait for this batch. Once it flows, a quarter second without progress means the rest of
+      // what is queued is not due (its backoff runs on): ask again. Before it flows, wait longer.
+      const stalled = () => performance.now() - stalledSince >= (drained > before ? 250 : 2_000);
+      while (drained < target && performance.now() < deadline && !stalled()) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         const now = await stubAnswered(cdsPort);
         if (now > drained) {

@@ -16,6 +16,7 @@ import { parseBenchOptions, type BenchOptions } from "./bench-options.ts";
 import { BENCH_UUID, benchWebhook, BENCH_WEBHOOK_SECRET, OWNER_PATH, REPO_ROOT } from "./bench-webhook.ts";
 import { describeMachine, versionOf } from "./describe-machine.ts";
 import { ensureBuilt } from "./ensure-built.ts";
+import { findExecutable } from "./find-executable.ts";
 import { startLoadClient, type LoadClient } from "./load-client.ts";
 import { measureQueue } from "./measure-queue.ts";
 import { measureRss } from "./measure-rss.ts";
@@ -124,6 +125,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       {
         names: ["gateway-redis"],
         start: async () => {
+          if (findExecutable("redis-server") === undefined) throw new Unavailable("redis-server not installed");
           redis = await startRedisServer();
           tools["redis-server"] = versionOf("redis-server", ["--version"], /v=(\S+)/) ?? "?";
           const s = await startNodeGateway({ name: "gateway-redis", cdsPort, store: redis.url, ...profile });
