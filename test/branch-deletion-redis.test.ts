@@ -9,7 +9,7 @@ import { waitFor } from "./support/wait-for.ts";
 const UUID = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const ADMIN = "redis-e2e-admin-token";
 const CONSUMER = "redis-e2e-cds-consumer-token";
-const RUNS = "/cdsapi/project/PRJ/workflows/my-workflow/runs/branch/";
+const RUNS = "/cdsapi/project/PRJ/workflows/my-workflow/runs";
 const PER_GATEWAY = 12;
 
 /**
@@ -71,6 +71,7 @@ url = "https://bitbucket.example.com"
       expect(res.status).toBe(200);
     }
     const all = branches.flat();
+    for (const b of all) api.addRuns("PRJ", "my-workflow", b, 1);
     // Either process sees what the other recorded.
     for (const gateway of gateways) expect((await pending(gateway)).map((p) => p.branch).sort()).toEqual([...all].sort());
 
@@ -79,7 +80,9 @@ url = "https://bitbucket.example.com"
     // Several more sweeps of both: nothing is executed twice.
     expect(await waitFor(() => api.deletes().length > all.length, 1_000)).toBe(false);
 
-    expect(api.deletes().map((r) => r.url).sort()).toEqual(all.map((b) => `${RUNS}${encodeURIComponent(b)}`).sort());
+    // Each branch's one run deleted once (a `/` in the name: listed, then deleted by number).
+    expect(api.deletes().map((r) => r.url).sort()).toEqual(all.map((_, i) => `${RUNS}/${i + 1}`).sort());
+    expect(api.runs("PRJ", "my-workflow")).toEqual([]);
     const removed = gateways.map((g) => g.output().split("\n").filter((line) => line.includes('"msg":"runs of deleted branch removed"')).length);
     expect(removed.reduce((a, b) => a + b, 0)).toBe(all.length);
     for (const g of gateways) expect(g.output()).not.toContain(CONSUMER);

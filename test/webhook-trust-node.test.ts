@@ -68,7 +68,7 @@ url = "https://bitbucket.example.com"
   });
 
   it("collapses repeats of a branch, and the CDS API calls go out 10 per second at most", async () => {
-    const branches = Array.from({ length: 10 }, (_, i) => `gone/${i}`);
+    const branches = Array.from({ length: 10 }, (_, i) => `gone-${i}`);
     // The push's own date is its deletion time: everything is due at t0 + 300 ms.
     const t0 = Date.now();
     // Each branch three times, as a forged (now: signed) body could repeat them.

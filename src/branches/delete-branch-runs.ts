@@ -1,29 +1,26 @@
 import type { CdsInstanceConfig } from "../core/config/config-types.ts";
-import type { Clock, FetchFn } from "../core/ports.ts";
-import { parseRetryAfter } from "../core/parse-retry-after.ts";
 import { pathSegment } from "../core/path-segment.ts";
-import { CdsApiError, type CdsSessions, describeFetchError } from "./cds-session.ts";
-import type { CallPacer } from "./create-call-pacer.ts";
+import { type CdsApiCallDeps, callCdsApi, describeCdsAnswer } from "./call-cds-api.ts";
+import { CdsApiError } from "./cds-session.ts";
+import { deleteListedRuns, type RunCounts } from "./delete-listed-runs.ts";
 
-export interface DeleteBranchRunsDeps {
-  fetch: FetchFn;
-  clock: Clock;
-  sessions: CdsSessions;
-  /** Per HTTP call (gateway.forwardTimeout), counted once the call's turn came. */
-  timeoutMs: number;
-  /** Spaces the calls to each instance (gateway.cdsApiCallsPerSecond). */
-  pacer?: CallPacer;
+export interface DeleteBranchRunsDeps extends CdsApiCallDeps {
+  /** When the attempt must stop asking (on `clock.now()`): the rest waits for the next attempt. */
+  deadline?: number;
 }
 
 export type DeleteBranchRunsResult =
-  | { kind: "done"; status: number }
-  | { kind: "failed"; error: string; retryAfterMs?: number };
+  /** `via`: CDS's runs/branch route, or the runs listed and deleted one by one (with their counts). */
+  | { kind: "done"; via: "branch" | "listing"; counts?: RunCounts }
+  /** Time ran out with runs left: not a failure, the record is due again at once. */
+  | { kind: "partial"; counts: RunCounts }
+  | { kind: "failed"; error: string; retryAfterMs?: number; counts?: RunCounts };
 
 /**
  * `/project/{project}/workflows/{workflow}/runs/branch/{branch}`, every
- * segment percent-encoded like Go's `url.PathEscape` and more (`/` too:
- * `feature/wip` → `feature%2Fwip`), so the branch stays one path segment;
- * `.` and `..` throw ERR_PATH_SEGMENT (see pathSegment).
+ * segment percent-encoded (`/` too: `feature/wip` → `feature%2Fwip`), so the
+ * branch stays one path segment; `.` and `..` throw ERR_PATH_SEGMENT (see
+ * pathSegment).
  */
 export function branchRunsPath(project: string, workflow: string, branch: string): string {
   return `/project/${pathSegment(project)}/workflows/${pathSegment(workflow)}/runs/branch/${pathSegment(branch)}`;
@@ -31,9 +28,17 @@ export function branchRunsPath(project: string, workflow: string, branch: string
 
 /**
  * Asks the CDS API to remove the runs of a deleted branch (what the hooks
- * service's BranchDeletion task did in CDS 0.40–0.49): `DELETE
- * {apiUrl}/project/…/runs/branch/…` with the session JWT as Bearer. 2xx and
- * 404 are done; a 401 signs in again once; anything else failed.
+ * service's BranchDeletion task did in CDS 0.40–0.49), with the session JWT
+ * as Bearer.
+ *
+ * A branch whose name is its own path segment (nothing to percent-encode)
+ * goes to `DELETE …/runs/branch/{branch}`: every CDS router reads it the
+ * same. Any other name (`feature/x`, `fix-é`) cannot go there: CDS up to 0.51
+ * decodes `%2F` before routing and answers 404, and from 0.52
+ * (`UseEncodedPath`) it matches the branch still encoded, answers 200 and
+ * deletes nothing (docs/cds-behaviour.md#deleting-a-branchs-runs); its runs are
+ * listed and deleted one by one (deleteListedRuns). A 404 of the branch route
+ * or of the listing (no such project or workflow) is a failure, never done.
  */
 export async function deleteBranchRuns(
   deps: DeleteBranchRunsDeps,
@@ -41,34 +46,14 @@ export async function deleteBranchRuns(
   target: { project: string; workflow: string; branch: string },
 ): Promise<DeleteBranchRunsResult> {
   if (!instance.apiUrl || !instance.token) return { kind: "failed", error: `CDS instance ${instance.name} has no apiUrl and token` };
-  const url = `${instance.apiUrl}${branchRunsPath(target.project, target.workflow, target.branch)}`;
-  const call = async (): Promise<{ jwt: string; response: Response }> => {
-    const jwt = await deps.sessions.jwt(instance);
-    await deps.pacer?.wait(instance.name);
-    let response: Response;
-    try {
-      response = await deps.fetch(url, {
-        method: "DELETE",
-        headers: { authorization: `Bearer ${jwt}`, accept: "application/json" },
-        signal: AbortSignal.timeout(deps.timeoutMs),
-        redirect: "manual",
-      });
-    } catch (error) {
-      throw new CdsApiError(`DELETE runs: ${describeFetchError(error)}`);
-    }
-    await response.arrayBuffer().catch(() => undefined);
-    return { jwt, response };
-  };
   try {
-    let { jwt, response } = await call();
-    if (response.status === 401) {
-      deps.sessions.invalidate(instance.name, jwt);
-      ({ jwt, response } = await call());
-      if (response.status === 401) deps.sessions.invalidate(instance.name, jwt);
+    if (pathSegment(target.branch) !== target.branch) {
+      const outcome = await deleteListedRuns(deps, instance, target);
+      return outcome.kind === "done" ? { kind: "done", via: "listing", counts: outcome.counts } : outcome;
     }
-    const status = response.status;
-    if ((status >= 200 && status <= 299) || status === 404) return { kind: "done", status };
-    return { kind: "failed", error: `DELETE runs: HTTP ${status}`, retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), deps.clock.now()) };
+    const answer = await callCdsApi(deps, instance, "DELETE", branchRunsPath(target.project, target.workflow, target.branch), "DELETE runs");
+    if (answer.status >= 200 && answer.status <= 299) return { kind: "done", via: "branch" };
+    return { kind: "failed", error: describeCdsAnswer("DELETE runs", answer), retryAfterMs: answer.retryAfterMs };
   } catch (error) {
     if (error instanceof CdsApiError) return { kind: "failed", error: error.message, retryAfterMs: error.retryAfterMs };
     throw error;

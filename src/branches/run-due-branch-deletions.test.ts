@@ -33,9 +33,9 @@ describe("executing due branch deletions against a stub CDS API", () => {
     h.post(OWNED, refsChangedBody(branches.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
   const deletePaths = () => api.deletes().map((r) => r.url);
 
-  it("nothing before dueAt; at dueAt one signin with the consumer token, then DELETE with the JWT, branch escaped", async () => {
+  it("nothing before dueAt; at dueAt one signin with the consumer token, then DELETE of the branch's runs with the JWT", async () => {
     const start = now;
-    await deleteBranches("feature/wip", "release/1.0+hotfix");
+    await deleteBranches("wip", "release-1.0_hotfix");
     now = start + DELAY_MS - 1;
     await h.gateway.runScheduledWork();
     expect(api.requests).toEqual([]);
@@ -44,7 +44,7 @@ describe("executing due branch deletions against a stub CDS API", () => {
     await h.gateway.runScheduledWork();
     expect(api.signins()).toHaveLength(1);
     expect(JSON.parse(api.signins()[0]!.body)).toEqual({ token: CONSUMER_TOKEN });
-    expect(deletePaths().sort()).toEqual([`${RUNS}feature%2Fwip`, `${RUNS}release%2F1.0%2Bhotfix`]);
+    expect(deletePaths().sort()).toEqual([`${RUNS}release-1.0_hotfix`, `${RUNS}wip`]);
     for (const req of api.deletes()) expect(req.headers.authorization).toBe(`Bearer ${api.issued[0]}`);
     expect(api.requests[0]).toBe(api.signins()[0]);
     expect(await h.pending()).toEqual([]);
@@ -56,13 +56,19 @@ describe("executing due branch deletions against a stub CDS API", () => {
     expect(logged).not.toContain(api.issued[0]);
   });
 
-  it("404 clears the record", async () => {
-    api.answer((req) => (req.method === "DELETE" ? { status: 404, body: '{"message":"workflow does not exist"}' } : undefined));
-    await deleteBranches("gone");
+  it("a 404 (no such project or workflow) is a failure to retry, never done (issue #14)", async () => {
+    api.answer((req) => (req.method !== "POST" ? { status: 404, body: '{"message":"workflow does not exist"}' } : undefined));
+    await deleteBranches("gone", "feature/gone");
     now += DELAY_MS;
     await h.gateway.runScheduledWork();
-    expect(api.deletes()).toHaveLength(1);
-    expect(await h.pending()).toEqual([]);
+    expect(deletePaths()).toEqual([`${RUNS}gone`]);
+    expect(api.lists()).toHaveLength(1);
+    const pending = await h.pending();
+    expect(pending.map((p) => [p.branch, p.attempts, p.lastError]).sort()).toEqual([
+      ["feature/gone", 1, "list runs: HTTP 404 (no such project or workflow)"],
+      ["gone", 1, "DELETE runs: HTTP 404 (no such project or workflow)"],
+    ]);
+    expect(h.logs.filter((l) => l.message === "runs of deleted branch removed")).toEqual([]);
   });
 
   it("other failures are retried with backoff, then cleared on success", async () => {
@@ -160,6 +166,91 @@ describe("executing due branch deletions against a stub CDS API", () => {
     for (const [k, at] of times.entries()) expect(at - t0, `call ${k}`).toBeGreaterThanOrEqual(k * 50 - 2);
   });
 
+  describe("a branch whose name has a `/` (issue #14)", () => {
+    const OTHERS: Array<[string, number]> = [["main", 7], ["feature/y", 55], ["feature/x/sub", 3], ["feature%2Fx", 2]];
+    const seed = (stub: StubCdsApi) => {
+      stub.addRuns("PRJ", "build", "feature/x", 40);
+      for (const [branch, n] of OTHERS) stub.addRuns("PRJ", "build", branch, n);
+      // Interleaved with the others, so no page holds one branch only.
+      stub.addRuns("PRJ", "build", "feature/x", 80);
+    };
+    const remaining = (stub: StubCdsApi) => {
+      const counts: Record<string, number> = {};
+      for (const run of stub.runs("PRJ", "build")) counts[run.branch] = (counts[run.branch] ?? 0) + 1;
+      return counts;
+    };
+    /** feature/x deleted and due, against a stub CDS API with these options: every other branch keeps its runs. */
+    const deleteFeatureX = async (options: { router?: "0.51" | "0.52"; listsMarkedRuns?: boolean; ignoresBranchFilter?: boolean }, check: (stub: StubCdsApi, hh: BranchHarness) => Promise<void>) => {
+      const stub = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtTtlSeconds: JWT_TTL_S, ...options });
+      try {
+        seed(stub);
+        const hh = await branchHarness({ cds, api: stub, clock, gatewayExtra: "cdsApiCallsPerSecond = 1000" });
+        await hh.post(OWNED, refsChangedBody([{ ref: "refs/heads/feature/x", type: "DELETE" }], now));
+        now += DELAY_MS;
+        await hh.gateway.runScheduledWork();
+        expect(remaining(stub)).toEqual(Object.fromEntries(OTHERS));
+        await check(stub, hh);
+      } finally {
+        await stub.close();
+      }
+    };
+
+    for (const [label, options] of [
+      ["CDS 0.52 (UseEncodedPath: the runs/branch route would answer 200 and delete nothing)", {}],
+      ["CDS v0.53 (deleted runs stay listed until the purge)", { listsMarkedRuns: true }],
+      ["CDS 0.51 (the router decodes %2F: the runs/branch route is a 404)", { router: "0.51" as const }],
+    ] as const) {
+      it(`lists and deletes all 120 runs of feature/x, 50 a page, and no other branch loses one: ${label}`, async () => {
+        await deleteFeatureX(options, async (stub, hh) => {
+          expect(await hh.pending()).toEqual([]);
+          // Never the runs/branch route, never a page of more than 50, never a Link followed (the filter is always there).
+          expect(stub.deletes().map((r) => r.url).filter((u) => u.includes("/runs/branch/"))).toEqual([]);
+          expect(stub.deletes()).toHaveLength(120);
+          for (const req of stub.lists()) {
+            const query = new URL(req.url, "http://x").searchParams;
+            expect(query.get("git.branch")).toBe("feature/x");
+            expect(Number(query.get("limit"))).toBeLessThanOrEqual(50);
+          }
+          expect(hh.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({ via: "listing", deleted: 120, alreadyGone: 0 });
+        });
+      });
+    }
+
+    it("never deletes a run of another branch when CDS ignores the filter, and says so", async () => {
+      await deleteFeatureX({ ignoresBranchFilter: true }, async (stub, hh) => {
+        expect(stub.deletes()).toHaveLength(120);
+        expect(await hh.pending()).toEqual([]);
+        const warning = hh.logs.find((l) => l.message.startsWith("CDS listed runs of other branches"));
+        expect(warning?.fields).toMatchObject({ otherBranches: 67 });
+      });
+    });
+
+    it("a run CDS answers 404 for is counted as already gone, not as deleted", async () => {
+      api.addRuns("PRJ", "build", "a/b", 3);
+      api.answer((req) => (req.method === "DELETE" && req.url.endsWith("/runs/2") ? { status: 404, body: '{"message":"not found"}' } : undefined));
+      await deleteBranches("a/b");
+      now += DELAY_MS;
+      await h.gateway.runScheduledWork();
+      expect(h.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({ branch: "a/b", deleted: 2, alreadyGone: 1 });
+      expect(await h.pending()).toEqual([]);
+    });
+
+    it("a failure part-way is retried and the next attempt goes on from what is left", async () => {
+      api.addRuns("PRJ", "build", "a/b", 4);
+      api.answer((req) => (req.method === "DELETE" && req.url.endsWith("/runs/2") ? { status: 500, body: "boom" } : undefined));
+      await deleteBranches("a/b");
+      now += DELAY_MS;
+      await h.gateway.runScheduledWork();
+      expect(await h.pending()).toMatchObject([{ branch: "a/b", attempts: 1, lastError: "delete run 2: HTTP 500" }]);
+      expect(api.runs("PRJ", "build").map((r) => r.num)).toEqual([2, 1]);
+      api.answer(undefined);
+      now += 1000;
+      await h.gateway.runScheduledWork();
+      expect(api.runs("PRJ", "build")).toEqual([]);
+      expect(await h.pending()).toEqual([]);
+    });
+  });
+
   it("drops a pending record whose branch is `.` or `..` (written before issue #11) without calling CDS", async () => {
     const deletions = createBranchDeletionStore(h.store);
     for (const branch of ["..", "."]) {
@@ -178,12 +269,23 @@ describe("executing due branch deletions against a stub CDS API", () => {
       const store = createMemoryStore({ clock });
       const one = await branchHarness({ cds, api: slow, clock, store });
       const two = await branchHarness({ cds, api: slow, clock, store });
-      const branches = Array.from({ length: 30 }, (_, i) => `topic/${i}`);
-      await one.post(OWNED, refsChangedBody(branches.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+      const branches = Array.from({ length: 30 }, (_, i) => `topic-${i}`);
+      // Half of them listed and deleted run by run (a `/`), each with two runs.
+      const slashed = branches.slice(0, 15).map((b) => b.replace("-", "/"));
+      for (const b of slashed) slow.addRuns("PRJ", "build", b, 2);
+      const all = [...slashed, ...branches.slice(15)];
+      await one.post(OWNED, refsChangedBody(all.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
       now += DELAY_MS;
       await Promise.all([one.gateway.runScheduledWork(), two.gateway.runScheduledWork(), one.gateway.runScheduledWork(), two.gateway.runScheduledWork()]);
       const paths = slow.deletes().map((r) => r.url);
-      expect(paths.sort()).toEqual(branches.map((b) => `${RUNS}${encodeURIComponent(b)}`).sort());
+      const byBranch = paths.filter((p) => p.startsWith(RUNS));
+      expect(byBranch.sort()).toEqual(branches.slice(15).map((b) => `${RUNS}${b}`).sort());
+      // Every run deleted once: a second execution would have asked again (and met a 404).
+      const byRun = paths.filter((p) => !p.startsWith(RUNS));
+      expect(byRun).toHaveLength(30);
+      expect(new Set(byRun).size).toBe(30);
+      expect(slow.lists()).toHaveLength(30);
+      expect(slow.runs("PRJ", "build")).toEqual([]);
       expect(await one.pending()).toEqual([]);
     } finally {
       await slow.close();

@@ -6,6 +6,7 @@ import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./bra
 import type { CdsSessions } from "./cds-session.ts";
 import type { CallPacer } from "./create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
+import type { RunCounts } from "./delete-listed-runs.ts";
 
 export interface RunDueBranchDeletionsDeps {
   config: GatewayConfig;
@@ -23,13 +24,16 @@ export interface RunDueBranchDeletionsDeps {
 }
 
 /**
- * SPEC step 9, the executing half, run by the scheduled work: claims the
- * deletions that are due (a lease per record, so two processes sharing the
- * store never both execute one), asks CDS to remove the branch's runs, and
- * clears the record on success or 404, or reschedules it with exponential
- * backoff and jitter (honouring Retry-After) on any other failure. The lease
- * outlives one execution: signin and DELETE, each possibly twice after a 401,
- * plus the wait for their turns when the whole batch goes to one instance.
+ * The executing half of the branch-deletion lifecycle (docs/storage-schema.md#branch-deletions),
+ * run by the scheduled work: claims the deletions that are due (a lease per
+ * record, so two processes sharing the store never both execute one), asks
+ * CDS to remove the branch's runs, and clears the record once CDS did, or
+ * reschedules it with exponential backoff and jitter (honouring Retry-After)
+ * on any failure, a 404 included. The lease outlives one execution: signin
+ * and DELETE, each possibly twice after a 401, plus the wait for their turns
+ * when the whole batch goes to one instance; a branch whose runs are listed
+ * and deleted one by one stops asking at half the lease and goes on at once
+ * in its next attempt.
  */
 export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, options: { batch?: number; maxBatches?: number } = {}): Promise<number> {
   const batch = options.batch ?? 20;
@@ -37,11 +41,14 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
   const leaseMs = forwardTimeoutMs * 4 + 30_000 + Math.ceil((batch * 4 * 1000) / cdsApiCallsPerSecond);
   let done = 0;
   for (let round = 0; round < (options.maxBatches ?? 50); round++) {
-    const claimed = await deps.deletions.claimDue(deps.clock.now(), batch, leaseMs);
+    const claimedAt = deps.clock.now();
+    const claimed = await deps.deletions.claimDue(claimedAt, batch, leaseMs);
+    // Half the lease for asking CDS: a branch with many runs goes on in its next attempt, well before another process may claim it.
+    const deadline = claimedAt + leaseMs / 2;
     await Promise.all(
       claimed.map(async (record) => {
         try {
-          if (await executeOne(deps, record)) done++;
+          if (await executeOne(deps, record, deadline)) done++;
         } catch (error) {
           deps.logger.log("error", "branch deletion attempt failed", { id: record.id, error: error instanceof Error ? error.message : String(error) });
         } finally {
@@ -54,7 +61,7 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
   return done;
 }
 
-async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion): Promise<boolean> {
+async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion, deadline: number): Promise<boolean> {
   const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
   // Written before such names were refused (issue #11): it can never be asked of CDS safely.
   if ([record.project, record.workflow, record.branch].some(isDotSegment)) {
@@ -64,23 +71,42 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletio
   }
   const instance = deps.config.cds[record.instance];
   const result: DeleteBranchRunsResult = instance
-    ? await deleteBranchRuns({ fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, pacer: deps.pacer, timeoutMs: deps.config.gateway.forwardTimeoutMs }, instance, record)
+    ? await deleteBranchRuns(
+        { fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, pacer: deps.pacer, timeoutMs: deps.config.gateway.forwardTimeoutMs, deadline },
+        instance,
+        record,
+      )
     : { kind: "failed", error: `CDS instance ${record.instance} is not in the configuration` };
 
+  const counts = result.counts;
+  if (counts && counts.otherBranches > 0) {
+    deps.logger.log("warn", "CDS listed runs of other branches (it did not apply the branch filter): those were left alone", { ...fields, otherBranches: counts.otherBranches });
+  }
   if (result.kind === "done") {
     await deps.deletions.remove(record.id, record);
-    deps.logger.log("info", "runs of deleted branch removed", { ...fields, status: result.status, attempts: record.attempts + 1 });
+    deps.logger.log("info", "runs of deleted branch removed", { ...fields, via: result.via, ...runCounts(counts), attempts: record.attempts + 1 });
     return true;
   }
   const now = deps.clock.now();
-  const attempts = record.attempts + 1;
-  const nextAttemptAt = now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
+  // Out of time with runs left is no failure: due again at once, attempts and backoff untouched.
+  const attempts = result.kind === "partial" ? record.attempts : record.attempts + 1;
+  const nextAttemptAt = result.kind === "partial" ? now : now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
   const current = await deps.deletions.get(record.id);
   // Cancelled or recorded again meanwhile: that newer state stands.
   if (current && sameRecord(current, record)) {
-    await deps.deletions.put({ ...record, attempts, nextAttemptAt, lastError: result.error }, current);
+    const lastError = result.kind === "failed" ? result.error : record.lastError;
+    await deps.deletions.put({ ...record, attempts, nextAttemptAt, ...(lastError === undefined ? {} : { lastError }) }, current);
     deps.wake?.(nextAttemptAt);
   }
-  deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error });
+  if (result.kind === "partial") {
+    deps.logger.log("info", "runs of deleted branch partly removed, going on", { ...fields, ...runCounts(counts) });
+  } else {
+    deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error, ...runCounts(counts) });
+  }
   return false;
+}
+
+/** The counts of a listing deletion, for a log line (404s logged as what they are: runs already gone). */
+function runCounts(counts: RunCounts | undefined): { deleted?: number; alreadyGone?: number } {
+  return counts ? { deleted: counts.deleted, alreadyGone: counts.alreadyGone } : {};
 }
