@@ -29,6 +29,7 @@ async function run(argv: string[]) {
         bitbucketServerConfig({ name: "oauth", url: bb.url, privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "acc" }),
         bitbucketServerConfig({ name: "bearer", url: bb.url, token: "tok-123" }),
         bitbucketServerConfig({ name: "none", url: bb.url }),
+        bitbucketServerConfig({ name: "both", url: bb.url, privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "acc", token: "tok-456" }),
       ),
     },
   });
@@ -48,6 +49,14 @@ describe("bitbucket command", () => {
     const params = new Map(parseAuthorizationHeader(bb.requests[0]!.headers.authorization ?? "")!);
     expect(params.get("oauth_token")).toBe("acc");
     expect(params.get("oauth_signature_method")).toBe("RSA-SHA1");
+  });
+
+  it("with a token and OAuth credentials signs as a build status is signed, and sends the token as a comment is sent with --as-user (issue #14)", async () => {
+    bb.setHandler("GET", "/rest/api/1.0/projects", { json: {} });
+    expect((await run(["--config", "gw.toml", "--server", "both", "GET", "/rest/api/1.0/projects"])).code).toBe(0);
+    expect(new Map(parseAuthorizationHeader(bb.requests[0]!.headers.authorization ?? "")!).get("oauth_token")).toBe("acc");
+    expect((await run(["--config", "gw.toml", "--server", "both", "GET", "/rest/api/1.0/projects", "--as-user"])).code).toBe(0);
+    expect(bb.requests[1]!.headers.authorization).toBe("Bearer tok-456");
   });
 
   it("sends --data as JSON with a Bearer token", async () => {

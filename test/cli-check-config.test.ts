@@ -1,5 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { BIN, writeConfig } from "./support/start-gateway.ts";
 
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -54,6 +58,36 @@ url = "https://open.example.com"
     const none = run(["check-config", "--config", writeConfig(`[gateway.cds.prod]\nhooksUrl = "https://cds.example.com/cdshooks"\n`)]);
     expect(none.status).toBe(0);
     expect(none.stderr).not.toContain("warning");
+  });
+
+  it("warns (exit 0) when privateKey is set without accessToken: 2-legged calls that CDS's documented application link refuses (issue #14)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cds-gw-2legged-"));
+    writeFileSync(join(dir, "key.pem"), OAUTHLIB_KEY_PKCS8);
+    const path = writeConfig(
+      `
+[gateway.cds.prod]
+hooksUrl = "https://cds.example.com/cdshooks"
+[vcs.servers.TwoLegged]
+url = "https://a.example.com"
+  [vcs.servers.TwoLegged.bitbucket]
+  privateKey = "file:key.pem"
+  token = "bitbucket-http-token-value"
+[vcs.servers.ThreeLegged]
+url = "https://b.example.com"
+  [vcs.servers.ThreeLegged.bitbucket]
+  proxyWebhook = "https://proxy.example.com/b"
+  privateKey = "file:key.pem"
+  accessToken = "oauth-access-token-value"
+`,
+      dir,
+    );
+    const out = run(["check-config", "--config", path]);
+    expect(out.status, out.stderr).toBe(0);
+    const warnings = out.stderr.split("\n").filter((line) => line.startsWith("warning:"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("warning: vcs.servers.TwoLegged.bitbucket.accessToken: not set, while privateKey is");
+    expect(warnings[0]).toContain("cds-gateway oauth link");
+    expect(out.stdout + out.stderr).not.toContain("oauth-access-token-value");
   });
 
   it("never prints the credentials of a URL: hooksUrl, apiUrl, uiUrl, url, publicUrl, proxyWebhook, a Redis password with / (issue #11)", () => {

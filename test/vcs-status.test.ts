@@ -133,6 +133,7 @@ url = "${bb.url}"
   [vcs.servers.WithToken.bitbucket]
   consumerKey = "CDS"
   privateKey = "file:key.pem"
+  accessToken = "env:BB_OAUTH_TOKEN"
   token = "env:BB_TOKEN"
 
 [vcs.servers.Quiet]
@@ -276,13 +277,16 @@ url = "https://github.example.com"
     expect(commentPosts()).toHaveLength(1);
   });
 
-  it("a server with a token uses Bearer instead of OAuth", async () => {
+  it("a server with a token and OAuth credentials signs the status and the listing with OAuth, and comments with the token, as CDS did (issue #14)", async () => {
     const hash = "3333333333333333333333333333333333333333";
     prs = [pullRequest(7, "feature/x", hash)];
     const { body } = await postEvent("WithToken", runEvent({ hash }));
     expect(body).toEqual({ posted: true, state: "FAILED", comment: { posted: true, pullRequest: 7 } });
     expect(bb.requests).toHaveLength(3);
-    for (const request of bb.requests) expect(request.headers.authorization).toBe(`Bearer ${BB_TOKEN}`);
+    const [status, list, comment] = bb.requests;
+    expect(verifyOAuth(status!, `${bb.url}/rest/build-status/1.0/commits/${hash}`).oauth_token).toBe(BB_OAUTH_TOKEN);
+    expect(verifyOAuth(list!, `${bb.url}${PRS_PATH}`).oauth_token).toBe(BB_OAUTH_TOKEN);
+    expect(comment!.headers.authorization).toBe(`Bearer ${BB_TOKEN}`);
   });
 
   it("showDetail = false links the status to uiUrl only", async () => {

@@ -46,11 +46,27 @@ function oauthParams(header: string | undefined): Map<string, string> {
 }
 
 describe("authentication", () => {
-  it("sends Bearer <token> when the server has a token, even with a private key", async () => {
+  it("sends Bearer <token> for every call when the server has a token and no private key", async () => {
     bb.setHandler("GET", "/rest/api/1.0/users", { json: {} });
-    await client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8 }).request("GET", "/rest/api/1.0/users");
+    await client({ token: "bbtoken" }).request("GET", "/rest/api/1.0/users");
     expect(bb.requests[0]!.headers.authorization).toBe("Bearer bbtoken");
     expect(bb.requests[0]!.headers.accept).toBe("application/json");
+  });
+
+  it("with both a token and OAuth credentials, signs the build status and listings with OAuth and sends the comment with the token, as CDS did (issue #14)", async () => {
+    bb.setHandler("POST", `/rest/build-status/1.0/commits/${SHA}`, { status: 204 });
+    bb.setHandler("GET", "/rest/api/1.0/projects/PRJ/repos/r/pull-requests", { json: { values: [], isLastPage: true } });
+    bb.setHandler("POST", "/rest/api/1.0/projects/PRJ/repos/r/pull-requests/5/comments", { json: { id: 1 } });
+    const c = client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "acc-tok" });
+    await c.setBuildStatusLegacy(SHA, STATUS);
+    await c.listPullRequests("PRJ", "r");
+    await c.addPullRequestComment("PRJ", "r", 5, "hello");
+    expect(oauthParams(bb.requests[0]!.headers.authorization).get("oauth_token")).toBe("acc-tok");
+    expect(oauthParams(bb.requests[1]!.headers.authorization).get("oauth_token")).toBe("acc-tok");
+    expect(bb.requests[2]!.headers.authorization).toBe("Bearer bbtoken");
+    // Without a token the comment is signed too.
+    await client({ privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "acc-tok" }).addPullRequestComment("PRJ", "r", 5, "hello");
+    expect(oauthParams(bb.requests[3]!.headers.authorization).get("oauth_token")).toBe("acc-tok");
   });
 
   it("signs with OAuth 1.0a RSA-SHA1 and carries the access token as oauth_token", async () => {
@@ -73,9 +89,9 @@ describe("authentication", () => {
     expect(params.get("oauth_consumer_key")).toBe("CDS");
   });
 
-  it("signs with the access token it is given (CDS's) instead of the server's credentials, bearer token included", async () => {
+  it("signs with the access token it is given (CDS's) instead of the server's credentials, bearer token included, comments too", async () => {
     bb.setHandler("GET", "/x", { json: {} });
-    await client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "server-tok" }, { accessToken: "cds-project-tok" }).request("GET", "/x");
+    await client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "server-tok" }, { accessToken: "cds-project-tok" }).request("GET", "/x", { asUser: true });
     const params = oauthParams(bb.requests[0]!.headers.authorization);
     expect(params.get("oauth_token")).toBe("cds-project-tok");
     // Without a private key it cannot sign OAuth: the server's own credentials are used.

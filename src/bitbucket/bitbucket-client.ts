@@ -39,6 +39,12 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   /** Sent as JSON with `Content-Type: application/json`. */
   json?: unknown;
+  /**
+   * A call CDS made as its bot user (a pull-request comment): sent with the
+   * server's HTTP access `token` as Bearer when it has one, even beside OAuth
+   * credentials (docs/cds-behaviour.md#bitbucket-credentials-call-by-call).
+   */
+  asUser?: boolean;
 }
 
 export interface BitbucketResponse {
@@ -88,10 +94,14 @@ type Auth =
 /**
  * A Bitbucket Server / Data Center REST client over an injected fetch.
  *
- * Authentication follows CDS: `Authorization: Bearer <token>` when the server
- * has an HTTP access `token`; otherwise OAuth 1.0a RSA-SHA1 with `consumerKey`
- * and `privateKey`, carrying `accessToken` as `oauth_token` (2-legged without
- * it). A server with neither fails each call with ERR_BITBUCKET_NO_CREDENTIALS.
+ * Authentication follows CDS's Bitbucket Server client (0.40–v0.53): OAuth
+ * 1.0a RSA-SHA1 with `consumerKey` and `privateKey`, carrying `accessToken` as
+ * `oauth_token` (2-legged without it), for every call but those made as the
+ * user (`asUser`, the pull-request comment), which go with the HTTP access
+ * `token` as Bearer when the server has one. A server with a `token` and no
+ * `privateKey` sends every call with the token. An access token given in the
+ * options (CDS's, issue #10) signs every call. A server with neither fails
+ * each call with ERR_BITBUCKET_NO_CREDENTIALS.
  *
  * Typed calls throw BitbucketError (ERR_BITBUCKET_HTTP) on non-2xx answers;
  * timeouts give ERR_BITBUCKET_TIMEOUT and connection failures
@@ -103,9 +113,10 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const auth = selectAuth(server, clock, options);
+  const authFor = selectAuth(server, clock, options);
 
   async function request(method: string, path: string, opts: RequestOptions = {}): Promise<BitbucketResponse> {
+    const auth = authFor(opts.asUser === true);
     if (!auth) {
       throw new GatewayError(
         "ERR_BITBUCKET_NO_CREDENTIALS",
@@ -205,6 +216,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     async addPullRequestComment(project, repo, id, text) {
       return call<PullRequestComment>("POST", `/rest/api/1.0${repoPath(project, repo)}/pull-requests/${id}/comments`, {
         json: { text: truncateComment(text) },
+        asUser: true,
       });
     },
     async listRepositories(project) {
@@ -231,14 +243,18 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   };
 }
 
-function selectAuth(server: BitbucketServerConfig, clock: Clock, options: Pick<BitbucketClientOptions, "accessToken" | "signer">): Auth | undefined {
+/** The credentials of one call, by whether it is made as the user (`asUser`). */
+function selectAuth(server: BitbucketServerConfig, clock: Clock, options: Pick<BitbucketClientOptions, "accessToken" | "signer">): (asUser: boolean) => Auth | undefined {
   const privateKey = server.privateKey && server.privateKey.reveal() !== "" ? server.privateKey : undefined;
-  const signer = () => options.signer ?? new OAuth1Signer({ consumerKey: server.consumerKey, privateKey: privateKey!, clock });
-  if (privateKey && options.accessToken) return { kind: "oauth1", signer: signer(), token: options.accessToken };
-  const token = server.token?.reveal();
-  if (token) return { kind: "bearer", token };
-  if (privateKey) return { kind: "oauth1", signer: signer(), token: server.accessToken?.reveal() || undefined };
-  return undefined;
+  const token = server.token?.reveal() || undefined;
+  const signer = privateKey ? (options.signer ?? new OAuth1Signer({ consumerKey: server.consumerKey, privateKey, clock })) : undefined;
+  if (signer && options.accessToken) {
+    const cds: Auth = { kind: "oauth1", signer, token: options.accessToken };
+    return () => cds;
+  }
+  const bearer: Auth | undefined = token ? { kind: "bearer", token } : undefined;
+  const oauth: Auth | undefined = signer ? { kind: "oauth1", signer, token: server.accessToken?.reveal() || undefined } : undefined;
+  return (asUser) => (asUser ? (bearer ?? oauth) : (oauth ?? bearer));
 }
 
 /**

@@ -2,15 +2,21 @@ import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";
 
-const USAGE = "cds-gateway bitbucket --config FILE --server NAME METHOD PATH [--data JSON]";
+const USAGE = "cds-gateway bitbucket --config FILE --server NAME METHOD PATH [--data JSON] [--as-user]";
 
 /** The command line of this command (parsed strictly by the runtime). */
-export const BITBUCKET_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" }, data: { type: "string" } }, positionals: true };
+export const BITBUCKET_COMMAND: CommandSpec = {
+  usage: USAGE,
+  options: { config: { type: "string" }, server: { type: "string" }, data: { type: "string" }, "as-user": { type: "boolean" } },
+  positionals: true,
+};
 
 /**
- * `bitbucket --config FILE --server NAME METHOD PATH [--data JSON]`: one
- * authenticated call to `{url}{PATH}`, with the same credentials, signing and
- * retries as the gateway, to check them. Prints the status line and the body
+ * `bitbucket --config FILE --server NAME METHOD PATH [--data JSON] [--as-user]`:
+ * one authenticated call to `{url}{PATH}`, with the same credentials, signing
+ * and retries as the gateway, to check them: by default as a build status goes
+ * (OAuth when the server has `privateKey`), with `--as-user` as a comment goes
+ * (the HTTP access `token` as Bearer when it has one, issue #14). Prints the status line and the body
  * (JSON pretty-printed) on stdout, the Bitbucket user it ran as on stderr.
  * Exit 0 for 1xx–3xx, 1 for 4xx/5xx or no answer, 2 on usage errors.
  * `args` are the arguments after the command name.
@@ -50,7 +56,7 @@ export async function runBitbucket(args: CliArgs, io: CliIo): Promise<number> {
   const client = createBitbucketClient({ server: loaded.server, fetch: io.fetch, clock: io.clock });
   let response;
   try {
-    response = await client.request(method, path, json === undefined ? {} : { json });
+    response = await client.request(method, path, { ...(json === undefined ? {} : { json }), asUser: args.flags["as-user"] === true });
   } catch (error) {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

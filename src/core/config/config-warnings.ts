@@ -12,6 +12,10 @@ import type { GatewayConfig } from "./config-types.ts";
  * can send it webhooks there.
  */
 export function configWarnings(config: GatewayConfig): ConfigIssue[] {
+  return [...unsignedBesideSigned(config), ...twoLeggedOAuth(config)];
+}
+
+function unsignedBesideSigned(config: GatewayConfig): ConfigIssue[] {
   const servers = Object.values(config.servers).filter((s) => !s.disableWebHooks);
   const signed = servers.filter((s) => s.webhookSecrets.length > 0);
   if (signed.length === 0) return [];
@@ -20,5 +24,22 @@ export function configWarnings(config: GatewayConfig): ConfigIssue[] {
     .map((s) => ({
       path: `vcs.servers.${s.name}.bitbucket.webhookSecret`,
       message: `not set, while vcs.servers.${signed[0]!.name} verifies signatures: webhooks on ${s.prefix || "/"} are accepted unsigned (a UUID first seen on a signed path is refused there)`,
+    }));
+}
+
+/**
+ * `privateKey` without `accessToken` (issue #14): the gateway's own OAuth
+ * calls go 2-legged, without `oauth_token`, and an application link set up as
+ * CDS documents it does not allow 2-legged OAuth, so Bitbucket refuses them.
+ * CDS's own signed calls bring their token (issue #10), hence a warning only.
+ */
+function twoLeggedOAuth(config: GatewayConfig): ConfigIssue[] {
+  return Object.values(config.servers)
+    .filter((s) => s.privateKey !== undefined && s.accessToken === undefined)
+    .map((s) => ({
+      path: `vcs.servers.${s.name}.bitbucket.accessToken`,
+      message:
+        "not set, while privateKey is: the gateway's own calls to this server (build statuses on the bearer routes, the commands) are signed 2-legged, without oauth_token, " +
+        "which an application link without 2-legged OAuth (CDS's documented set-up) refuses; get one with `cds-gateway oauth link` (CDS's own signed calls bring theirs)",
     }));
 }
