@@ -46,10 +46,14 @@ export async function loadDenoConfig(args: readonly string[], env: (name: string
     text = readConfigFile(source);
     base = dirname(source);
   }
-  const config = await loadConfig(text, {
-    env,
-    readFile: (file) => Deno.readTextFileSync(resolve(base, file)),
-  });
+  const config = await loadConfig(
+    text,
+    {
+      env,
+      readFile: (file) => Deno.readTextFileSync(resolve(base, file)),
+    },
+    { serving: true },
+  );
   return { config, source };
 }
 

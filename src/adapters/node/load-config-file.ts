@@ -1,16 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../../core/config/config-error.ts";
 import type { GatewayConfig } from "../../core/config/config-types.ts";
-import { loadConfig } from "../../core/config/load-config.ts";
+import { loadConfig, type LoadConfigOptions } from "../../core/config/load-config.ts";
 import { nodeConfigSources } from "./node-config-sources.ts";
 
 /** Reads and validates a configuration file; a missing file is a ConfigError too. */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch {
     throw new ConfigError([{ path: "", message: `cannot read configuration file ${path}` }]);
   }
-  return loadConfig(text, nodeConfigSources(path, env));
+  return loadConfig(text, nodeConfigSources(path, env), options);
 }

@@ -69,9 +69,11 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
       throw new ConfigError([{ path: "", message: "GATEWAY_CONFIG is not set: put the gateway's TOML configuration in that var or secret" }]);
     }
     // `env:NAME` reads the Worker's string vars and secrets; there is no file system for `file:`.
-    const config = await loadConfig(text, {
-      env: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
-    });
+    const config = await loadConfig(
+      text,
+      { env: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined) },
+      { serving: true },
+    );
     const store = createWorkersKvStore({ kv: env.GATEWAY_KV, claims: env.CLAIM_LOCK });
     // Queued deliveries: records in KV, each due attempt a delayed message to this Worker's `queue` handler.
     const deliveries = env.DELIVERY_QUEUE === undefined ? undefined : createWorkersDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });

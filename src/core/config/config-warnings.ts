@@ -12,7 +12,13 @@ import type { GatewayConfig } from "./config-types.ts";
  * can send it webhooks there.
  */
 export function configWarnings(config: GatewayConfig): ConfigIssue[] {
-  return [...unsignedBesideSigned(config), ...twoLeggedOAuth(config)];
+  return [...noCdsInstance(config), ...unsignedBesideSigned(config), ...twoLeggedOAuth(config)];
+}
+
+/** Enough for the commands that only talk to Bitbucket (issue #14); `serve` refuses such a file. */
+function noCdsInstance(config: GatewayConfig): ConfigIssue[] {
+  if (Object.keys(config.cds).length > 0) return [];
+  return [{ path: "gateway.cds", message: "no CDS instance ([gateway.cds.NAME] with hooksUrl): enough for bitbucket, oauth link and webhooks secure; serve needs one" }];
 }
 
 function unsignedBesideSigned(config: GatewayConfig): ConfigIssue[] {

@@ -153,7 +153,6 @@ url = "https://b"
     ["missing file", `${MINIMAL}token = "file:missing.txt"`, sources(), /^gateway\.cds\.prod\.token: cannot read file missing\.txt$/],
     ["unknown key in [gateway]", `[gateway]\nmaxBodyByte = 5\n${MINIMAL}`, sources(), /^gateway\.maxBodyByte: unknown key$/],
     ["unknown key in a CDS instance", `[gateway.cds.prod]\nhooksUrl = "http://x"\nhookUrl = "http://x"`, sources(), /^gateway\.cds\.prod\.hookUrl: unknown key$/],
-    ["no CDS instance", `[gateway]\nstore = "memory"`, sources(), /^gateway\.cds: at least one CDS instance/],
     ["hooksUrl missing", `[gateway.cds.prod]\napiUrl = "http://x"`, sources(), /^gateway\.cds\.prod\.hooksUrl: is required$/],
     ["hooksUrl not a URL", `[gateway.cds.prod]\nhooksUrl = "cds:8080"`, sources(), /^gateway\.cds\.prod\.hooksUrl: must be an http/],
     ["bad duration", `[gateway]\nforwardTimeout = "10 seconds"\n${MINIMAL}`, sources(), /^gateway\.forwardTimeout: must be a duration/],
@@ -179,6 +178,18 @@ url = "https://b"
     expect(typeof issue.column).toBe("number");
     expect((error as ConfigError).message).toMatch(/line 2, column \d+/);
     expect((error as ConfigError).message).not.toContain("super-secret-token");
+  });
+
+  it("needs a CDS instance only to serve: a file holding only [vcs.servers] loads for the commands (issue #14)", async () => {
+    const onlyServers = `[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\ntoken = "t"`;
+    const config = await loadConfig(onlyServers, sources());
+    expect(Object.keys(config.servers)).toEqual(["B"]);
+    expect(config.cds).toEqual({});
+    const error = await loadConfig(`[gateway]\nfoo = 1\n${onlyServers}`, sources(), { serving: true }).catch((e: unknown) => e);
+    expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "gateway.foo: unknown key",
+      "gateway.cds: at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required to serve",
+    ]);
   });
 
   it("reports every problem at once", async () => {

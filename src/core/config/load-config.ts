@@ -24,18 +24,30 @@ const BITBUCKET_KEYS = [
   "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
   "proxyWebhook", "token", "username", "webhookSecret", "Status", "unsignedBranchDeletions",
 ];
+const NO_CDS_INSTANCE = "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required to serve";
+
 /** Keys CDS's documentation still shows but no CDS version reads (reference/cds-behaviour.md §2.1). */
 const STALE_BITBUCKET_KEYS = ["disableWebHooksCreation"];
 
+/** What the caller needs of the configuration beyond its validity. */
+export interface LoadConfigOptions {
+  /**
+   * Serving (the Node `serve` command, the Deno and Workers entry points)
+   * needs a CDS instance to relay to; the commands that only talk to
+   * Bitbucket do not (issue #14), so a file holding only `[vcs.servers]` loads.
+   */
+  serving?: boolean;
+}
+
 /**
- * Parses and validates the gateway configuration (SPEC "Configuration") into a
+ * Parses and validates the gateway configuration (docs/configuration.md) into a
  * frozen object. Every problem is reported with its TOML key path; the TOML
  * parser's own errors carry line and column. Sections the gateway does not
  * use (`[api]`, `[hooks]`, other VCS kinds) are ignored so a CDS file loads.
  * Never echoes a value: the parser's code excerpt is dropped because the
  * offending line may hold a secret.
  */
-export async function loadConfig(text: string, sources: ConfigSources): Promise<GatewayConfig> {
+export async function loadConfig(text: string, sources: ConfigSources, options: LoadConfigOptions = {}): Promise<GatewayConfig> {
   let doc: TomlTable;
   try {
     doc = parse(text) as TomlTable;
@@ -57,8 +69,8 @@ export async function loadConfig(text: string, sources: ConfigSources): Promise<
   await checkPrivateKeys(servers, issues);
   await checkApiPublicKeys(cds, issues);
 
-  if (Object.keys(cds).length === 0 && !issues.some((i) => i.path.startsWith("gateway.cds"))) {
-    issues.push({ path: "gateway.cds", message: "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required" });
+  if (options.serving && Object.keys(cds).length === 0 && !issues.some((i) => i.path.startsWith("gateway.cds"))) {
+    issues.push({ path: "gateway.cds", message: NO_CDS_INSTANCE });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({ gateway, cds, servers });

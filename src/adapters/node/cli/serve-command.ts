@@ -22,7 +22,7 @@ export const SERVE_COMMAND: CommandSpec = {
 
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
 
-/** `--config`, else $CDS_GATEWAY_CONFIG, else ./gateway.toml, else the bundled example (SPEC "Command line"). */
+/** `--config`, else $CDS_GATEWAY_CONFIG, else ./gateway.toml, else the bundled example (README "Quick start"). */
 export function resolveConfigPath(args: CliArgs, env: NodeJS.ProcessEnv): string {
   return flagValue(args, "config") ?? env.CDS_GATEWAY_CONFIG ?? (existsSync("gateway.toml") ? "gateway.toml" : BUNDLED_EXAMPLE);
 }
@@ -36,7 +36,7 @@ export async function runServe(args: CliArgs): Promise<number> {
   const configPath = resolveConfigPath(args, process.env);
   let config;
   try {
-    config = await loadConfigFile(configPath);
+    config = await loadConfigFile(configPath, process.env, { serving: true });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(configErrorReport(configPath, error));
