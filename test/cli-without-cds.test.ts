@@ -61,9 +61,10 @@ url = "${bb.url}"
     expect(out.stderr).toContain("warning: gateway.cds: no CDS instance");
   });
 
-  it("bitbucket: one signed call", async () => {
+  it("bitbucket: one signed call, the server named in any case", async () => {
     bb.setHandler("GET", "/rest/api/1.0/application-properties", { json: { version: "8.9.0" } });
-    const out = await run(["bitbucket", "--config", path, "--server", "Bitbucket", "GET", "/rest/api/1.0/application-properties"]);
+    // The name as CDS writes it, lower-cased (issue #14).
+    const out = await run(["bitbucket", "--config", path, "--server", "bitbucket", "GET", "/rest/api/1.0/application-properties"]);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toContain("200");
     expect(bb.requests[0]!.headers.authorization).toMatch(/^OAuth /);

@@ -185,6 +185,9 @@ url = "https://github.example.com"
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   const postEvent = async (server: string, event: unknown, query = "") => {
+    // The node's vcs server, as CDS names it: the server posted to, lower-cased by CDS's loader.
+    const payload = (event as { payload?: Record<string, unknown> }).payload;
+    if (payload?.repository_manager_name === "Bitbucket") payload.repository_manager_name = server.toLowerCase();
     const res = await send(`/vcs/${server}/status${query}`, event);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
@@ -287,6 +290,23 @@ url = "https://github.example.com"
     expect(verifyOAuth(status!, `${bb.url}/rest/build-status/1.0/commits/${hash}`).oauth_token).toBe(BB_OAUTH_TOKEN);
     expect(verifyOAuth(list!, `${bb.url}${PRS_PATH}`).oauth_token).toBe(BB_OAUTH_TOKEN);
     expect(comment!.headers.authorization).toBe(`Bearer ${BB_TOKEN}`);
+  });
+
+  it("matches server names without regard to case, in the path and in repository_manager_name, and leaves another server's events alone (issue #14)", async () => {
+    const hash = "3434343434343434343434343434343434343434";
+    const lower = await send(`/vcs/withtoken/status`, runEvent({ status: "Building", hash, repository_manager_name: "withtoken" }));
+    expect(lower.status).toBe(200);
+    expect(await lower.json()).toEqual({ posted: true, state: "INPROGRESS" });
+    expect(statusPosts()).toHaveLength(1);
+    const other = await send(`/vcs/WithToken/status`, runEvent({ status: "Building", hash, repository_manager_name: "github" }));
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ posted: false, reason: "other_server" });
+    expect(statusPosts()).toHaveLength(1);
+    // Go field names (CDS 0.40–0.45) too.
+    const { payload, ...top } = runEvent({ status: "Building", hash });
+    void payload;
+    const goPayload = { NodeName: "build", Number: 12, Status: "Building", Hash: hash, RepositoryManagerName: "GitHub" };
+    expect(await (await send(`/vcs/WithToken/status`, { ...top, payload: goPayload })).json()).toEqual({ posted: false, reason: "other_server" });
   });
 
   it("showDetail = false links the status to uiUrl only", async () => {

@@ -1,5 +1,6 @@
 import { ConfigError, configErrorReport } from "../core/config/config-error.ts";
 import type { BitbucketServerConfig } from "../core/config/config-types.ts";
+import { findServerByName } from "../vcs/find-server-by-name.ts";
 import type { CliArgs, CliIo } from "./cli-io.ts";
 import { flagValue } from "./flag-value.ts";
 
@@ -30,7 +31,7 @@ export async function loadBitbucketServer(
     }
     return { exitCode: 1 };
   }
-  const server = Object.hasOwn(servers, name) ? servers[name] : undefined;
+  const server = findServerByName(servers, name);
   if (!server) {
     const known = Object.keys(servers);
     io.stderr(`unknown server "${name}" in ${configPath} (known: ${known.length > 0 ? known.join(", ") : "none"})\n`);

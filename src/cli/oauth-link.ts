@@ -1,5 +1,6 @@
 import { stringify } from "smol-toml";
 import { GatewayError } from "../core/gateway-error.ts";
+import { bitbucketKeyPath } from "../core/config/bitbucket-key-path.ts";
 import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import { OAuth1Signer, type OAuth1SignInput } from "../oauth1/oauth1-signer.ts";
 import { parseAuthorizationHeader } from "../oauth1/parse-authorization-header.ts";
@@ -70,7 +71,7 @@ export async function runOauthLink(args: CliArgs, io: CliIo): Promise<number> {
     });
     io.stdout(
       `\nAccess token: ${access}\n\n` +
-        `Add it to [vcs.servers.${server.name}.bitbucket], preferably through an environment variable\n` +
+        `Add it to [${bitbucketKeyPath(server, "")}], preferably through an environment variable\n` +
         `(accessToken = "env:BB_OAUTH_TOKEN"), or literally:\n\n` +
         stringify({ accessToken: access }).trimEnd() +
         "\n",

@@ -1,5 +1,6 @@
 import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { Webhook } from "../bitbucket/bitbucket-types.ts";
+import { bitbucketKeyPath } from "../core/config/bitbucket-key-path.ts";
 import { redactUrl } from "../core/config/redact-url.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
@@ -30,11 +31,11 @@ export async function runWebhooksSecure(args: CliArgs, io: CliIo): Promise<numbe
   const { server } = loaded;
   const secret = server.webhookSecrets[0];
   if (!secret) {
-    io.stderr(`vcs.servers.${server.name}.bitbucket.webhookSecret is not set: nothing to put on the webhooks\n`);
+    io.stderr(`${bitbucketKeyPath(server, "webhookSecret")} is not set: nothing to put on the webhooks\n`);
     return 2;
   }
   if (!server.proxyWebhook) {
-    io.stderr(`vcs.servers.${server.name}.bitbucket.proxyWebhook is not set: cannot tell which webhooks go through the gateway\n`);
+    io.stderr(`${bitbucketKeyPath(server, "proxyWebhook")} is not set: cannot tell which webhooks go through the gateway\n`);
     return 2;
   }
   const dryRun = args.flags["dry-run"] === true;

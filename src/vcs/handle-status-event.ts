@@ -3,6 +3,7 @@ import type { BitbucketServerConfig, CdsInstanceConfig, GatewayConfig } from "..
 import { json, jsonError } from "../core/json-error.ts";
 import type { Clock, KvStore, Logger } from "../core/ports.ts";
 import { bitbucketFailureResponse } from "./bitbucket-failure-response.ts";
+import { findServerByName } from "./find-server-by-name.ts";
 import { parseRunEvent } from "./parse-run-event.ts";
 import { pickCdsInstance } from "./pick-cds-instance.ts";
 import { type CommentOutcome, isCommentDue, postFailureComment } from "./post-failure-comment.ts";
@@ -34,7 +35,9 @@ export interface StatusEventInput {
  *
  * Answers 200 `{"posted":true,"state":…}` or `{"posted":false,"reason":…}`
  * about the build status, with `comment` (`{"posted":…}`) when a comment was
- * due; 200 `{"posted":false,"reason":"ignored_event"}` for other event types;
+ * due; 200 `{"posted":false,"reason":"ignored_event"}` for other event types
+ * and `"other_server"` for an event whose `repository_manager_name` names
+ * another server (compared without regard to case);
  * 400 naming the field at fault; 502 with Bitbucket's messages when Bitbucket
  * refused (both steps are tried; the first failure is reported).
  */
@@ -47,6 +50,10 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
   if (parsed.kind === "invalid") return jsonError(400, "bad_request", parsed.message);
   if (parsed.kind === "ignored") return json(200, { posted: false, reason: "ignored_event" });
   const event = parsed.event;
+  // A node whose application is on another vcs server (CDS sends the names lower-cased, issue #14).
+  if (event.repositoryManager !== undefined && findServerByName({ [server.name]: server }, event.repositoryManager) === undefined) {
+    return json(200, { posted: false, reason: "other_server" });
+  }
 
   const query = new URL(input.request.url).searchParams;
   const { caller } = input;

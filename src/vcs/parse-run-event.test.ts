@@ -20,6 +20,7 @@ function event(payload: Record<string, unknown> = {}, top: Record<string, unknow
       hash: HASH,
       branch_name: "feature/x",
       node_name: "build",
+      repository_manager_name: "Bitbucket",
       repository_full_name: "PRJ/my-repo",
       stages_summary: [
         { id: 1, name: "Stage 1", build_order: 1, run_jobs_summary: [{ id: 5, status: "Fail", job_summary: { job_name: "my job" } }] },
@@ -70,6 +71,7 @@ describe("parseRunEvent", () => {
         hash: HASH,
         branch: "feature/x",
         repository: { project: "PRJ", repo: "my-repo" },
+        repositoryManager: "Bitbucket",
         stages: [
           { name: "Stage 1", jobs: [{ name: "my job", status: "Fail" }] },
           { name: "Stage 2", jobs: [] },

@@ -34,6 +34,8 @@ export interface RunEvent {
   branch?: string;
   /** From `payload.repository_full_name` (`PROJ/slug`, `~user/slug`); absent when the node has no repository. */
   repository?: { project: string; repo: string };
+  /** `payload.repository_manager_name`: the vcs server of the node's application, as CDS names it (lower case). */
+  repositoryManager?: string;
   stages: RunStageSummary[];
 }
 
@@ -55,6 +57,7 @@ interface PayloadNames {
   hash: string;
   branch: string;
   repository: string;
+  repositoryManager: string;
   stages: string;
   stageName: string;
   jobs: string;
@@ -66,7 +69,7 @@ interface PayloadNames {
 /** CDS 0.46 and later: `json.Marshal` of `sdk.EventRunWorkflowNode`, snake_case tags. */
 const SNAKE_CASE: PayloadNames = {
   nodeName: "node_name", number: "num", subNumber: "subnum", status: "status", hash: "hash", branch: "branch_name",
-  repository: "repository_full_name", stages: "stages_summary", stageName: "name", jobs: "run_jobs_summary",
+  repository: "repository_full_name", repositoryManager: "repository_manager_name", stages: "stages_summary", stageName: "name", jobs: "run_jobs_summary",
   jobStatus: "status", job: "job_summary", jobName: "job_name",
 };
 
@@ -77,7 +80,7 @@ const SNAKE_CASE: PayloadNames = {
  */
 const GO_FIELDS: PayloadNames = {
   nodeName: "NodeName", number: "Number", subNumber: "SubNumber", status: "Status", hash: "Hash", branch: "BranchName",
-  repository: "RepositoryFullName", stages: "StagesSummary", stageName: "Name", jobs: "RunJobsSummary",
+  repository: "RepositoryFullName", repositoryManager: "RepositoryManagerName", stages: "StagesSummary", stageName: "Name", jobs: "RunJobsSummary",
   jobStatus: "Status", job: "Job", jobName: "JobName",
 };
 
@@ -138,6 +141,8 @@ function parse(body: unknown): ParsedRunEvent {
   if (branch) event.branch = branch.startsWith("refs/heads/") ? branch.slice("refs/heads/".length) : branch;
   const fullName = optionalString(payload, n.repository, at(n.repository));
   if (fullName) event.repository = repository(fullName, at(n.repository));
+  const manager = optionalString(payload, n.repositoryManager, at(n.repositoryManager));
+  if (manager) event.repositoryManager = manager;
   return { kind: "run", event };
 }
 

@@ -3,6 +3,7 @@ import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config
 import { jsonError } from "../core/json-error.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { BitbucketClients } from "./bitbucket-clients.ts";
+import { findServerByName } from "./find-server-by-name.ts";
 import { handleCommentRequest } from "./handle-comment-request.ts";
 import { handleStatusEvent } from "./handle-status-event.ts";
 
@@ -19,13 +20,14 @@ export interface VcsDeps {
  * Mounts `/vcs/<server>/…` (already behind the bearer check):
  * - `POST /vcs/<server>/status`: build status (and PR comment) from a CDS run event;
  * - `POST /vcs/<server>/repos/<project>/<repo>/pullrequests/comments`: a PR comment.
- * An unknown `<server>` is 404; another method on these paths is 405.
+ * `<server>` matches a `[vcs.servers.NAME]` without regard to case, as CDS
+ * reads the names; an unknown one is 404; another method on these paths is 405.
  */
 export function registerVcsRoutes(app: Hono, deps: VcsDeps): void {
   const clientFor = (server: BitbucketServerConfig) => deps.clients.of(server);
   const serverOf = (c: Context): BitbucketServerConfig | undefined => {
     const name = c.req.param("server");
-    return name !== undefined && Object.hasOwn(deps.config.servers, name) ? deps.config.servers[name] : undefined;
+    return name === undefined ? undefined : findServerByName(deps.config.servers, name);
   };
   const unknownServer = () => jsonError(404, "unknown_server", "no Bitbucket server of that name is configured");
   const onlyPost = () => jsonError(405, "method_not_allowed", "this route takes POST requests", { allow: "POST" });

@@ -49,6 +49,12 @@ export interface BitbucketServerConfig {
    */
   readonly unsignedBranchDeletions: boolean;
   readonly status: StatusConfig;
+  /**
+   * Key paths as the file writes them (issue #14: keys are read without
+   * regard to case): the server's table, its `bitbucket` table and each key
+   * present there. Read through bitbucketKeyPath.
+   */
+  readonly paths?: { readonly server: string; readonly bitbucket: string; readonly keys: Readonly<Record<string, string>> };
 }
 
 export interface RateLimitConfig {

@@ -1,3 +1,4 @@
+import { bitbucketKeyPath } from "./bitbucket-key-path.ts";
 import type { ConfigIssue } from "./config-error.ts";
 import type { GatewayConfig } from "./config-types.ts";
 
@@ -28,8 +29,8 @@ function unsignedBesideSigned(config: GatewayConfig): ConfigIssue[] {
   return servers
     .filter((s) => s.webhookSecrets.length === 0)
     .map((s) => ({
-      path: `vcs.servers.${s.name}.bitbucket.webhookSecret`,
-      message: `not set, while vcs.servers.${signed[0]!.name} verifies signatures: webhooks on ${s.prefix || "/"} are accepted unsigned (a UUID first seen on a signed path is refused there)`,
+      path: bitbucketKeyPath(s, "webhookSecret"),
+      message: `not set, while ${bitbucketKeyPath(signed[0]!)} verifies signatures: webhooks on ${s.prefix || "/"} are accepted unsigned (a UUID first seen on a signed path is refused there)`,
     }));
 }
 
@@ -43,7 +44,7 @@ function twoLeggedOAuth(config: GatewayConfig): ConfigIssue[] {
   return Object.values(config.servers)
     .filter((s) => s.privateKey !== undefined && s.accessToken === undefined)
     .map((s) => ({
-      path: `vcs.servers.${s.name}.bitbucket.accessToken`,
+      path: bitbucketKeyPath(s, "accessToken"),
       message:
         "not set, while privateKey is: the gateway's own calls to this server (build statuses on the bearer routes, the commands) are signed 2-legged, without oauth_token, " +
         "which an application link without 2-legged OAuth (CDS's documented set-up) refuses; get one with `cds-gateway oauth link` (CDS's own signed calls bring theirs)",

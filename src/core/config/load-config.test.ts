@@ -192,6 +192,63 @@ url = "https://b"
     ]);
   });
 
+  describe("keys of the tables CDS reads, in any case, as CDS's loader reads them (issue #14)", () => {
+    it("reads CDS's Bitbucket keys whatever their case, from [vcs] down", async () => {
+      const config = await loadConfig(
+        `${MINIMAL}
+[VCS.Servers.BB]
+URL = "https://bb.example.com"
+  [VCS.Servers.BB.Bitbucket]
+  consumerkey = "MyLink"
+  PRIVATEKEY = "file:key.pem"
+  accesstoken = "acc"
+  DisableWebHooks = true
+  proxywebhook = "https://gw.example.com/bb"
+  Token = "tok"
+  username = "bot"
+  webhooksecret = "s"
+    [VCS.Servers.BB.Bitbucket.status]
+    Disable = true
+    showdetail = false
+`,
+        sources({}, { "key.pem": PKCS1 }),
+      );
+      const bb = config.servers.BB!;
+      expect([bb.url, bb.consumerKey, bb.accessToken?.reveal(), bb.disableWebHooks, bb.prefix, bb.token?.reveal(), bb.username, bb.webhookSecrets.length]).toEqual([
+        "https://bb.example.com", "MyLink", "acc", true, "/bb", "tok", "bot", 1,
+      ]);
+      expect(bb.privateKey).toBeDefined();
+      expect(bb.status).toEqual({ disable: true, showDetail: false });
+    });
+
+    it("names each key in errors as the file writes it", async () => {
+      expect(await issuesOf(`${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.Bitbucket]\nproxywebhook = "myproxy.com"\nPrivateKey = "hunter2"\n[vcs.servers.BB.Bitbucket.status]\ndisable = "yes"\nshowDetails = true`)).toEqual([
+        "vcs.servers.BB.Bitbucket.status.showDetails: unknown key",
+        "vcs.servers.BB.Bitbucket.proxywebhook: must be an absolute URL such as https://myproxy.com or https://myproxy.com/bb",
+        "vcs.servers.BB.Bitbucket.status.disable: must be true or false",
+        "vcs.servers.BB.Bitbucket.PrivateKey: not a PEM private key",
+      ]);
+    });
+
+    it("refuses two spellings of one key, or two server names that differ in case only, naming both", async () => {
+      expect(await issuesOf(`${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.bitbucket]\ntoken = "a"\nToken = "b"\n[vcs.servers.BB.bitbucket.Status]\ndisable = true\n[vcs.servers.BB.bitbucket.status]\ndisable = false`)).toEqual([
+        "vcs.servers.BB.bitbucket.status: the same key as vcs.servers.BB.bitbucket.Status (CDS reads keys without regard to case): keep one",
+        "vcs.servers.BB.bitbucket.Token: the same key as vcs.servers.BB.bitbucket.token (CDS reads keys without regard to case): keep one",
+      ]);
+      expect(await issuesOf(`${MINIMAL}[vcs.servers.Bitbucket]\nurl = "https://a"\n[vcs.servers.Bitbucket.bitbucket]\nproxyWebhook = "https://gw/a"\n[vcs.servers.bitbucket]\nurl = "https://b"\n[vcs.servers.bitbucket.bitbucket]\nproxyWebhook = "https://gw/b"`)).toEqual([
+        "vcs.servers.bitbucket: the same key as vcs.servers.Bitbucket (CDS reads keys without regard to case): keep one",
+      ]);
+    });
+
+    it("keeps the gateway's own keys exact, naming the right spelling", async () => {
+      expect(await issuesOf(`[gateway]\nforwardtimeout = "5s"\n[gateway.cds.prod]\nHooksUrl = "https://cds"`)).toEqual([
+        "gateway.forwardtimeout: unknown key (did you mean forwardTimeout?)",
+        "gateway.cds.prod.HooksUrl: unknown key (did you mean hooksUrl?)",
+        "gateway.cds.prod.hooksUrl: is required",
+      ]);
+    });
+  });
+
   it("reports every problem at once", async () => {
     const issues = await issuesOf(`[gateway]\nfoo = 1\nbar = 2\n[gateway.cds.x]\nhooksUrl = "env:MISSING"`);
     expect(issues).toEqual([

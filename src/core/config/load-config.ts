@@ -3,6 +3,7 @@ import { importRsaPublicKey } from "../../httpsig/import-rsa-public-key.ts";
 import { importRsaPrivateKey } from "../../oauth1/import-rsa-private-key.ts";
 import { parseIpRange } from "../../relay/parse-ip-range.ts";
 import { Secret } from "../secret.ts";
+import { bitbucketKeyPath } from "./bitbucket-key-path.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import type {
   BitbucketServerConfig,
@@ -145,20 +146,26 @@ function readCdsInstances(gateway: TableReader): Record<string, CdsInstanceConfi
   return out;
 }
 
+/**
+ * The `[vcs.servers.NAME]` tables with a `bitbucket` table. CDS reads them
+ * with viper, which matches keys without regard to case and lower-cases the
+ * server names (docs/cds-behaviour.md#its-configuration-loader): so does the
+ * gateway here, from `vcs` down, keeping each name as the file writes it.
+ */
 function readBitbucketServers(root: TableReader, gateway: GatewaySettings): Record<string, BitbucketServerConfig> {
   const out: Record<string, BitbucketServerConfig> = {};
-  const servers = root.child("vcs")?.child("servers");
+  const servers = root.ignoringCase().child("vcs")?.child("servers");
   if (!servers) return out;
   for (const name of Object.keys(servers.table)) {
-    const serverTable = servers.table[name];
     // Servers of other kinds (github, gitlab…) are CDS's business, not ours.
-    if (!isTable(serverTable) || serverTable.bitbucket === undefined) continue;
+    if (!isTable(servers.table[name])) continue;
     const server = servers.child(name)!;
+    if (server.value("bitbucket") === undefined) continue;
     const bb = server.child("bitbucket");
     if (!bb) continue;
     bb.rejectUnknownKeys(BITBUCKET_KEYS, STALE_BITBUCKET_KEYS);
     const url = server.url("url");
-    if (server.table.url === undefined || server.table.url === "") server.issue("url", "is required");
+    if (server.value("url") === undefined || server.value("url") === "") server.issue("url", "is required");
     const status = bb.child("Status");
     status?.rejectUnknownKeys(["disable", "showDetail"]);
     const proxyWebhook = bb.string("proxyWebhook");
@@ -182,6 +189,11 @@ function readBitbucketServers(root: TableReader, gateway: GatewaySettings): Reco
       status: {
         disable: status?.boolean("disable", false) ?? false,
         showDetail: status?.boolean("showDetail", true) ?? true,
+      },
+      paths: {
+        server: server.path,
+        bitbucket: bb.path,
+        keys: Object.fromEntries(BITBUCKET_KEYS.map((key) => [key, bb.keyPath(key)])),
       },
     };
   }
@@ -222,8 +234,8 @@ function checkSharedPrefixes(servers: Record<string, BitbucketServerConfig>, iss
     const secrets = (s: BitbucketServerConfig) => s.webhookSecrets.map((x) => x.reveal()).sort().join("\n");
     if (first.disableWebHooks !== server.disableWebHooks || secrets(first) !== secrets(server)) {
       issues.push({
-        path: `vcs.servers.${server.name}.bitbucket.proxyWebhook`,
-        message: `shares the webhook path "${server.prefix || "/"}" with vcs.servers.${first.name} but not its disableWebHooks and webhookSecret settings; give each server its own proxyWebhook path`,
+        path: bitbucketKeyPath(server, "proxyWebhook"),
+        message: `shares the webhook path "${server.prefix || "/"}" with ${bitbucketKeyPath(first)} but not its disableWebHooks and webhookSecret settings; give each server its own proxyWebhook path`,
       });
     }
   }
@@ -237,7 +249,7 @@ async function checkPrivateKeys(servers: Record<string, BitbucketServerConfig>, 
         await importRsaPrivateKey(server.privateKey.reveal());
       } catch (error) {
         const message = error instanceof Error ? error.message : "not a usable RSA private key";
-        issues.push({ path: `vcs.servers.${server.name}.bitbucket.privateKey`, message });
+        issues.push({ path: bitbucketKeyPath(server, "privateKey"), message });
       }
     }),
   );
