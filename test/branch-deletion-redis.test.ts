@@ -13,7 +13,7 @@ const RUNS = "/cdsapi/project/PRJ/workflows/my-workflow/runs";
 const PER_GATEWAY = 12;
 
 /**
- * Several Node processes sharing one Redis (SPEC "Runtimes"): both sweep the
+ * Several Node processes sharing one Redis (docs/DEPLOY.md): both sweep the
  * same due branch deletions every 100 ms, and the per-record lease taken
  * with putIfAbsent (SET NX) lets exactly one of them execute each.
  */

@@ -1,5 +1,5 @@
 /**
- * The operators' web page at `/-/` (SPEC "HTTP surface"): a static shell with
+ * The operators' web page at `/-/` (README.md, "Operate"): a static shell with
  * no data in it. Its script asks for an API token, keeps it in the tab's
  * sessionStorage, and calls the bearer-protected JSON API, so the page itself
  * can be served without a token while everything it shows needs one.

@@ -1,7 +1,8 @@
 import type { KvOp, KvStore } from "../core/ports.ts";
 
 /**
- * A pending deletion of the workflow runs of a deleted branch (SPEC step 9),
+ * A pending deletion of the workflow runs of a deleted branch (README.md,
+ * "Branch-deletion lifecycle"),
  * one per (CDS instance, project, workflow, branch). Stored as JSON;
  * docs/storage-schema.md, "Branch deletions".
  */

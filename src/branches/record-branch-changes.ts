@@ -27,7 +27,8 @@ export interface RecordBranchChangesDeps {
 }
 
 /**
- * SPEC step 9, the recording half, run after CDS accepted a delivery (direct
+ * The recording half of the branch-deletion lifecycle
+ * (docs/storage-schema.md#branch-deletions), run after CDS accepted a delivery (direct
  * or from the queue): for a `repo:refs_changed` that the instance answered
  * 2xx, a branch DELETE records a pending deletion for (instance, project,
  * workflow, branch), project and workflow taken from CDS's answer; an ADD or

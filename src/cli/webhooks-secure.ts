@@ -14,7 +14,7 @@ export const WEBHOOKS_SECURE_COMMAND: CommandSpec = { usage: USAGE, options: { c
 
 /**
  * `webhooks secure`: CDS creates Bitbucket webhooks without a secret
- * (reference/cds-behaviour.md §8). This finds the repository webhooks whose URL
+ * (docs/cds-behaviour.md#webhooks-and-the-hooks-service). This finds the repository webhooks whose URL
  * starts with the server's `proxyWebhook` and sets `configuration.secret` to
  * the first `webhookSecret` — a read-modify-write of the whole webhook, since
  * Bitbucket's PUT replaces it. Bitbucket never returns a secret, so every

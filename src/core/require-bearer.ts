@@ -6,7 +6,7 @@ const encoder = new TextEncoder();
 
 /**
  * `/vcs/*` and `/-/*` need `Authorization: Bearer <one of gateway.apiTokens>`
- * (SPEC "HTTP surface"). Tokens are compared as SHA-256 digests with a
+ * (README.md, "Operate"; docs/configuration.md). Tokens are compared as SHA-256 digests with a
  * constant-time loop, so neither their length nor a matching prefix leaks
  * through timing. With no tokens configured every call is refused.
  */

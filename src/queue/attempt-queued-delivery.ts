@@ -19,7 +19,7 @@ export interface QueueDeps extends DeliverDeps {
 }
 
 /**
- * One retry of a queued delivery (SPEC step 8), ending in one state change:
+ * One retry of a queued delivery (docs/RELIABILITY.md), ending in one state change:
  * delivered; queued again with a later `nextAttemptAt`; or dead — after 24 h in
  * the queue, or when every CDS instance now answers 404 (nobody owns the UUID
  * any more: retrying cannot help, an operator decides).

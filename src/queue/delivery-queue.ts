@@ -1,7 +1,7 @@
 import type { DeliveryRecord, DeliveryStatus } from "./delivery-record.ts";
 
 /**
- * Where queued deliveries live (SPEC "Webhook relay" step 8). The core decides
+ * Where queued deliveries live (docs/RELIABILITY.md). The core decides
  * what happens to a delivery; an implementation only stores records and
  * arranges for due ones to come back:
  * - `createKvDeliveryQueue` (any KvStore: SQLite, Redis, memory, Deno KV) keeps a

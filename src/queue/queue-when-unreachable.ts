@@ -7,7 +7,7 @@ import { retryDelay } from "./retry-delay.ts";
 
 /**
  * The relay's answer when no instance accepted and some could not be reached
- * (SPEC step 8): the delivery is written to the queue first, and only then
+ * (docs/RELIABILITY.md): the delivery is written to the queue first, and only then
  * acknowledged with 202 — if the write fails, the error reaches Bitbucket and
  * nothing was promised.
  */

@@ -1,6 +1,6 @@
 import type { KvStore } from "../core/ports.ts";
 
-/** A repeated X-Request-Id within this window is acknowledged and not delivered again (SPEC step 8). */
+/** A repeated X-Request-Id within this window is acknowledged and not delivered again (docs/DECISIONS.md, "Durable queue"). */
 export const DEDUP_WINDOW_MS = 24 * 60 * 60_000;
 
 /** Whose request ids a claim is among: one webhook of one Bitbucket server. */

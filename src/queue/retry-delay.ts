@@ -1,6 +1,6 @@
 export const FIRST_RETRY_MS = 1_000;
 export const MAX_RETRY_MS = 10 * 60_000;
-/** After this long in the queue a delivery becomes a dead letter (SPEC step 8). */
+/** After this long in the queue a delivery becomes a dead letter (docs/RELIABILITY.md). */
 export const MAX_QUEUE_AGE_MS = 24 * 60 * 60_000;
 
 /**

@@ -14,7 +14,7 @@ export interface DeliverDeps {
 }
 
 /**
- * One delivery attempt (SPEC step 5). A remembered route goes straight to its
+ * One delivery attempt (docs/relay.md, step 7 "Owner discovery"). A remembered route goes straight to its
  * instance; otherwise the webhook is offered to every instance at once and the
  * first that does not answer 404 owns the UUID (UUIDs are random, so only the
  * owner accepts). When the remembered owner answers 404 the hook was deleted

@@ -8,7 +8,8 @@ const HOP_BY_HOP = new Set([
  * Not passed on: `host` and `content-length` describe this hop; credentials
  * that Bitbucket's webhook may carry (`authorization`, `cookie`) were meant for
  * the gateway, not for CDS, whose `/webhook/{uuid}` takes no auth
- * (reference/cds-behaviour.md §1.2); the forwarding headers are rebuilt.
+ * (docs/cds-behaviour.md#webhooks-and-the-hooks-service); the forwarding
+ * headers are rebuilt.
  */
 const NOT_FORWARDED = new Set([
   "host", "content-length", "authorization", "cookie", "forwarded",
@@ -25,7 +26,7 @@ export interface ForwardContext {
 }
 
 /**
- * Headers of the forwarded webhook (SPEC step 6): every end-to-end header of
+ * Headers of the forwarded webhook (docs/relay.md, "Forwarded request"): every end-to-end header of
  * the original request (Content-Type, X-Event-Key, X-Request-Id,
  * X-Hub-Signature, User-Agent…) as sent, hop-by-hop ones dropped, and
  * X-Forwarded-For / -Proto / -Host added. A trusted proxy in front of the

@@ -8,7 +8,7 @@ export interface WebhookTarget {
 }
 
 /**
- * Splits `<prefix>/<uuid>` (SPEC "Webhook relay" step 1). The prefix must be
+ * Splits `<prefix>/<uuid>` (docs/relay.md, step 1 "Path"). The prefix must be
  * exactly some server's path: comparing the whole directory part is the
  * longest match, and anything else (`..`, `%2e`, extra segments, a bad UUID)
  * simply does not match. Paths are compared as sent, never decoded.

@@ -11,7 +11,8 @@ export type OfferResult =
 
 /**
  * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
- * the original body, query string and headers (SPEC step 6), within
+ * the original body, query string and headers (docs/relay.md, "Forwarded
+ * request"), within
  * `timeoutMs` for this attempt. 5xx and 429 count as "could not be reached":
  * they say nothing about who owns the UUID; so does a redirect, never followed.
  */

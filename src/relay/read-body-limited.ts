@@ -19,8 +19,8 @@ export interface BodyLimits {
 }
 
 /**
- * Reads a request body into memory, bounded by `maxBytes` (SPEC step 2: "413,
- * read no further"), by the budget of bytes in flight and by a deadline for
+ * Reads a request body into memory, bounded by `maxBytes` (docs/relay.md,
+ * step 4: 413, read no further), by the budget of bytes in flight and by a deadline for
  * the whole body (issue #11). A declared Content-Length over the limit is
  * refused before reading anything, and one over what the budget has left is
  * refused the same way; a body without one (chunked) is counted as it

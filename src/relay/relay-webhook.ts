@@ -24,8 +24,8 @@ export interface RelayDeps {
   /** The servers whose paths take webhooks (see webhookServers). */
   servers: readonly BitbucketServerConfig[];
   /**
-   * Called when no instance accepted and some could not be reached (SPEC
-   * step 8). Returns the answer to give Bitbucket; without it the gateway
+   * Called when no instance accepted and some could not be reached
+   * (docs/RELIABILITY.md). Returns the answer to give Bitbucket; without it the gateway
    * answers 502.
    */
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
@@ -40,8 +40,8 @@ export interface RelayDeps {
 }
 
 /**
- * `POST [/<prefix>]/<uuid>` — the webhook relay, SPEC "Webhook relay" steps
- * 1–7, in that order: nothing is read before the path and method are known to
+ * `POST [/<prefix>]/<uuid>` — the webhook relay, docs/relay.md steps 1–8, in
+ * that order: nothing is read before the path and method are known to
  * be right, nothing is parsed before the signature is checked, and nothing
  * reaches CDS unless all checks passed.
  */
@@ -134,7 +134,7 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
     case "accepted":
       deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
       await runAfterAccepted(deps, delivery, outcome);
-      // CDS answers with its internal task configuration: never passed back (SPEC step 7).
+      // CDS answers with its internal task configuration: never passed back (docs/relay.md, step 8).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
       if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);

@@ -6,7 +6,7 @@ const keyCache = new WeakMap<Secret, Promise<CryptoKey>>();
 /**
  * Checks Bitbucket's `X-Hub-Signature: sha256=<hex>` (HMAC-SHA256 of the raw
  * body) against each configured secret, so a secret can be rotated by listing
- * the new one beside the old (SPEC step 3). `crypto.subtle.verify` compares in
+ * the new one beside the old (docs/relay.md, step 5). `crypto.subtle.verify` compares in
  * constant time; it runs on the raw bytes before anything parses them.
  */
 export async function verifyWebhookSignature(

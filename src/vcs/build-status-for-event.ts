@@ -15,8 +15,8 @@ export function buildStatusKey(event: Pick<RunEvent, "projectKey" | "workflowNam
 }
 
 /**
- * The build status CDS posts for a node run (SPEC "Build statuses and
- * comments"): `key` = `<PROJECT>-<workflow>-<node>`, `name` = key followed by
+ * The build status CDS posts for a node run (docs/build-status.md, "Build
+ * status"): `key` = `<PROJECT>-<workflow>-<node>`, `name` = key followed by
  * the run number, `description` = `CDS/<key>`, `url` = the run's page in the
  * CDS UI (or the UI alone when `showDetail` is false).
  */

@@ -1,8 +1,8 @@
 import type { BuildState } from "../bitbucket/bitbucket-types.ts";
 
 /**
- * CDS node-run status → Bitbucket build state (SPEC "Build statuses and
- * comments", CDS LEGACY `client_status.go`): `Success`, `Skipped`, `Disabled`
+ * CDS node-run status → Bitbucket build state (docs/build-status.md, "Build
+ * status"; CDS's `engine/vcs/bitbucketserver/client_status.go`): `Success`, `Skipped`, `Disabled`
  * → SUCCESSFUL; `Building`, `Waiting` → INPROGRESS; `Fail`, `Stopped` and
  * anything else → FAILED. CDS statuses are compared exactly, as CDS does.
  */

@@ -3,7 +3,7 @@ import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 export type PickedCdsInstance = { instance: CdsInstanceConfig } | { error: string };
 
 /**
- * The CDS instance whose `uiUrl` a build status links to (SPEC): the one
+ * The CDS instance whose `uiUrl` a build status links to (docs/build-status.md): the one
  * named by `?cds=<instance>`; without it, the one whose table name equals the
  * event's `cdsname`, else the only one configured. Anything else is an error
  * (a fixed text, the caller answers 400).

@@ -27,7 +27,7 @@ const BITBUCKET_KEYS = [
 ];
 const NO_CDS_INSTANCE = "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required to serve";
 
-/** Keys CDS's documentation still shows but no CDS version reads (reference/cds-behaviour.md §2.1). */
+/** Keys CDS's documentation still shows but no CDS version reads (docs/cds-behaviour.md#its-configuration-loader). */
 const STALE_BITBUCKET_KEYS = ["disableWebHooksCreation"];
 
 /** What the caller needs of the configuration beyond its validity. */
