@@ -87,6 +87,8 @@ url = "https://b.example.com"
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("warning: vcs.servers.TwoLegged.bitbucket.accessToken: not set, while privateKey is");
     expect(warnings[0]).toContain("cds-gateway oauth link");
+    expect(out.stdout).toContain("auth             OAuth 1.0a RSA-SHA1 (2-legged); comments: bearer token");
+    expect(out.stdout).toContain("auth             OAuth 1.0a RSA-SHA1 (3-legged)\n");
     expect(out.stdout + out.stderr).not.toContain("oauth-access-token-value");
   });
 

@@ -46,7 +46,9 @@ export function summarizeConfig(config: GatewayConfig): string {
     if (!cds.apiUrl || !cds.token) lines.push("  note: without apiUrl and token this instance gets no branch deletions");
   }
   for (const s of Object.values(config.servers)) {
-    const auth = s.token ? "bearer token" : s.privateKey ? (s.accessToken ? "OAuth 1.0a RSA-SHA1 (3-legged)" : "OAuth 1.0a RSA-SHA1 (2-legged)") : "none";
+    // Per call, as CDS did (issue #14): OAuth when there is a private key, the token for comments.
+    const oauth = s.privateKey ? (s.accessToken ? "OAuth 1.0a RSA-SHA1 (3-legged)" : "OAuth 1.0a RSA-SHA1 (2-legged)") : undefined;
+    const auth = oauth && s.token ? `${oauth}; comments: bearer token` : (oauth ?? (s.token ? "bearer token" : "none"));
     lines.push(
       "",
       `[vcs.servers.${s.name}]  ${redactUrl(s.url)}`,
