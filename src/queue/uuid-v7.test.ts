@@ -15,4 +15,12 @@ describe("uuidV7", () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });
+  it("sorts in creation order within one millisecond, and when the clock steps back (RFC 9562 §6.2)", () => {
+    const sameMs = Array.from({ length: 5000 }, () => uuidV7(1_700_000_000_000));
+    expect([...sameMs].sort()).toEqual(sameMs);
+    expect(new Set(sameMs).size).toBe(sameMs.length);
+    const later = uuidV7(1_699_999_999_000); // a clock set back by a second
+    expect(later > sameMs.at(-1)!).toBe(true);
+    expect(isUuid(later)).toBe(true);
+  });
 });
