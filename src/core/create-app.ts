@@ -70,7 +70,7 @@ export function createGateway(deps: AppDeps): Gateway {
   const logger = deps.logger ?? silentLogger;
   const queue = deps.queue ?? createKvDeliveryQueue(deps.store);
   const metrics = deps.metrics ?? createMetrics();
-  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
+  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger, metrics };
   // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
   const deletions = createBranchDeletionStore(deps.store);
   // One pacer for the process: CDS API calls stay within cdsApiCallsPerSecond per instance across runs (issue #11).

@@ -1,4 +1,5 @@
-import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { CdsInstanceConfig, GatewayConfig } from "../core/config/config-types.ts";
+import type { Metrics } from "../core/metrics.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
@@ -11,13 +12,16 @@ export interface DeliverDeps {
   fetch: FetchFn;
   clock: Clock;
   logger: Logger;
+  /** Counts the attempts that did not reach CDS, per instance (issue #12). */
+  metrics?: Metrics;
 }
 
 /**
  * One delivery attempt (SPEC step 5). A remembered route goes straight to its
  * instance; otherwise the webhook is offered to every instance at once and the
- * first that does not answer 404 owns the UUID (UUIDs are random, so only the
- * owner accepts). When the remembered owner answers 404 the hook was deleted
+ * first whose own answer is not 404 owns the UUID (UUIDs are random, so only
+ * the owner accepts); an answer that is not CDS's (classifyCdsAnswer, issue
+ * #12) makes no owner. When the remembered owner answers 404 the hook was deleted
  * there: the route is dropped and the others are asked once. A UUID whose
  * route is bound to another Bitbucket server's path is refused before
  * anything is sent (routeAdmits, issue #11).
@@ -33,7 +37,7 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
   }
   const owner = known && deps.config.cds[known.instance];
   if (owner) {
-    const result = await offerWebhook(deps.fetch, owner, delivery, deps.config.gateway.forwardTimeoutMs, deps.clock.now());
+    const result = await offer(deps, owner, delivery, deps.clock.now());
     if (result.kind === "answered") {
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
@@ -58,9 +62,7 @@ async function discover(
     let settled = false;
     for (const instance of instances) {
       // An unexpected failure counts as "could not be reached", so this promise always settles.
-      offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
-        (): OfferResult => ({ kind: "unreachable", reason: `${instance.name}: unexpected error` }),
-      ).then((result) => {
+      offer(deps, instance, delivery, now).then((result) => {
         results.push(result);
         if (settled) return;
         if (result.kind === "answered") {
@@ -96,6 +98,24 @@ async function bindRoute(deps: DeliverDeps, delivery: Delivery, route: RouteReco
   deps.logger.log("info", "route bound to the Bitbucket server it came through", {
     delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, previous: route.server ?? "none",
   });
+}
+
+/**
+ * offerWebhook, plus the record of an attempt that did not reach CDS: one
+ * log line with the instance and the status, one count. An unexpected
+ * failure counts as "could not be reached", so the promise always resolves.
+ */
+async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, now: number): Promise<OfferResult> {
+  const result = await offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
+    (): OfferResult => ({ kind: "unreachable", instance: instance.name, cause: "connection", reason: `${instance.name}: unexpected error` }),
+  );
+  if (result.kind === "unreachable") {
+    deps.logger.log("warn", "CDS not reached", {
+      delivery: delivery.id, uuid: delivery.uuid, instance: result.instance, status: result.status, reason: result.cause,
+    });
+    deps.metrics?.count("cds_gateway_cds_unreachable_total", { cds_instance: result.instance, reason: result.cause });
+  }
+  return result;
 }
 
 function accepted(instance: string, result: OfferResult & { kind: "answered" }): DeliveryOutcome {
