@@ -1,14 +1,16 @@
 import type { CdsInstanceConfig, GatewayConfig } from "../core/config/config-types.ts";
 import type { Metrics } from "../core/metrics.ts";
-import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { Clock, FetchFn, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
 import { routeAdmits } from "./route-admits.ts";
-import { dropRoute, getRoute, putRoute, type RouteRecord } from "./route-store.ts";
+import { type RouteRecord, type RouteStore, STORE_UNAVAILABLE } from "./route-store.ts";
 
 export interface DeliverDeps {
   config: GatewayConfig;
-  store: KvStore;
+  /** Routes, served from memory (createRouteStore). */
+  routes: RouteStore;
   fetch: FetchFn;
   clock: Clock;
   logger: Logger;
@@ -28,7 +30,17 @@ export interface DeliverDeps {
  */
 export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const instances = Object.values(deps.config.cds);
-  const known = await getRoute(deps.store, delivery.uuid);
+  let known: RouteRecord | undefined;
+  try {
+    known = await deps.routes.get(delivery.uuid);
+  } catch (error) {
+    if (!(error instanceof GatewayError && error.code === STORE_UNAVAILABLE)) throw error;
+    // Neither the store nor memory knows the server this UUID is bound to: only a verified
+    // signature may then reach an owner, or the trust issue's bypass would be open (issue #11).
+    if (!delivery.verified) return { kind: "store-unavailable", reason: error.message };
+    deps.logger.log("warn", "route unreadable: the verified webhook is offered to every instance", { delivery: delivery.id, uuid: delivery.uuid });
+    return discover(deps, delivery, instances);
+  }
   if (known && !routeAdmits(deps.config, known, delivery)) {
     deps.logger.log("warn", "webhook refused: its UUID belongs to another Bitbucket server's path", {
       delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, boundTo: known.server,
@@ -36,14 +48,14 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
     return { kind: "unknown", reason: `the webhook belongs to the path of Bitbucket server ${known.server}, not ${delivery.server}` };
   }
   const owner = known && deps.config.cds[known.instance];
-  if (owner) {
+  if (known && owner) {
     const result = await offer(deps, owner, delivery, deps.clock.now());
     if (result.kind === "answered") {
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
     }
     if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], retryAfterMs: result.retryAfterMs };
-    await dropRoute(deps.store, delivery.uuid);
+    await saveRoute(deps, delivery, "drop", () => deps.routes.drop(delivery.uuid));
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
     return discover(deps, delivery, instances.filter((i) => i.name !== owner.name));
   }
@@ -77,7 +89,7 @@ async function discover(
   });
 
   if (!Array.isArray(winner)) {
-    await putRoute(deps.store, delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server });
+    await saveRoute(deps, delivery, "discovery", () => deps.routes.put(delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server }));
     deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
     return accepted(winner.name, winner.result);
   }
@@ -94,10 +106,25 @@ async function discover(
 /** Records the server of an admitted route that had none, another one's, or a gone one's (see routeAdmits). */
 async function bindRoute(deps: DeliverDeps, delivery: Delivery, route: RouteRecord): Promise<void> {
   if (route.server === delivery.server) return;
-  await putRoute(deps.store, delivery.uuid, { ...route, server: delivery.server });
+  await saveRoute(deps, delivery, "binding", () => deps.routes.put(delivery.uuid, { ...route, server: delivery.server }));
   deps.logger.log("info", "route bound to the Bitbucket server it came through", {
     delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, previous: route.server ?? "none",
   });
+}
+
+/**
+ * A route change after CDS answered: a store that fails here must not undo
+ * an accepted delivery (the webhook reached CDS), so it is logged and the
+ * route stays this process's knowledge until the store answers again.
+ */
+async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    deps.logger.log("warn", "route change not stored", {
+      delivery: delivery.id, uuid: delivery.uuid, change, error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**
