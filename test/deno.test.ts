@@ -10,6 +10,7 @@ import { type DenoGateway, startDenoGateway } from "./support/start-deno-gateway
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
+import { describeExpectContinueScenario } from "./support/expect-continue-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
@@ -221,3 +222,9 @@ describeBodyBoundsScenario(
   },
   { headersTimeout: false, closesTrickledConnections: false },
 );
+
+// Deno.serve (hyper) answers 100 Continue when the handler starts reading the body (issue #12, finding 1).
+describeExpectContinueScenario("Deno: Expect: 100-continue (`deno task start`)", async (config) => {
+  const gateway = await startDenoGateway(deno, config);
+  return { url: gateway.url, stop: () => gateway.stop() };
+});

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/core/config/load-config.ts";
 import { createGateway, type Gateway } from "../src/core/create-app.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
+import { createUndiciFetch } from "../src/adapters/node/undici-fetch.ts";
+import type { DeliveryRecord } from "../src/queue/delivery-record.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 
 const TOKEN = "admin-token-for-tests";
@@ -320,6 +322,31 @@ describe("wake-ups", () => {
       await gateway.runScheduledWork();
       expect(wakes).toEqual([START + 500, START + 1500]);
     } finally {
+      await cds.close();
+    }
+  });
+});
+
+describe("records queued by an earlier version", () => {
+  it("a delivery stored with Expect: 100-continue (issue #12, finding 1) reaches CDS through the Node forwarder, without it", async () => {
+    const uuid = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b";
+    const cds = await startStubCds({ owned: [uuid] });
+    const fetch = createUndiciFetch();
+    try {
+      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const gateway = createGateway({ config, store: createMemoryStore(), fetch, clock: { now: () => START } });
+      const record: DeliveryRecord = {
+        id: "0190f000-0000-7000-8000-000000000001", uuid, server: "default", search: "",
+        headers: { "content-type": "application/json", expect: "100-continue", "x-event-key": "repo:refs_changed" },
+        body: btoa("{}"), receivedAt: START, status: "queued", attempts: 1, nextAttemptAt: START, queuedSince: START,
+      };
+      await gateway.queue.enqueue(record);
+      const next = await gateway.attemptRecord(record);
+      expect(next).toMatchObject({ status: "delivered", responseStatus: 200 });
+      expect(cds.requests).toHaveLength(1);
+      expect(cds.requests[0]!.headers.expect).toBeUndefined();
+    } finally {
+      await fetch.close();
       await cds.close();
     }
   });

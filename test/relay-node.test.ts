@@ -4,6 +4,7 @@ import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { describeExpectContinueScenario } from "./support/expect-continue-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { join } from "node:path";
 
@@ -231,4 +232,9 @@ describe("webhook relay on the Node server with two CDS instances", () => {
     });
     expect(refused).toBe(true);
   });
+});
+
+describeExpectContinueScenario("Expect: 100-continue on the Node gateway (built bin), issue #12 finding 1", async (config) => {
+  const gateway = await startGateway(writeConfig(config.replace("[gateway]\n", '[gateway]\nstore = "memory"\n')));
+  return { url: gateway.url, stop: async () => void (await gateway.stop()) };
 });

@@ -17,6 +17,7 @@ import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
 import { uuidV7 } from "../queue/uuid-v7.ts";
 import { parseIpRange } from "../relay/parse-ip-range.ts";
 import { createRateLimiter } from "../relay/rate-limiter.ts";
+import { createRouteStore } from "../relay/route-store.ts";
 import { relayWebhook, type RelayDeps, webhookServers } from "../relay/relay-webhook.ts";
 import { createBitbucketClients } from "../vcs/bitbucket-clients.ts";
 import { createCdsCallers } from "../vcs/cds-caller-keys.ts";
@@ -26,8 +27,9 @@ import type { GatewayConfig } from "./config/config-types.ts";
 import { createBodyBudget } from "./create-body-budget.ts";
 import { json, jsonError } from "./json-error.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "./ports.ts";
+import { type ChangeFeed, type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "./ports.ts";
 import { requireBearer } from "./require-bearer.ts";
+import { within } from "./with-timeout.ts";
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -48,6 +50,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Passes CDS's signed vcs calls on to its vcs service, Host kept (issue #10). Node only; without it they get 501. */
   passThrough?: PassThroughFn;
+  /** Changes announced by the other processes sharing the store (Node on Redis), so the routes held in memory stay right. */
+  changes?: ChangeFeed;
 }
 
 export interface Gateway {
@@ -70,7 +74,10 @@ export function createGateway(deps: AppDeps): Gateway {
   const logger = deps.logger ?? silentLogger;
   const queue = deps.queue ?? createKvDeliveryQueue(deps.store);
   const metrics = deps.metrics ?? createMetrics();
-  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger };
+  const { storeTimeoutMs, routeCacheTtlMs, routeCacheSize } = deps.config.gateway;
+  // Routes served from memory (issue #12): the relay's normal read path, and what it goes on when the store is silent.
+  const routes = createRouteStore({ store: deps.store, clock, logger, ttlMs: routeCacheTtlMs, maxEntries: routeCacheSize, changes: deps.changes });
+  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger, metrics, routes };
   // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
   const deletions = createBranchDeletionStore(deps.store);
   // One pacer for the process: CDS API calls stay within cdsApiCallsPerSecond per instance across runs (issue #11).
@@ -95,9 +102,10 @@ export function createGateway(deps: AppDeps): Gateway {
 
   const app = new Hono();
 
+  // Bounded here too (issue #12), whatever bounds the backend's own calls: 503 within storeTimeout.
   app.get("/healthz", async () => {
     try {
-      await deps.store.get("health:probe");
+      await within(storeTimeoutMs, deps.store.get("health:probe"));
       return json(200, { status: "ok" });
     } catch {
       return jsonError(503, "store_unavailable", "the store does not answer");

@@ -20,6 +20,10 @@ export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge
   cds_gateway_webhooks_total: ["counter", "Webhook requests by the status code the relay answered."],
   cds_gateway_relay_seconds: ["histogram", "Time to answer one webhook request, CDS's answer included."],
   cds_gateway_queue_attempts_total: ["counter", "Attempts of queued deliveries by result."],
+  cds_gateway_cds_unreachable_total: [
+    "counter",
+    "Offers of a webhook to a CDS instance that did not reach CDS, by instance and reason (connection, timeout, redirect, auth, rate_limited, server_error, html, unexpected_status); the webhook was queued or stays queued.",
+  ],
   cds_gateway_body_bytes_in_flight: ["gauge", "Webhook body bytes held in memory by requests in progress (budget: gateway.maxBodyBytesInFlight)."],
 };
 

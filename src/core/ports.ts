@@ -59,6 +59,24 @@ export interface KvStore {
   close(): Promise<void>;
 }
 
+/**
+ * Announces changed keys to the other processes sharing a store, so what
+ * each holds in memory stays right (issue #12; the routes, see
+ * createRouteStore). Node provides it with Redis pub/sub when the store is
+ * Redis; a store one process uses alone needs none, and without one a
+ * process re-reads what it holds after `gateway.routeCacheTtl`.
+ */
+export interface ChangeFeed {
+  /** Tells the other processes that `key` changed. Best effort: may reject. */
+  publish(key: string): Promise<void>;
+  /**
+   * `changed(key)` for each key another process announced; `missed()` when
+   * announcements may have been lost (the feed's connection was made again),
+   * so everything held must be read again.
+   */
+  subscribe(changed: (key: string) => void, missed: () => void): void;
+}
+
 /** Milliseconds since the Unix epoch. Injected so validators and schedulers can be tested with a fixed `now`. */
 export interface Clock {
   now(): number;

@@ -23,3 +23,15 @@ export async function withTimeout<T>(timeoutMs: number, task: (signal: AbortSign
     clearTimeout(timer);
   }
 }
+
+/**
+ * Waits for `promise` at most `timeoutMs`, for calls that take no abort
+ * signal (a store's): rejects with a TimeoutError then, and leaves the call
+ * to finish or fail on its own.
+ */
+export function within<T>(timeoutMs: number, promise: Promise<T>): Promise<T> {
+  return withTimeout(timeoutMs, (signal) => new Promise<T>((resolve, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject);
+  }));
+}

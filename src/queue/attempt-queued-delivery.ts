@@ -37,13 +37,18 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   } else if (outcome.kind === "unknown") {
     next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reason ?? "every CDS instance answered 404: no instance knows this webhook" };
     deps.logger.log("warn", "queued delivery dead: unknown webhook", fields);
-  } else if (now - record.queuedSince >= MAX_QUEUE_AGE_MS) {
-    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reasons.join("; ") };
-    deps.logger.log("warn", "queued delivery dead: still unreachable after 24 h", fields);
   } else {
-    const nextAttemptAt = now + retryDelay(attempts, outcome.retryAfterMs, deps.random);
-    next = { ...record, attempts, nextAttemptAt, lastError: outcome.reasons.join("; ") };
-    deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: next.lastError });
+    // The store's silence (issue #12) is waited out like CDS's: nothing reached CDS either way.
+    const lastError = outcome.kind === "store-unavailable" ? `the store did not answer: ${outcome.reason}` : outcome.reasons.join("; ");
+    if (now - record.queuedSince >= MAX_QUEUE_AGE_MS) {
+      next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError };
+      deps.logger.log("warn", "queued delivery dead: still unreachable after 24 h", fields);
+    } else {
+      const retryAfterMs = outcome.kind === "unreachable" ? outcome.retryAfterMs : undefined;
+      const nextAttemptAt = now + retryDelay(attempts, retryAfterMs, deps.random);
+      next = { ...record, attempts, nextAttemptAt, lastError };
+      deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: lastError });
+    }
   }
   await deps.queue.update(record, next);
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });

@@ -1,4 +1,5 @@
 import type { Delivery } from "../relay/delivery.ts";
+import { isHopByHop } from "../relay/forward-headers.ts";
 
 export type DeliveryStatus = "queued" | "delivered" | "dead";
 
@@ -57,7 +58,8 @@ export function deliveryFromRecord(record: DeliveryRecord): Delivery {
     uuid: record.uuid,
     server: record.server,
     search: record.search,
-    headers: record.headers,
+    // Records queued before `Expect` was a header of this hop still carry it (issue #12).
+    headers: Object.fromEntries(Object.entries(record.headers).filter(([name]) => !isHopByHop(name))),
     body: base64ToBytes(record.body),
     receivedAt: record.receivedAt,
     verified: record.verified === true,

@@ -31,6 +31,12 @@ describe("claimRequestId", () => {
     const stale: KvStore = { ...memory, putIfAbsent: async () => false, get: async () => null };
     expect(await claimRequestId(stale, A, "req-2", "d1")).toEqual({ delivery: undefined });
   });
+  it("is a duplicate when the claim is refused, even if the holder cannot be read then (issue #12)", async () => {
+    const memory = createMemoryStore();
+    expect(await claimRequestId(memory, A, "req-3", "d1")).toBeUndefined();
+    const failing: KvStore = { ...memory, get: async () => { throw new Error("Command timed out"); } };
+    expect(await claimRequestId(failing, A, "req-3", "d2")).toEqual({ delivery: undefined });
+  });
 });
 
 describe("usableRequestId", () => {

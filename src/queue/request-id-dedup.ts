@@ -34,7 +34,8 @@ export interface EarlierClaim {
 export async function claimRequestId(store: KvStore, scope: DedupScope, requestId: string, deliveryId: string): Promise<EarlierClaim | undefined> {
   const key = dedupKey(scope, requestId);
   if (await store.putIfAbsent(key, deliveryId, { ttlMs: DEDUP_WINDOW_MS })) return undefined;
-  return { delivery: (await store.get(key)) ?? undefined };
+  // Refused: a duplicate, even when the holder cannot be read (issue #12: a store failing now).
+  return { delivery: (await store.get(key).catch(() => null)) ?? undefined };
 }
 
 export async function releaseRequestId(store: KvStore, scope: DedupScope, requestId: string): Promise<void> {

@@ -1,30 +1,46 @@
-import type { GatewayConfig } from "../core/config/config-types.ts";
-import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import type { CdsInstanceConfig, GatewayConfig } from "../core/config/config-types.ts";
+import type { Metrics } from "../core/metrics.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { Clock, FetchFn, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
 import { routeAdmits } from "./route-admits.ts";
-import { dropRoute, getRoute, putRoute, type RouteRecord } from "./route-store.ts";
+import { type RouteRecord, type RouteStore, STORE_UNAVAILABLE } from "./route-store.ts";
 
 export interface DeliverDeps {
   config: GatewayConfig;
-  store: KvStore;
+  /** Routes, served from memory (createRouteStore). */
+  routes: RouteStore;
   fetch: FetchFn;
   clock: Clock;
   logger: Logger;
+  /** Counts the attempts that did not reach CDS, per instance (issue #12). */
+  metrics?: Metrics;
 }
 
 /**
  * One delivery attempt (docs/relay.md, step 7 "Owner discovery"). A remembered route goes straight to its
  * instance; otherwise the webhook is offered to every instance at once and the
- * first that does not answer 404 owns the UUID (UUIDs are random, so only the
- * owner accepts). When the remembered owner answers 404 the hook was deleted
+ * first whose own answer is not 404 owns the UUID (UUIDs are random, so only
+ * the owner accepts); an answer that is not CDS's (classifyCdsAnswer, issue
+ * #12) makes no owner. When the remembered owner answers 404 the hook was deleted
  * there: the route is dropped and the others are asked once. A UUID whose
  * route is bound to another Bitbucket server's path is refused before
  * anything is sent (routeAdmits, issue #11).
  */
 export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const instances = Object.values(deps.config.cds);
-  const known = await getRoute(deps.store, delivery.uuid);
+  let known: RouteRecord | undefined;
+  try {
+    known = await deps.routes.get(delivery.uuid);
+  } catch (error) {
+    if (!(error instanceof GatewayError && error.code === STORE_UNAVAILABLE)) throw error;
+    // Neither the store nor memory knows the server this UUID is bound to: only a verified
+    // signature may then reach an owner, or the trust issue's bypass would be open (issue #11).
+    if (!delivery.verified) return { kind: "store-unavailable", reason: error.message };
+    deps.logger.log("warn", "route unreadable: the verified webhook is offered to every instance", { delivery: delivery.id, uuid: delivery.uuid });
+    return discover(deps, delivery, instances);
+  }
   if (known && !routeAdmits(deps.config, known, delivery)) {
     deps.logger.log("warn", "webhook refused: its UUID belongs to another Bitbucket server's path", {
       delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, boundTo: known.server,
@@ -32,14 +48,14 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
     return { kind: "unknown", reason: `the webhook belongs to the path of Bitbucket server ${known.server}, not ${delivery.server}` };
   }
   const owner = known && deps.config.cds[known.instance];
-  if (owner) {
-    const result = await offerWebhook(deps.fetch, owner, delivery, deps.config.gateway.forwardTimeoutMs, deps.clock.now());
+  if (known && owner) {
+    const result = await offer(deps, owner, delivery, deps.clock.now());
     if (result.kind === "answered") {
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
     }
     if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], retryAfterMs: result.retryAfterMs };
-    await dropRoute(deps.store, delivery.uuid);
+    await saveRoute(deps, delivery, "drop", () => deps.routes.drop(delivery.uuid));
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
     return discover(deps, delivery, instances.filter((i) => i.name !== owner.name));
   }
@@ -58,9 +74,7 @@ async function discover(
     let settled = false;
     for (const instance of instances) {
       // An unexpected failure counts as "could not be reached", so this promise always settles.
-      offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
-        (): OfferResult => ({ kind: "unreachable", reason: `${instance.name}: unexpected error` }),
-      ).then((result) => {
+      offer(deps, instance, delivery, now).then((result) => {
         results.push(result);
         if (settled) return;
         if (result.kind === "answered") {
@@ -75,7 +89,7 @@ async function discover(
   });
 
   if (!Array.isArray(winner)) {
-    await putRoute(deps.store, delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server });
+    await saveRoute(deps, delivery, "discovery", () => deps.routes.put(delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server }));
     deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
     return accepted(winner.name, winner.result);
   }
@@ -92,10 +106,43 @@ async function discover(
 /** Records the server of an admitted route that had none, another one's, or a gone one's (see routeAdmits). */
 async function bindRoute(deps: DeliverDeps, delivery: Delivery, route: RouteRecord): Promise<void> {
   if (route.server === delivery.server) return;
-  await putRoute(deps.store, delivery.uuid, { ...route, server: delivery.server });
+  await saveRoute(deps, delivery, "binding", () => deps.routes.put(delivery.uuid, { ...route, server: delivery.server }));
   deps.logger.log("info", "route bound to the Bitbucket server it came through", {
     delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, previous: route.server ?? "none",
   });
+}
+
+/**
+ * A route change after CDS answered: a store that fails here must not undo
+ * an accepted delivery (the webhook reached CDS), so it is logged and the
+ * route stays this process's knowledge until the store answers again.
+ */
+async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    deps.logger.log("warn", "route change not stored", {
+      delivery: delivery.id, uuid: delivery.uuid, change, error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/**
+ * offerWebhook, plus the record of an attempt that did not reach CDS: one
+ * log line with the instance and the status, one count. An unexpected
+ * failure counts as "could not be reached", so the promise always resolves.
+ */
+async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, now: number): Promise<OfferResult> {
+  const result = await offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
+    (): OfferResult => ({ kind: "unreachable", instance: instance.name, cause: "connection", reason: `${instance.name}: unexpected error` }),
+  );
+  if (result.kind === "unreachable") {
+    deps.logger.log("warn", "CDS not reached", {
+      delivery: delivery.id, uuid: delivery.uuid, instance: result.instance, status: result.status, reason: result.cause,
+    });
+    deps.metrics?.count("cds_gateway_cds_unreachable_total", { cds_instance: result.instance, reason: result.cause });
+  }
+  return result;
 }
 
 function accepted(instance: string, result: OfferResult & { kind: "answered" }): DeliveryOutcome {

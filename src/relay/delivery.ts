@@ -36,6 +36,11 @@ export type DeliveryOutcome =
       reason?: string;
     }
   | {
+      /** The route could not be read and the signature was not verified: nothing was sent (issue #12). */
+      kind: "store-unavailable";
+      reason: string;
+    }
+  | {
       kind: "unreachable";
       /** Connection error, timeout, 5xx or 429, per instance that failed. */
       reasons: string[];

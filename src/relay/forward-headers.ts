@@ -1,8 +1,19 @@
-/** RFC 9110 §7.6.1 hop-by-hop fields, plus the legacy ones proxies still see. */
+/**
+ * RFC 9110 §7.6.1 hop-by-hop fields, the legacy ones proxies still see, and
+ * `Expect` (issue #12): `100-continue` asks the server of this hop to say
+ * whether to send the body (RFC 9110 §10.1.1). The gateway's server answers
+ * it, and the body is read whole before anything goes on, so the expectation
+ * is met here; undici refuses to send it at all.
+ */
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-  "te", "trailer", "transfer-encoding", "upgrade",
+  "te", "trailer", "transfer-encoding", "upgrade", "expect",
 ]);
+
+/** Whether a header describes one connection only and is never passed on (see HOP_BY_HOP). */
+export function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name.toLowerCase());
+}
 
 /**
  * Not passed on: `host` and `content-length` describe this hop; credentials

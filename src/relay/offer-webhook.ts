@@ -3,18 +3,27 @@ import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
 import { TimeoutError, withTimeout } from "../core/with-timeout.ts";
+import { classifyCdsAnswer, type NotReachedCause } from "./classify-cds-answer.ts";
 
 export type OfferResult =
   | { kind: "answered"; status: number; responseText: string }
   | { kind: "not-found" }
-  | { kind: "unreachable"; reason: string; retryAfterMs?: number };
+  | {
+      kind: "unreachable";
+      /** The instance, its answer's status when there was one, and why it is not CDS's (issue #12). */
+      instance: string;
+      status?: number;
+      cause: NotReachedCause;
+      reason: string;
+      retryAfterMs?: number;
+    };
 
 /**
  * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
- * the original body, query string and headers (docs/relay.md, "Forwarded
- * request"), within
- * `timeoutMs` for this attempt. 5xx and 429 count as "could not be reached":
- * they say nothing about who owns the UUID; so does a redirect, never followed.
+ * the original body, query string and headers (docs/relay.md, "Forwarded request"), within
+ * `timeoutMs` for this attempt, and sorts the answer (classifyCdsAnswer):
+ * only CDS's own answers count, anything else is "could not be reached". A
+ * redirect is never followed (issue #11).
  */
 export async function offerWebhook(
   fetch: FetchFn,
@@ -32,20 +41,28 @@ export async function offerWebhook(
       return [res, await res.text()] as const;
     });
   } catch (error) {
-    const reason = error instanceof TimeoutError ? error.message : "connection failed";
-    return { kind: "unreachable", reason: `${instance.name}: ${reason}` };
+    const timedOut = error instanceof TimeoutError;
+    return { kind: "unreachable", instance: instance.name, cause: timedOut ? "timeout" : "connection", reason: `${instance.name}: ${timedOut ? error.message : "connection failed"}` };
   }
-  if (response.status === 404) return { kind: "not-found" };
-  // Not followed (issue #11): the instance did not take the webhook, and a moved hooksUrl is the operator's to fix.
-  if (response.status >= 300 && response.status <= 399) {
-    return { kind: "unreachable", reason: `${instance.name}: HTTP ${response.status} (redirects are not followed)` };
-  }
-  if (response.status >= 500 || response.status === 429) {
-    return {
-      kind: "unreachable",
-      reason: `${instance.name}: HTTP ${response.status}`,
-      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now),
-    };
-  }
-  return { kind: "answered", status: response.status, responseText };
+  const { status } = response;
+  const answer = classifyCdsAnswer(status, response.headers.get("content-type"), responseText);
+  if (answer.kind === "answered") return { kind: "answered", status, responseText };
+  if (answer.kind === "not-found") return { kind: "not-found" };
+  return {
+    kind: "unreachable",
+    instance: instance.name,
+    status,
+    cause: answer.cause,
+    reason: `${instance.name}: HTTP ${status}${EXPLAINED[answer.cause] ?? ""}`,
+    retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now),
+  };
 }
+
+/** Said after the status in `lastError` and the logs, where the status alone would not say it. */
+const EXPLAINED: Partial<Record<NotReachedCause, string>> = {
+  // Not followed (issue #11): the instance did not take the webhook, and a moved hooksUrl is the operator's to fix.
+  redirect: " (redirects are not followed)",
+  auth: " (not CDS's answer: a proxy or sign-in in front of it)",
+  html: " with an HTML page (not CDS's answer)",
+  unexpected_status: " (not an answer CDS gives)",
+};

@@ -12,11 +12,15 @@ import { readBodyLimited } from "./read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
+import type { RouteStore } from "./route-store.ts";
 import { type OnAccepted, runAfterAccepted } from "./run-after-accepted.ts";
 
 export interface RelayDeps {
   config: GatewayConfig;
+  /** X-Request-Id claims. */
   store: KvStore;
+  /** Routes, served from memory (createRouteStore). */
+  routes: RouteStore;
   fetch: FetchFn;
   clock: Clock;
   logger: Logger;
@@ -94,11 +98,20 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.
   const requestId = usableRequestId(request.headers.get("x-request-id"));
   const dedupScope = { server: server.name, uuid };
+  let claim: "none" | "held" | "unknown" = "none";
   if (requestId) {
-    const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
-    if (earlier !== undefined) {
-      deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
-      return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
+    try {
+      const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
+      if (earlier !== undefined) {
+        deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
+        return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
+      }
+      claim = "held";
+    } catch (error) {
+      // A store that does not answer must not stop a webhook CDS can take (issue #12): it goes
+      // on unchecked, and may then reach CDS twice if it was sent twice.
+      claim = "unknown";
+      deps.logger.log("warn", "X-Request-Id not checked: the store did not answer", { delivery: id, uuid, server: server.name, error: errorText(error) });
     }
   }
 
@@ -123,8 +136,22 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
     kept = delivered;
     return response;
   } finally {
-    if (requestId && !kept) await releaseRequestId(deps.store, dedupScope, requestId);
+    if (requestId && !kept && claim !== "none") {
+      const release = releaseRequestId(deps.store, dedupScope, requestId).catch((error: unknown) => {
+        deps.logger.log("warn", "X-Request-Id claim not released", { delivery: id, uuid, error: errorText(error) });
+      });
+      // A claim whose write timed out may still be applied when the store answers again: the
+      // release, sent after it on the same connection, then follows it. Not waited for.
+      if (claim === "held") await release;
+    }
   }
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** 503 for a webhook the store's silence kept from CDS or from the queue (issue #12). */
+function storeUnavailable(id: string, message: string): Response {
+  return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
 }
 
 async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null): Promise<{ response: Response; delivered: boolean }> {
@@ -139,13 +166,21 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
     case "unknown":
       if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
       return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
+    case "store-unavailable":
+      deps.logger.log("warn", "webhook not forwarded: the store did not answer", { ...fields, reason: outcome.reason });
+      return { response: storeUnavailable(delivery.id, `the store did not answer: ${outcome.reason}; nothing was sent to CDS`), delivered: false };
     case "unreachable": {
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
       if (!deps.onUnreachable) {
         return { response: json(502, { delivery: delivery.id, error: "upstream_unreachable", message: "no CDS instance could be reached" }), delivered: false };
       }
-      const response = await deps.onUnreachable(delivery, outcome);
-      return { response, delivered: response.status === 202 };
+      try {
+        const response = await deps.onUnreachable(delivery, outcome);
+        return { response, delivered: response.status === 202 };
+      } catch (error) {
+        deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
+        return { response: storeUnavailable(delivery.id, "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued"), delivered: false };
+      }
     }
   }
 }

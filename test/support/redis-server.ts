@@ -5,6 +5,11 @@ import { createConnection, createServer } from "node:net";
 export interface RedisServerHandle {
   /** `redis://127.0.0.1:PORT/0` */
   url: string;
+  port: number;
+  /** SIGSTOP: the server keeps its connections and accepts new ones, but answers nothing. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -16,12 +21,13 @@ const STOP_TIMEOUT_MS = 5_000;
  * persistence. Fails (never skips) when the binary is missing: CI installs it,
  * and a silently skipped Redis suite would hide a broken store.
  */
-export async function startRedisServer(): Promise<RedisServerHandle> {
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServerHandle> {
   // The free port is found by binding port 0 and releasing it; another
-  // process may grab it in between, so a failed start is retried.
+  // process may grab it in between, so a failed start is retried. A given
+  // port (a server started again where a gateway expects it) is tried as is.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     try {
       return await startOn(port);
     } catch (error) {
@@ -71,6 +77,9 @@ async function startOn(port: number): Promise<RedisServerHandle> {
   let stopped: Promise<void> | undefined;
   return {
     url: `redis://127.0.0.1:${port}/0`,
+    port,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
     stop: () => (stopped ??= kill(child)),
   };
 }
@@ -118,6 +127,7 @@ function pingOnce(port: number): Promise<boolean> {
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGCONT"); // a paused server would hold SIGTERM until continued
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;

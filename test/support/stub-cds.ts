@@ -20,6 +20,26 @@ export interface ReceivedRequest {
 export type StubAnswer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | "hang" | "destroy";
 
 /**
+ * What stands in front of a CDS instance may answer in its place (issue #12):
+ * a redirect to a login, an auth proxy, a proxy asking for its own
+ * credentials, a corporate SSO page served with 200. None is CDS's answer:
+ * CDS's hooks service answers JSON (engine/hooks, 0.40–0.53). The cause is
+ * the `reason` label the gateway counts it under.
+ */
+export const PROXY_ANSWERS: Array<{ name: string; status: number; cause: string; answer: StubAnswer }> = [
+  { name: "301 to a login page", status: 301, cause: "redirect", answer: { status: 301, headers: { location: "https://sso.example.com/login", "content-type": "text/html" }, body: "<html><body>Moved</body></html>" } },
+  { name: "401 from an auth proxy", status: 401, cause: "auth", answer: { status: 401, headers: { "www-authenticate": 'Basic realm="corp"', "content-type": "text/plain" }, body: "Unauthorized" } },
+  { name: "403 as JSON from an access gateway", status: 403, cause: "auth", answer: { status: 403, headers: { "content-type": "application/json" }, body: '{"error":"forbidden"}' } },
+  { name: "407 from a forward proxy", status: 407, cause: "auth", answer: { status: 407, headers: { "proxy-authenticate": 'Basic realm="proxy"' }, body: "" } },
+  {
+    name: "200 with an HTML sign-in page",
+    status: 200,
+    cause: "html",
+    answer: { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action="/login"></form></body></html>' },
+  },
+];
+
+/**
  * A stand-in for a CDS hooks service on 127.0.0.1: it records every request
  * and answers `POST /cdshooks/webhook/<uuid>` as CDS does — 200 with a task
  * JSON for the UUIDs it owns, 404 for the others — unless a test overrides

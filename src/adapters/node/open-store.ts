@@ -9,10 +9,17 @@ import { createSqliteStore } from "./sqlite-store.ts";
  * Opens the store named by `gateway.store`: `sqlite:PATH` (default; a
  * relative PATH is taken from the working directory, like any server's data
  * directory), `redis://HOST:PORT/DB` for several processes, or `memory`.
+ * Every call is bounded by `timeoutMs` (`gateway.storeTimeout`, issue #12).
  */
-export async function openStore(spec: string, clock?: Clock): Promise<KvStore> {
+export async function openStore(spec: string, options: { clock?: Clock; timeoutMs?: number } = {}): Promise<KvStore> {
+  const { clock, timeoutMs } = options;
   if (spec === "memory") return createMemoryStore({ clock });
-  if (spec.startsWith("sqlite:")) return createSqliteStore({ path: resolve(spec.slice("sqlite:".length)), clock });
-  if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return createRedisStore({ url: spec });
+  if (spec.startsWith("sqlite:")) return createSqliteStore({ path: resolve(spec.slice("sqlite:".length)), clock, busyTimeoutMs: timeoutMs });
+  if (isRedisStore(spec)) return createRedisStore({ url: spec, timeoutMs });
   throw new GatewayError("ERR_STORE", `gateway.store: unknown store "${spec.split(":")[0]}" (use sqlite:PATH, redis://HOST:PORT/DB or memory)`);
+}
+
+/** A `redis://` or `rediss://` store: shared by several processes. */
+export function isRedisStore(spec: string): boolean {
+  return spec.startsWith("redis://") || spec.startsWith("rediss://");
 }

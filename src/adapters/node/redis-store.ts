@@ -12,6 +12,32 @@ export interface RedisStoreOptions {
   url: string;
   /** Namespace of every Redis key this store touches, so one database can host several gateways. Default `cds-gateway:`. */
   keyPrefix?: string;
+  /** Longest wait for a connection and for each command (`gateway.storeTimeout`); default 2 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * ioredis options that bound every call (issue #12): by default it waits
+ * 10 s to connect, queues commands while it reconnects and gives up on one
+ * only after 20 reconnections, and waits for an answer forever, so a Redis
+ * that stopped answering hung requests for a minute or more. Here a command
+ * fails after `timeoutMs` whatever the connection does (queued commands
+ * included), fails at the second failed reconnection when Redis refuses
+ * connections, and a connection that gets no data for twice `timeoutMs`
+ * after a command is dropped and made again (a server that froze, a peer
+ * that vanished without a reset). Commands still wait in the offline queue
+ * for a connection being made, so the first requests after a start are not
+ * refused. Reconnections go on forever, at most 2 s apart.
+ */
+export function boundedRedisOptions(timeoutMs: number) {
+  return {
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    socketTimeout: timeoutMs * 2,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
+  };
 }
 
 /*
@@ -77,7 +103,9 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
   const valuePrefix = `${prefix}v:`;
   const valueKey = (key: string): string => valuePrefix + key;
 
-  const redis = new Redis(options.url);
+  const redis = new Redis(options.url, boundedRedisOptions(options.timeoutMs ?? 2_000));
+  // Connection errors reach each command as its failure; without a listener ioredis prints every one.
+  redis.on("error", () => undefined);
   let closing: Promise<void> | undefined;
   let nextPurgeAt = 0;
 

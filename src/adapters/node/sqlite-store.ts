@@ -17,6 +17,12 @@ export interface SqliteStoreOptions {
   path: string;
   /** Time source for TTLs; tests inject one they can advance. */
   clock?: Clock;
+  /**
+   * How long a statement waits for another connection's write lock before it
+   * fails with SQLITE_BUSY (`gateway.storeTimeout`, issue #12); default 2 s.
+   * better-sqlite3 is synchronous: the process waits that long.
+   */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -42,9 +48,6 @@ export interface SqliteKvStore extends KvStore {
   transaction<T>(fn: (tx: SqliteKvTransaction) => T): T;
 }
 
-// How long a statement waits for another connection's write lock before
-// failing with SQLITE_BUSY (several gateway processes may share one file).
-const BUSY_TIMEOUT_MS = 5_000;
 // Expired rows nobody reads again (dedupe markers, old claims) are deleted in
 // batches, at most this often, from the write path.
 const PURGE_INTERVAL_MS = 60_000;
@@ -92,8 +95,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
   const { path } = options;
   if (path !== ":memory:" && path !== "") keepPrivate(path);
 
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Several gateway processes may share one file: a writer waits for the others' lock, boundedly.
+  const busyTimeoutMs = options.busyTimeoutMs ?? 2_000;
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   // WAL: readers do not block the writer, and other processes on the same
   // file see committed writes. FULL: a commit survives power loss, because
   // an accepted webhook must never be lost.

@@ -81,6 +81,12 @@ export interface GatewaySettings {
   readonly adminTokens: readonly Secret[];
   /** `sqlite:PATH`, `redis://…`, or `memory` (Node only). */
   readonly store: string;
+  /** Longest wait for one store call: Redis connect and command timeouts, SQLite's busy timeout, `/healthz` (issue #12). */
+  readonly storeTimeoutMs: number;
+  /** How long a route held in memory is used before it is read from the store again (issue #12). */
+  readonly routeCacheTtlMs: number;
+  /** Routes held in memory at most, per process; the least recently used go first. */
+  readonly routeCacheSize: number;
   readonly branchDeletionDelayMs: number;
   readonly sweepIntervalMs: number;
   /** Calls per second to the API of each CDS instance (signin, DELETE runs), per process (issue #11). */

@@ -44,6 +44,9 @@ url = "https://bitbucket.example.com/"
       maxBodyBytes: 10 * 1024 * 1024,
       forwardTimeoutMs: 10_000,
       store: "sqlite:./data/gateway.db",
+      storeTimeoutMs: 2_000,
+      routeCacheTtlMs: 30_000,
+      routeCacheSize: 10_000,
       branchDeletionDelayMs: 86_400_000,
       sweepIntervalMs: 60_000,
     });

@@ -19,6 +19,7 @@ const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
   "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
   "vcsTokens", "adminTokens", "maxBodyBytesInFlight", "headersTimeout", "bodyTimeout",
+  "storeTimeout", "routeCacheTtl", "routeCacheSize",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token", "vcsUrl", "apiPublicKey"];
 const BITBUCKET_KEYS = [
@@ -97,6 +98,9 @@ function readGatewaySettings(t: TableReader): GatewaySettings {
     vcsTokens: t.stringList("vcsTokens").map((token) => new Secret(token)),
     adminTokens: t.stringList("adminTokens").map((token) => new Secret(token)),
     store: t.string("store") ?? "sqlite:./data/gateway.db",
+    storeTimeoutMs: t.duration("storeTimeout", "2s"),
+    routeCacheTtlMs: t.duration("routeCacheTtl", "30s"),
+    routeCacheSize: t.integer("routeCacheSize", 10_000, 1),
     branchDeletionDelayMs: t.duration("branchDeletionDelay", "24h"),
     sweepIntervalMs: t.duration("sweepInterval", "1m"),
     cdsApiCallsPerSecond: t.integer("cdsApiCallsPerSecond", 10, 1),

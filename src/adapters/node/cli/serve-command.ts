@@ -7,7 +7,8 @@ import { configWarnings } from "../../../core/config/config-warnings.ts";
 import type { LogLevel } from "../../../core/ports.ts";
 import { createJsonLogger } from "../json-logger.ts";
 import { loadConfigFile } from "../load-config-file.ts";
-import { openStore } from "../open-store.ts";
+import { isRedisStore, openStore } from "../open-store.ts";
+import { createRedisChangeFeed } from "../redis-change-feed.ts";
 import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
 import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
 import { createGateway, type Gateway } from "../../../core/create-app.ts";
@@ -45,7 +46,10 @@ export async function runServe(args: CliArgs): Promise<number> {
     throw error;
   }
   const port = Number(flagValue(args, "port") ?? process.env.PORT ?? 8080);
-  const store = await openStore(config.gateway.store);
+  const { store: storeSpec, storeTimeoutMs } = config.gateway;
+  const store = await openStore(storeSpec, { timeoutMs: storeTimeoutMs });
+  // Processes sharing a Redis tell each other which routes changed (issue #12).
+  const changes = isRedisStore(storeSpec) ? createRedisChangeFeed({ url: storeSpec, timeoutMs: storeTimeoutMs }) : undefined;
   const fetch = createUndiciFetch();
   const passThrough = createUndiciPassThrough();
   for (const warning of configWarnings(config)) logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });
@@ -53,7 +57,7 @@ export async function runServe(args: CliArgs): Promise<number> {
     if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }
   let background: BackgroundWork | undefined;
-  const gateway: Gateway = createGateway({ config, store, fetch, passThrough, logger, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
+  const gateway: Gateway = createGateway({ config, store, fetch, passThrough, logger, changes, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
   const server = await startNodeServer(gateway.app, {
     port,
@@ -75,6 +79,7 @@ export async function runServe(args: CliArgs): Promise<number> {
   await background.stop();
   await fetch.close();
   await passThrough.close();
+  await changes?.close();
   await store.close();
   logger.log("info", "stopped");
   return 0;
