@@ -51,7 +51,9 @@ describeKvStoreContract("workers kv store (workerd, KV + ClaimLock)", async () =
   const e = currentEnv();
   await wipe(e);
   const store = createWorkersKvStore({ kv: e.GATEWAY_KV, claims: e.CLAIM_LOCK });
-  return { store, cleanup: () => wipe(e) };
+  // Another store over the same bindings, as another isolate has.
+  const other = createWorkersKvStore({ kv: e.GATEWAY_KV, claims: e.CLAIM_LOCK });
+  return { store, other, cleanup: () => wipe(e) };
 });
 
 describeRuntimeVectors("workerd");

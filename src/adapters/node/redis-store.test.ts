@@ -25,8 +25,13 @@ function serverUrl(): string {
 const freshPrefix = () => `test:${randomUUID()}:`;
 
 describeKvStoreContract("redis store", async () => {
-  const store = createRedisStore({ url: serverUrl(), keyPrefix: freshPrefix() });
-  return { store, cleanup: () => store.close() };
+  const keyPrefix = freshPrefix();
+  const store = createRedisStore({ url: serverUrl(), keyPrefix });
+  const other = createRedisStore({ url: serverUrl(), keyPrefix });
+  return { store, other, cleanup: async () => {
+    await store.close();
+    await other.close();
+  } };
 });
 
 describe("redis store on a shared server", () => {
@@ -91,6 +96,22 @@ describe("redis store on a shared server", () => {
     await store.delete("a");
     expect(await redis.zrange(`${prefix}index`, "0", "-1")).toEqual(["b"]);
     expect(await redis.zrange(`${prefix}expiry`, "0", "-1")).toEqual([]);
+  });
+
+  it("keeps each entry's version beside its value, with the same expiry; a value without one reads as version 0 (issue #12)", async () => {
+    const prefix = freshPrefix();
+    const store = open(prefix);
+    const redis = rawClient();
+    await store.put("a", "1", { ttlMs: 60_000 });
+    const { version } = (await store.getVersioned("a"))!;
+    expect(await redis.get(`${prefix}r:a`)).toBe(version);
+    expect(await redis.pttl(`${prefix}r:a`)).toBeGreaterThan(0);
+    // Written before versions existed.
+    await redis.set(`${prefix}v:old`, "record");
+    await redis.zadd(`${prefix}index`, 0, "old");
+    expect(await store.getVersioned("old")).toEqual({ value: "record", version: "0" });
+    expect((await store.batchIf({ key: "old", version: "0" }, [{ type: "delete", key: "old" }])).ok).toBe(true);
+    expect(await redis.exists(`${prefix}v:old`, `${prefix}r:old`)).toBe(0);
   });
 
   it("drops index members of expired values when list meets them", async () => {

@@ -288,6 +288,8 @@ const rank = (status: DeliveryStatus | undefined) => (status === undefined || st
 function onlyKeys(store: KvStore, keep: (key: string) => boolean): KvStore {
   return {
     get: (key) => store.get(key),
+    getVersioned: (key) => store.getVersioned(key),
+    batchIf: (check, ops) => store.batchIf(check, ops.filter((op) => keep(op.key))),
     put: (key, value, putOptions) => store.put(key, value, putOptions),
     putIfAbsent: (key, value, putOptions) => store.putIfAbsent(key, value, putOptions),
     delete: (key) => store.delete(key),
