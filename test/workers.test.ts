@@ -462,6 +462,12 @@ describe("KvStore contract, RSA-SHA1 and HMAC inside workerd (Workers KV + Claim
     expect(ran).toBeGreaterThanOrEqual(20);
   }, 180_000);
 
+  it("passes the due work contract (issue #12): two stores on one namespace split a backlog, each item once", async () => {
+    const { ran, failures } = await run((name) => name.includes("due work contract"));
+    expect(failures).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(5);
+  }, 180_000);
+
   it("signs the RFC 5849 vectors (RSA-SHA1, HMAC-SHA1) and verifies X-Hub-Signature", async () => {
     const { ran, failures } = await run((name) => name.startsWith("workerd: "));
     expect(failures).toEqual([]);

@@ -2,7 +2,7 @@ import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
 import { isDotSegment } from "../core/path-segment.ts";
 import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
-import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./branch-deletion-store.ts";
+import type { BranchDeletionStore, ClaimedBranchDeletion } from "./branch-deletion-store.ts";
 import type { CdsSessions } from "./cds-session.ts";
 import type { CallPacer } from "./create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
@@ -39,13 +39,13 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
   for (let round = 0; round < (options.maxBatches ?? 50); round++) {
     const claimed = await deps.deletions.claimDue(deps.clock.now(), batch, leaseMs);
     await Promise.all(
-      claimed.map(async (record) => {
+      claimed.map(async (claim) => {
         try {
-          if (await executeOne(deps, record)) done++;
+          if (await executeOne(deps, claim)) done++;
         } catch (error) {
-          deps.logger.log("error", "branch deletion attempt failed", { id: record.id, error: error instanceof Error ? error.message : String(error) });
+          deps.logger.log("error", "branch deletion attempt failed", { id: claim.id, error: error instanceof Error ? error.message : String(error) });
         } finally {
-          await deps.deletions.release(record.id).catch(() => undefined);
+          await deps.deletions.release(claim).catch(() => undefined);
         }
       }),
     );
@@ -54,11 +54,15 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
   return done;
 }
 
-async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion): Promise<boolean> {
+async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchDeletion): Promise<boolean> {
+  const record = claim.item;
+  // Every write below is conditional on the record as claimed (issue #12): cancelled, or cancelled
+  // and recorded again, while CDS was being asked, the newer state stands.
+  const claimed = { record, version: claim.version };
   const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
   // Written before such names were refused (issue #11): it can never be asked of CDS safely.
   if ([record.project, record.workflow, record.branch].some(isDotSegment)) {
-    await deps.deletions.remove(record.id, record);
+    await deps.deletions.remove(claimed);
     deps.logger.log("warn", "branch deletion dropped: a name cannot be a path segment", fields);
     return false;
   }
@@ -68,19 +72,14 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletio
     : { kind: "failed", error: `CDS instance ${record.instance} is not in the configuration` };
 
   if (result.kind === "done") {
-    await deps.deletions.remove(record.id, record);
+    await deps.deletions.remove(claimed);
     deps.logger.log("info", "runs of deleted branch removed", { ...fields, status: result.status, attempts: record.attempts + 1 });
     return true;
   }
   const now = deps.clock.now();
   const attempts = record.attempts + 1;
   const nextAttemptAt = now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
-  const current = await deps.deletions.get(record.id);
-  // Cancelled or recorded again meanwhile: that newer state stands.
-  if (current && sameRecord(current, record)) {
-    await deps.deletions.put({ ...record, attempts, nextAttemptAt, lastError: result.error }, current);
-    deps.wake?.(nextAttemptAt);
-  }
+  if (await deps.deletions.replace(claimed, { ...record, attempts, nextAttemptAt, lastError: result.error })) deps.wake?.(nextAttemptAt);
   deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error });
   return false;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KvStore } from "../../core/ports.ts";
-import { describeKvStoreContract } from "../../../test/support/kv-store-contract.ts";
+import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
 import { startRedisServer } from "../../../test/support/redis-server.ts";
 import type { RedisServerHandle } from "../../../test/support/redis-server.ts";
 import { createRedisStore } from "./redis-store.ts";
@@ -24,7 +25,8 @@ function serverUrl(): string {
 
 const freshPrefix = () => `test:${randomUUID()}:`;
 
-describeKvStoreContract("redis store", async () => {
+/** Two clients under one key prefix, as two gateway processes on one Redis have. */
+const redisStores = async (): Promise<KvStoreHarness> => {
   const keyPrefix = freshPrefix();
   const store = createRedisStore({ url: serverUrl(), keyPrefix });
   const other = createRedisStore({ url: serverUrl(), keyPrefix });
@@ -32,7 +34,10 @@ describeKvStoreContract("redis store", async () => {
     await store.close();
     await other.close();
   } };
-});
+};
+
+describeKvStoreContract("redis store", redisStores);
+describeDueWorkContract("redis store", redisStores);
 
 describe("redis store on a shared server", () => {
   const opened: KvStore[] = [];

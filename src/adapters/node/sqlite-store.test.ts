@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { describeKvStoreContract } from "../../../test/support/kv-store-contract.ts";
+import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import type { SqliteKvStore } from "./sqlite-store.ts";
 
@@ -14,7 +15,8 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "kv-sqlite-"));
 }
 
-describeKvStoreContract("sqlite store (file)", async () => {
+/** Two connections to one file, as two processes on one host have. */
+const sqliteFile = async (): Promise<KvStoreHarness> => {
   const dir = await tempDir();
   let now = 1_700_000_000_000;
   // A nested path: the store creates the parent directories.
@@ -34,7 +36,10 @@ describeKvStoreContract("sqlite store (file)", async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+describeKvStoreContract("sqlite store (file)", sqliteFile);
+describeDueWorkContract("sqlite store (file)", sqliteFile);
 
 describeKvStoreContract("sqlite store (:memory:)", async () => {
   let now = 1_700_000_000_000;
