@@ -74,17 +74,18 @@ hooksUrl = "${cds.hooksUrl}"
     cds.answer(undefined); // now answers 404: unknown webhook → dead letter
     expect(await waitFor(async () => (await api("/-/deliveries?status=dead")).deliveries.length === 1, 20_000)).toBe(true);
     await page.click("nav button[data-view='dead']");
-    await page.waitForSelector(`#table td:has-text('${UUID}')`);
+    await page.waitForSelector(`#table:has(th:has-text('deadAt')) td:has-text('${UUID}')`);
     await page.screenshot({ path: join(tmpdir(), "cds-gateway-admin-page.png") });
 
     cds.owned.add(UUID);
     await page.click(`#table tr:has-text('${UUID}') button:has-text('Replay')`);
     await page.waitForSelector("#message:has-text('Replay')");
     expect(await waitFor(async () => (await api("/-/deliveries?status=delivered")).deliveries.some((d) => d.uuid === UUID), 20_000)).toBe(true);
+    // Each view replaces the table when its data has come: wait for its own columns, not only for the UUID.
     await page.click("nav button[data-view='delivered']");
-    await page.waitForSelector(`#table td:has-text('${UUID}')`);
+    await page.waitForSelector(`#table:has(th:has-text('deliveredAt')) td:has-text('${UUID}')`);
     await page.click("nav button[data-view='routes']");
-    await page.waitForSelector(`#table td:has-text('${UUID}')`);
+    await page.waitForSelector(`#table:has(th:has-text('discoveredAt')) td:has-text('${UUID}')`);
     expect(await page.textContent("#table")).toContain("prod");
     // The server whose path the UUID's webhooks come through (issue #11); "default" without [vcs.servers].
     expect(await page.textContent("#table")).toContain("default");

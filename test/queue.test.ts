@@ -2,10 +2,12 @@ import type { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/core/config/load-config.ts";
 import { createGateway, type Gateway } from "../src/core/create-app.ts";
+import type { KvStore } from "../src/core/ports.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { createUndiciFetch } from "../src/adapters/node/undici-fetch.ts";
 import type { DeliveryRecord } from "../src/queue/delivery-record.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const TOKEN = "admin-token-for-tests";
 const START = Date.parse("2026-11-25T10:00:00Z");
@@ -34,8 +36,12 @@ describe("never lose a webhook", () => {
   });
   afterAll(() => cds?.close());
 
+  /** Bytes of values the app's listings read from the store (issue #12, finding 9). */
+  let listedBytes = 0;
+
   beforeEach(async () => {
     now = START;
+    listedBytes = 0;
     cds.answer(undefined);
     const config = await loadConfig(
       `
@@ -59,7 +65,15 @@ url = "https://signed"
 `,
       { env: () => undefined },
     );
-    const store = createMemoryStore({ clock });
+    const memory = createMemoryStore({ clock });
+    const store: KvStore = {
+      ...memory,
+      async list(prefix, options) {
+        const entries = await memory.list(prefix, options);
+        for (const e of entries) listedBytes += e.value.length;
+        return entries;
+      },
+    };
     gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit), clock, random: () => 0.5 });
     app = gateway.app;
   });
@@ -124,6 +138,65 @@ url = "https://signed"
     await gateway.runScheduledWork();
     expect(uuids.map((u) => received(u).length)).toEqual([2, 2, 2]);
     expect(await listed("queued")).toEqual([]);
+  });
+
+  it("lists deliveries from an index that holds no bodies (issue #12, finding 9)", async () => {
+    cds.answer(() => ({ status: 503 }));
+    const big = `{"eventKey":"repo:refs_changed","pad":"${"x".repeat(1024 * 1024)}"}`;
+    for (let i = 0; i < 10; i++) expect((await post(`/${nextUuid()}`, big)).status).toBe(202);
+    listedBytes = 0;
+    const res = await admin("/-/deliveries?status=queued&limit=1000");
+    const { deliveries } = (await res.json()) as { deliveries: Array<{ bodyBytes: number; event: string; body?: string; headers?: unknown }> };
+    expect(deliveries).toHaveLength(10);
+    expect(deliveries.every((d) => d.bodyBytes === big.length && d.event === "repo:refs_changed" && d.body === undefined && d.headers === undefined)).toBe(true);
+    // 10 MiB of bodies in the queue; the listing read a few hundred bytes per delivery.
+    expect(listedBytes).toBeLessThan(10 * 1024);
+  });
+
+  it("replays a delivery only in the status the page showed: a queued row delivered meanwhile is not sent again (409)", async () => {
+    const uuid = nextUuid();
+    cds.owned.add(uuid);
+    cds.answer(() => ({ status: 503 }));
+    const { delivery } = (await (await post(`/${uuid}`)).json()) as { delivery: string };
+    cds.answer(undefined);
+    now += 60_000;
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(2);
+    // The operator's page still shows it queued; the click arrives after the drain delivered it.
+    const late = await admin(`/-/deliveries/${delivery}/replay?status=queued`, "POST");
+    expect(late.status).toBe(409);
+    expect(await late.json()).toEqual({ error: "conflict", message: "the delivery is delivered now, not queued: nothing was replayed" });
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(2);
+    expect((await admin(`/-/deliveries/${delivery}/replay?status=bogus`, "POST")).status).toBe(400);
+    // "Replay" on the delivered row does send it again: that is what it is for.
+    expect((await admin(`/-/deliveries/${delivery}/replay?status=delivered`, "POST")).status).toBe(202);
+    await gateway.runScheduledWork();
+    expect(received(uuid)).toHaveLength(3);
+  });
+
+  it("retry-queued while attempts are in flight: a success stands and is not sent again; a failure is rescheduled as usual", async () => {
+    const [ok, failing] = [nextUuid(), nextUuid()];
+    cds.owned.add(ok);
+    cds.owned.add(failing);
+    cds.answer(() => ({ status: 503 }));
+    for (const u of [ok, failing]) expect((await post(`/${u}`)).status).toBe(202);
+    // Back up for one of them, slowly: the operator clicks while both attempts are in flight.
+    cds.answer((req) => ({ status: req.url.includes(failing) ? 503 : 200, body: "{}", delayMs: 200 }));
+    now += 60_000;
+    const run = gateway.runScheduledWork();
+    expect(await waitFor(() => received(ok).length === 2 && received(failing).length === 2, 5_000, 5)).toBe(true);
+    // Both are due already (being attempted): nothing to change, and nothing written over the attempts.
+    const click = (await (await admin("/-/deliveries/retry-queued", "POST")).json()) as { due: number };
+    expect(click.due).toBe(2);
+    await run;
+    expect((await listed("delivered")).map((d) => d.id)).toHaveLength(1);
+    const [queued] = await listed("queued");
+    expect(queued?.nextAttemptAt).toBe(now + 1_000);
+    now += 1_000;
+    await gateway.runScheduledWork();
+    expect(received(ok)).toHaveLength(2);
+    expect(received(failing)).toHaveLength(3);
   });
 
   it("queues when the instance cannot be reached at all", async () => {

@@ -424,6 +424,58 @@ url = "https://bitbucket.example.com"
   });
 });
 
+describe("the built Worker deployed without a binding it needs (issue #12, finding 8)", () => {
+  const config = `
+[gateway]
+apiTokens = ["${API_TOKEN}"]
+[gateway.cds.alpha]
+hooksUrl = "http://127.0.0.1:9/cdshooks"
+`;
+  const started: Miniflare[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((mf) => mf.dispose()));
+  });
+
+  /** The Worker with wrangler.toml's bindings, minus `drop`. */
+  async function without(drop: (options: ReturnType<typeof miniflareOptions>) => void): Promise<{ mf: Miniflare; url: URL }> {
+    const options = miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, GATEWAY_API_TOKEN: API_TOKEN, LOG_LEVEL: "error" });
+    drop(options);
+    const instance = await startMiniflare(options);
+    started.push(instance.mf);
+    return instance;
+  }
+
+  const answers = async (base: URL) =>
+    Promise.all([
+      fetch(new URL("/healthz", base)),
+      fetch(new URL(`/${U1}`, base), { method: "POST", body: "{}", headers: { "x-event-key": "repo:refs_changed" } }),
+      fetch(new URL("/-/deliveries", base), { headers: { authorization: `Bearer ${API_TOKEN}` } }),
+    ]);
+
+  it.each([
+    ["GATEWAY_KV", "[[kv_namespaces]]", (o: ReturnType<typeof miniflareOptions>) => void (o.kvNamespaces = [])],
+    ["CLAIM_LOCK", "[[durable_objects.bindings]]", (o: ReturnType<typeof miniflareOptions>) => void (o.durableObjects = {})],
+  ])("without %s: /healthz and every other answer are 503 naming the binding and %s; the Cron run fails", async (binding, section, drop) => {
+    const { mf, url: base } = await without(drop);
+    for (const res of await answers(base)) {
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: string; message: string };
+      expect(body.error).toBe("missing_binding");
+      expect(body.message).toContain(binding);
+      expect(body.message).toContain(section);
+      expect(body.message).toContain("wrangler.toml");
+    }
+    expect((await (await scheduler(mf)).scheduled({ cron: "* * * * *" })).outcome).not.toBe("ok");
+  }, 60_000);
+
+  it("without DELIVERY_QUEUE (optional): healthy, and a webhook no instance takes is still queued, for the Cron Trigger", async () => {
+    const { url: base } = await without((o) => void (o.queueProducers = {}));
+    expect((await fetch(new URL("/healthz", base))).status).toBe(200);
+    const res = await fetch(new URL(`/${U1}`, base), { method: "POST", body: "{}", headers: { "x-event-key": "repo:refs_changed" } });
+    expect(res.status).toBe(202);
+  }, 60_000);
+});
+
 describe("KvStore contract, RSA-SHA1 and HMAC inside workerd (Workers KV + ClaimLock Durable Object)", () => {
   let mf: Miniflare;
   let base: URL;
@@ -460,6 +512,12 @@ describe("KvStore contract, RSA-SHA1 and HMAC inside workerd (Workers KV + Claim
     const { ran, failures } = await run((name) => name.includes("KvStore contract"));
     expect(failures).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(20);
+  }, 180_000);
+
+  it("passes the due work contract (issue #12): two stores on one namespace split a backlog, each item once", async () => {
+    const { ran, failures } = await run((name) => name.includes("due work contract"));
+    expect(failures).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(5);
   }, 180_000);
 
   it("signs the RFC 5849 vectors (RSA-SHA1, HMAC-SHA1) and verifies X-Hub-Signature", async () => {

@@ -56,7 +56,10 @@ const text = (v) => document.createTextNode(v === undefined || v === null ? "" :
 async function api(method, path) {
   const res = await fetch(path, { method, headers: { authorization: "Bearer " + token() } });
   if (res.status === 401) { $("#views").hidden = true; $("#login").hidden = false; throw new Error("the token was refused"); }
-  if (!res.ok && res.status !== 204) throw new Error(method + " " + path + ": " + res.status);
+  if (!res.ok && res.status !== 204) {
+    const answer = await res.json().catch(() => ({}));
+    throw new Error(method + " " + path + ": " + res.status + (answer.message ? " (" + answer.message + ")" : ""));
+  }
   return res.status === 204 ? null : res.json();
 }
 
@@ -69,7 +72,8 @@ const VIEWS = {
 };
 
 async function act(action, row) {
-  if (action === "Replay" || action === "Retry now") await api("POST", "/-/deliveries/" + encodeURIComponent(row.id) + "/replay");
+  // With the status the row showed: a delivery that has moved on since (delivered by the drain) is not replayed.
+  if (action === "Replay" || action === "Retry now") await api("POST", "/-/deliveries/" + encodeURIComponent(row.id) + "/replay?status=" + encodeURIComponent(row.status));
   if (action === "Delete") await api("DELETE", "/-/deliveries/" + encodeURIComponent(row.id));
   if (action === "Cancel") await api("DELETE", "/-/branch-deletions/" + encodeURIComponent(row.id));
   $("#message").textContent = action + " " + row.id + ": done";

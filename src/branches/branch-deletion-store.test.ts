@@ -44,27 +44,33 @@ describe("branchDeletionId", () => {
 });
 
 describe("the branch-deletion store", () => {
-  it("puts, gets, lists in id order, replaces and removes", async () => {
+  it("creates, gets, lists in id order, replaces and removes, each change only from the version it was read at", async () => {
     const now = T0;
     const deletions = createBranchDeletionStore(createMemoryStore({ clock: { now: () => now } }));
     const a = await deletion("a", T0);
     const b = await deletion("b", T0 + 1000);
-    await deletions.put(a);
-    await deletions.put(b);
+    expect(await deletions.create(a)).toBe(true);
+    expect(await deletions.create(b)).toBe(true);
+    // A second DELETE of a pending branch keeps the first record.
+    expect(await deletions.create({ ...a, deletedAt: T0 + 5 })).toBe(false);
     expect(await deletions.get(a.id)).toEqual(a);
     const listed = await deletions.list();
     expect(listed.map((r) => r.id)).toEqual([a.id, b.id].sort());
     expect(await deletions.list({ after: listed[0]!.id })).toEqual([listed[1]]);
 
+    const first = (await deletions.read(a.id))!;
     const later = { ...a, attempts: 1, nextAttemptAt: a.nextAttemptAt + 5000, lastError: "DELETE runs: HTTP 500" };
-    await deletions.put(later, a);
+    expect(await deletions.replace(first, later)).toBe(true);
     expect(await deletions.get(a.id)).toEqual(later);
+    expect(await deletions.replace(first, { ...later, attempts: 9 })).toBe(false);
 
-    expect(await deletions.remove(a.id, a)).toBe(false); // not the stored one any more
-    expect(await deletions.remove(a.id, later)).toBe(true);
-    expect(await deletions.remove(a.id)).toBe(false);
+    expect(await deletions.remove(first)).toBe(false); // not the stored one any more
+    expect(await deletions.remove((await deletions.read(a.id))!)).toBe(true);
+    expect(await deletions.cancel(a.id)).toBe(false);
+    expect(await deletions.cancel(b.id)).toBe(true);
+    expect(await deletions.list()).toEqual([]);
     expect(await deletions.get("not-an-id")).toBeUndefined();
-    expect(await deletions.remove("../../etc")).toBe(false);
+    expect(await deletions.cancel("../../etc")).toBe(false);
   });
 
   it("claims only what is due, at a cost that grows with what is due, not with what is pending", async () => {
@@ -72,12 +78,12 @@ describe("the branch-deletion store", () => {
     const { store, listed } = countingStore({ now: () => now });
     const deletions = createBranchDeletionStore(store);
     const due = [await deletion("due-1", T0 - 1), await deletion("due-2", T0)];
-    for (const r of due) await deletions.put(r);
-    for (let i = 0; i < 300; i++) await deletions.put(await deletion(`later-${i}`, T0 + 1 + i));
+    for (const r of due) await deletions.create(r);
+    for (let i = 0; i < 300; i++) await deletions.create(await deletion(`later-${i}`, T0 + 1 + i));
 
     const before = listed();
     const claimed = await deletions.claimDue(now, 20, 60_000);
-    expect(claimed.map((r) => r.branch)).toEqual(["due-1", "due-2"]);
+    expect(claimed.map((c) => c.item.branch)).toEqual(["due-1", "due-2"]);
     expect(listed() - before).toBe(2);
   });
 
@@ -88,13 +94,33 @@ describe("the branch-deletion store", () => {
     const first = createBranchDeletionStore(store);
     const second = createBranchDeletionStore(store);
     const r = await deletion("x", T0);
-    await first.put(r);
-    expect(await first.claimDue(now, 10, 60_000)).toEqual([r]);
+    await first.create(r);
+    const [claim] = await first.claimDue(now, 10, 60_000);
+    expect(claim?.item).toEqual(r);
     expect(await second.claimDue(now, 10, 60_000)).toEqual([]);
-    await first.release(r.id);
-    expect(await second.claimDue(now, 10, 60_000)).toEqual([r]);
+    await first.release(claim!);
+    expect((await second.claimDue(now, 10, 60_000)).map((c) => c.item)).toEqual([r]);
     now += 60_000; // the holder died: the lease runs out
-    expect(await first.claimDue(now, 10, 60_000)).toEqual([r]);
+    expect((await first.claimDue(now, 10, 60_000)).map((c) => c.item)).toEqual([r]);
+  });
+
+  it("a sweep's result never overwrites or erases a deletion cancelled and recorded again during its attempt (issue #12)", async () => {
+    const now = T0 + DAY;
+    const store = createMemoryStore({ clock: { now: () => now } });
+    const sweep = createBranchDeletionStore(store);
+    const webhooks = createBranchDeletionStore(store);
+    const r = await deletion("topic", T0);
+    await webhooks.create(r);
+    const [claim] = await sweep.claimDue(now, 1, 60_000);
+    // While CDS is being asked: the branch is pushed again (cancel), then deleted again.
+    expect(await webhooks.cancel(r.id)).toBe(true);
+    const again = { ...r, deletedAt: now, dueAt: now + DAY, nextAttemptAt: now + DAY };
+    expect(await webhooks.create(again)).toBe(true);
+    const claimed = { record: claim!.item, version: claim!.version };
+    expect(await sweep.replace(claimed, { ...r, attempts: 1, nextAttemptAt: now + 1000, lastError: "DELETE runs: HTTP 500" })).toBe(false);
+    expect(await sweep.remove(claimed)).toBe(false);
+    expect(await sweep.get(r.id)).toEqual(again);
+    expect((await store.list("branchdel-due:")).map((e) => e.key)).toEqual([`branchdel-due:${String(now + DAY).padStart(15, "0")}:${r.id}`]);
   });
 
   it("drops due entries left over by a removed or rescheduled record", async () => {
@@ -105,7 +131,7 @@ describe("the branch-deletion store", () => {
     const moved = await deletion("moved", T0);
     // Leftovers as a store without transactions could leave them: a due entry without its record, and a stale one.
     await store.put(`branchdel-due:${String(r.nextAttemptAt).padStart(15, "0")}:${r.id}`, r.id);
-    await deletions.put({ ...moved, nextAttemptAt: now + 60_000 });
+    await deletions.create({ ...moved, nextAttemptAt: now + 60_000 });
     await store.put(`branchdel-due:${String(moved.nextAttemptAt).padStart(15, "0")}:${moved.id}`, moved.id);
 
     expect(await deletions.claimDue(now, 10, 60_000)).toEqual([]);

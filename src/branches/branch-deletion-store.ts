@@ -1,4 +1,5 @@
-import type { KvOp, KvStore } from "../core/ports.ts";
+import type { KvStore } from "../core/ports.ts";
+import { createDueWork, type DueClaim } from "../store/due-work.ts";
 
 /**
  * A pending deletion of the workflow runs of a deleted branch (README.md,
@@ -24,41 +25,49 @@ export interface BranchDeletion {
   lastError?: string;
 }
 
+/** A record as stored, with the version a conditional change of it is based on. */
+export interface StoredBranchDeletion {
+  record: BranchDeletion;
+  version: string;
+}
+
+/** A due deletion this process holds the lease of (src/store/due-work.ts). */
+export type ClaimedBranchDeletion = DueClaim<BranchDeletion>;
+
+/**
+ * Every change is conditional on the version of the record it was computed
+ * from (issue #12): a sweep never overwrites or erases a deletion cancelled
+ * and recorded again while it was talking to CDS.
+ */
 export interface BranchDeletionStore {
   get(id: string): Promise<BranchDeletion | undefined>;
-  /** Writes a new record, or replaces `previous` (its due entry is erased in the same batch). */
-  put(record: BranchDeletion, previous?: BranchDeletion): Promise<void>;
-  /**
-   * Removes the record and its due entry; false when there was none. With
-   * `expected`, only while the stored record is still that one (same
-   * deletedAt and nextAttemptAt): a sweep never erases a deletion recorded
-   * again while it was talking to CDS.
-   */
-  remove(id: string, expected?: BranchDeletion): Promise<boolean>;
+  /** The record and its version, for a change. */
+  read(id: string): Promise<StoredBranchDeletion | undefined>;
+  /** Writes a new record, only if none is pending for its id; false when one is (it stays as it is). */
+  create(record: BranchDeletion): Promise<boolean>;
+  /** Writes `next` in place of `current`, only if the record is still at `current.version`. */
+  replace(current: StoredBranchDeletion, next: BranchDeletion): Promise<boolean>;
+  /** Removes `current` and its due entry, only if the record is still at its version. */
+  remove(current: StoredBranchDeletion): Promise<boolean>;
+  /** Removes whatever record is pending for `id` now (a cancel); false when there is none. */
+  cancel(id: string): Promise<boolean>;
   /** Records in id order, for the admin API. */
   list(options?: { limit?: number; after?: string }): Promise<BranchDeletion[]>;
   /**
-   * Up to `limit` records due at `now`, oldest first, each claimed for
-   * `leaseMs` with `putIfAbsent`: of several processes sharing the store,
-   * only one gets a given record until it calls `release` or the lease
-   * expires. Fewer than `limit` means no other due record is free.
+   * Up to `limit` records due at `now`, oldest first, each leased for
+   * `leaseMs`: of several processes sharing the store, only one gets a given
+   * record until it calls `release` or the lease expires. Fewer than `limit`
+   * means no other due record is free.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<BranchDeletion[]>;
-  release(id: string): Promise<void>;
+  claimDue(now: number, limit: number, leaseMs: number): Promise<ClaimedBranchDeletion[]>;
+  release(claim: ClaimedBranchDeletion): Promise<void>;
 }
 
 const RECORD_PREFIX = "branchdel:";
-const DUE_PREFIX = "branchdel-due:";
 const recordKey = (id: string) => `${RECORD_PREFIX}${id}`;
-/** Time-ordered: listing up to now yields only what is due, so a sweep costs what is due, not what is pending. */
-const dueKey = (at: number, id: string) => `${DUE_PREFIX}${String(Math.max(0, Math.floor(at))).padStart(15, "0")}:${id}`;
-const leaseKey = (id: string) => `lease:branchdel:${id}`;
 const ID_PATTERN = /^[0-9a-f]{32}$/;
-
-/** The same pending deletion, not a later one of the same branch. */
-export function sameRecord(a: BranchDeletion, b: BranchDeletion): boolean {
-  return a.id === b.id && a.deletedAt === b.deletedAt && a.nextAttemptAt === b.nextAttemptAt;
-}
+/** Rounds of a cancel that keeps losing to other writers before it gives up. */
+const MAX_ROUNDS = 20;
 
 /**
  * The id of the pending deletion of (instance, project, workflow, branch):
@@ -72,40 +81,61 @@ export async function branchDeletionId(instance: string, project: string, workfl
 }
 
 /**
- * Pending branch deletions on any KvStore. Every change is one `batch` (a
- * transaction on SQLite, Redis and memory). Where a backend has no
- * transactions the ops are ordered so a partial write is recoverable: a
- * record is written before its due entry and erased before it, so a due
- * entry whose record is gone or points elsewhere is left over, and
- * `claimDue` drops it.
+ * Pending branch deletions on any KvStore. A record and its due entry
+ * (`branchdel-due:`, time-ordered: a sweep costs what is due, not what is
+ * pending) are written in one batchIf conditional on the record's version:
+ * a transaction on SQLite, a script on Redis, an atomic operation on Deno
+ * KV, the record's ClaimLock on Workers, where the ops are applied in order
+ * (record first, then the new due entry, then the old one erased) so a
+ * partial write leaves a due entry that the sweep's re-check drops. Due
+ * records are claimed through the shared due-work module.
  */
 export function createBranchDeletionStore(store: KvStore): BranchDeletionStore {
-  const read = async (id: string): Promise<BranchDeletion | undefined> => {
+  const read = async (id: string): Promise<StoredBranchDeletion | undefined> => {
     if (!ID_PATTERN.test(id)) return undefined;
-    const raw = await store.get(recordKey(id));
-    return raw === null ? undefined : (JSON.parse(raw) as BranchDeletion);
+    const found = await store.getVersioned(recordKey(id));
+    return found === null ? undefined : { record: JSON.parse(found.value) as BranchDeletion, version: found.version };
+  };
+  const due = createDueWork<BranchDeletion>({
+    store,
+    duePrefix: "branchdel-due:",
+    leasePrefix: "lease:branchdel:",
+    itemKey: recordKey,
+    read: async (id) => {
+      const found = await read(id);
+      return found && { item: found.record, version: found.version };
+    },
+    dueAt: (record) => record.nextAttemptAt,
+  });
+  const write = (version: string | null, next: BranchDeletion, previous?: BranchDeletion): Promise<boolean> =>
+    store
+      .batchIf({ key: recordKey(next.id), version }, [
+        { type: "put", key: recordKey(next.id), value: JSON.stringify(next) },
+        ...due.moveOps(next.id, previous?.nextAttemptAt, next.nextAttemptAt),
+      ])
+      .then((result) => result.ok);
+  const remove = async (current: StoredBranchDeletion): Promise<boolean> => {
+    const { record } = current;
+    const result = await store.batchIf({ key: recordKey(record.id), version: current.version }, [
+      { type: "delete", key: recordKey(record.id) },
+      ...due.moveOps(record.id, record.nextAttemptAt, undefined),
+    ]);
+    return result.ok;
   };
 
   return {
-    get: read,
-    async put(record, previous) {
-      const due = dueKey(record.nextAttemptAt, record.id);
-      const ops: KvOp[] = [
-        { type: "put", key: recordKey(record.id), value: JSON.stringify(record) },
-        { type: "put", key: due, value: record.id },
-      ];
-      const stale = previous && dueKey(previous.nextAttemptAt, previous.id);
-      if (stale && stale !== due) ops.push({ type: "delete", key: stale });
-      await store.batch(ops);
-    },
-    async remove(id, expected) {
-      const record = await read(id);
-      if (!record || (expected && !sameRecord(record, expected))) return false;
-      await store.batch([
-        { type: "delete", key: recordKey(id) },
-        { type: "delete", key: dueKey(record.nextAttemptAt, id) },
-      ]);
-      return true;
+    get: async (id) => (await read(id))?.record,
+    read,
+    create: (record) => write(null, record),
+    replace: (current, next) => write(current.version, next, current.record),
+    remove,
+    async cancel(id) {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const current = await read(id);
+        if (current === undefined) return false;
+        if (await remove(current)) return true;
+      }
+      throw new Error(`branch deletion ${id} kept changing: gave up after ${MAX_ROUNDS} rounds`);
     },
     async list(options = {}) {
       const entries = await store.list(RECORD_PREFIX, {
@@ -114,31 +144,7 @@ export function createBranchDeletionStore(store: KvStore): BranchDeletionStore {
       });
       return entries.map((e) => JSON.parse(e.value) as BranchDeletion);
     },
-    async claimDue(now, limit, leaseMs) {
-      const claimed: BranchDeletion[] = [];
-      const before = dueKey(now + 1, "");
-      let after: string | undefined;
-      // Pages past entries leased by other processes, so fewer than `limit` claimed means nothing more is due.
-      while (claimed.length < limit) {
-        const want = limit - claimed.length;
-        const due = await store.list(DUE_PREFIX, { after, before, limit: want });
-        for (const entry of due) {
-          const id = entry.value;
-          if (!(await store.putIfAbsent(leaseKey(id), String(now), { ttlMs: leaseMs }))) continue;
-          const record = await read(id);
-          // Checked under the lease: another process may have finished, rescheduled or cancelled it meanwhile.
-          if (!record || dueKey(record.nextAttemptAt, id) !== entry.key) {
-            await store.delete(entry.key);
-            await store.delete(leaseKey(id));
-            continue;
-          }
-          claimed.push(record);
-        }
-        if (due.length < want) break;
-        after = due[due.length - 1]!.key;
-      }
-      return claimed;
-    },
-    release: (id) => store.delete(leaseKey(id)),
+    claimDue: (now, limit, leaseMs) => due.claim(now, limit, leaseMs),
+    release: (claim) => due.release(claim),
   };
 }

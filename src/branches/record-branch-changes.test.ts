@@ -162,6 +162,10 @@ describe("recording branch deletions after CDS accepted a push", () => {
         if (ops.some((op) => op.key.startsWith("branchdel"))) throw new Error("disk full");
         return inner.batch(ops);
       },
+      batchIf: async (check, ops) => {
+        if (ops.some((op) => op.key.startsWith("branchdel"))) throw new Error("disk full");
+        return inner.batchIf(check, ops);
+      },
     };
     const broken = await branchHarness({ cds, api, clock, store: failing });
     await forwarded(await broken.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }])));

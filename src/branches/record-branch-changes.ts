@@ -82,22 +82,21 @@ export async function recordBranchChanges(
     const branchFields = { ...fields, project: target.project, workflow: target.workflow, branch };
     try {
       const id = await branchDeletionId(instance.name, target.project, target.workflow, branch);
-      const existing = await deps.deletions.get(id);
       if (type === "DELETE") {
         // `.` and `..` would move the CDS API path once normalised (issue #11).
         if (isDotSegment(branch)) {
           deps.logger.log("warn", "branch deletion refused: a name cannot be a path segment", branchFields);
           continue;
         }
-        if (existing) {
-          deps.logger.log("debug", "branch deletion already pending", { ...branchFields, id, dueAt: existing.dueAt });
+        // Only if none is pending (a conditional write: two pushes at once record one).
+        if (!(await deps.deletions.create({ id, instance: instance.name, ...target, branch, deletedAt, dueAt, nextAttemptAt: dueAt, attempts: 0 }))) {
+          deps.logger.log("debug", "branch deletion already pending", { ...branchFields, id, dueAt: (await deps.deletions.get(id))?.dueAt });
           continue;
         }
-        await deps.deletions.put({ id, instance: instance.name, ...target, branch, deletedAt, dueAt, nextAttemptAt: dueAt, attempts: 0 });
         // Further ahead than a timer can wait (~24.8 days): the interval sweep finds it.
         if (dueAt - deps.clock.now() <= MAX_WAKE_AHEAD_MS) deps.wake?.(dueAt);
         deps.logger.log("info", "branch deletion recorded", { ...branchFields, id, dueAt });
-      } else if (existing && (await deps.deletions.remove(id))) {
+      } else if (await deps.deletions.cancel(id)) {
         deps.logger.log("info", "branch deletion cancelled: the branch was pushed again", { ...branchFields, id, change: type });
       }
     } catch (error) {

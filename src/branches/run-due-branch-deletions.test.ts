@@ -138,7 +138,7 @@ describe("executing due branch deletions against a stub CDS API", () => {
   it("a record of an instance no longer configured stays, with the reason", async () => {
     const deletions = createBranchDeletionStore(h.store);
     const id = await branchDeletionId("removed", "PRJ", "build", "a");
-    await deletions.put({ id, instance: "removed", project: "PRJ", workflow: "build", branch: "a", deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
+    await deletions.create({ id, instance: "removed", project: "PRJ", workflow: "build", branch: "a", deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
     await h.gateway.runScheduledWork();
     expect(api.requests).toEqual([]);
     expect(await h.pending()).toMatchObject([{ id, attempts: 1, lastError: "CDS instance removed is not in the configuration" }]);
@@ -255,7 +255,7 @@ describe("executing due branch deletions against a stub CDS API", () => {
     const deletions = createBranchDeletionStore(h.store);
     for (const branch of ["..", "."]) {
       const id = await branchDeletionId("prod", "PRJ", "build", branch);
-      await deletions.put({ id, instance: "prod", project: "PRJ", workflow: "build", branch, deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
+      await deletions.create({ id, instance: "prod", project: "PRJ", workflow: "build", branch, deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
     }
     await h.gateway.runScheduledWork();
     expect(api.requests).toEqual([]);

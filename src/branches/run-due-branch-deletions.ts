@@ -2,7 +2,7 @@ import type { GatewayConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
 import { isDotSegment } from "../core/path-segment.ts";
 import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
-import { type BranchDeletion, type BranchDeletionStore, sameRecord } from "./branch-deletion-store.ts";
+import type { BranchDeletionStore, ClaimedBranchDeletion } from "./branch-deletion-store.ts";
 import type { CdsSessions } from "./cds-session.ts";
 import type { CallPacer } from "./create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
@@ -46,13 +46,13 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
     // Half the lease for asking CDS: a branch with many runs goes on in its next attempt, well before another process may claim it.
     const deadline = claimedAt + leaseMs / 2;
     await Promise.all(
-      claimed.map(async (record) => {
+      claimed.map(async (claim) => {
         try {
-          if (await executeOne(deps, record, deadline)) done++;
+          if (await executeOne(deps, claim, deadline)) done++;
         } catch (error) {
-          deps.logger.log("error", "branch deletion attempt failed", { id: record.id, error: error instanceof Error ? error.message : String(error) });
+          deps.logger.log("error", "branch deletion attempt failed", { id: claim.id, error: error instanceof Error ? error.message : String(error) });
         } finally {
-          await deps.deletions.release(record.id).catch(() => undefined);
+          await deps.deletions.release(claim).catch(() => undefined);
         }
       }),
     );
@@ -61,11 +61,15 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
   return done;
 }
 
-async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletion, deadline: number): Promise<boolean> {
+async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchDeletion, deadline: number): Promise<boolean> {
+  const record = claim.item;
+  // Every write below is conditional on the record as claimed (issue #12): cancelled, or cancelled
+  // and recorded again, while CDS was being asked, the newer state stands.
+  const claimed = { record, version: claim.version };
   const fields = { id: record.id, instance: record.instance, project: record.project, workflow: record.workflow, branch: record.branch };
   // Written before such names were refused (issue #11): it can never be asked of CDS safely.
   if ([record.project, record.workflow, record.branch].some(isDotSegment)) {
-    await deps.deletions.remove(record.id, record);
+    await deps.deletions.remove(claimed);
     deps.logger.log("warn", "branch deletion dropped: a name cannot be a path segment", fields);
     return false;
   }
@@ -83,7 +87,7 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletio
     deps.logger.log("warn", "CDS listed runs of other branches (it did not apply the branch filter): those were left alone", { ...fields, otherBranches: counts.otherBranches });
   }
   if (result.kind === "done") {
-    await deps.deletions.remove(record.id, record);
+    await deps.deletions.remove(claimed);
     deps.logger.log("info", "runs of deleted branch removed", { ...fields, via: result.via, ...runCounts(counts), attempts: record.attempts + 1 });
     return true;
   }
@@ -91,13 +95,8 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, record: BranchDeletio
   // Out of time with runs left is no failure: due again at once, attempts and backoff untouched.
   const attempts = result.kind === "partial" ? record.attempts : record.attempts + 1;
   const nextAttemptAt = result.kind === "partial" ? now : now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
-  const current = await deps.deletions.get(record.id);
-  // Cancelled or recorded again meanwhile: that newer state stands.
-  if (current && sameRecord(current, record)) {
-    const lastError = result.kind === "failed" ? result.error : record.lastError;
-    await deps.deletions.put({ ...record, attempts, nextAttemptAt, ...(lastError === undefined ? {} : { lastError }) }, current);
-    deps.wake?.(nextAttemptAt);
-  }
+  const lastError = result.kind === "failed" ? result.error : record.lastError;
+  if (await deps.deletions.replace(claimed, { ...record, attempts, nextAttemptAt, ...(lastError === undefined ? {} : { lastError }) })) deps.wake?.(nextAttemptAt);
   if (result.kind === "partial") {
     deps.logger.log("info", "runs of deleted branch partly removed, going on", { ...fields, ...runCounts(counts) });
   } else {

@@ -100,6 +100,16 @@ export function createGateway(deps: AppDeps): Gateway {
     onAccepted,
   };
 
+  // Deliveries stored by the previous version (docs/storage-schema.md, "Schema changes"): moved a
+  // batch per scheduled run until a run finds none. Until then they are read and listed where they are.
+  let oldDeliveriesLeft = queue.migrate !== undefined;
+  const migrateOldDeliveries = async () => {
+    if (!oldDeliveriesLeft) return;
+    const moved = await queue.migrate!(100);
+    if (moved > 0) logger.log("info", "deliveries moved to the current storage layout", { moved });
+    else oldDeliveriesLeft = false;
+  };
+
   const app = new Hono();
 
   // Bounded here too (issue #12), whatever bounds the backend's own calls: 503 within storeTimeout.
@@ -148,7 +158,7 @@ export function createGateway(deps: AppDeps): Gateway {
     queue,
     async runScheduledWork() {
       // One failing never keeps the other from running.
-      const results = await Promise.allSettled([runDueDeliveries(queueDeps), runDueBranchDeletions(branchDeps)]);
+      const results = await Promise.allSettled([migrateOldDeliveries(), runDueDeliveries(queueDeps), runDueBranchDeletions(branchDeps)]);
       for (const result of results) if (result.status === "rejected") throw result.reason;
     },
     attemptRecord: (record) => attemptQueuedDelivery(queueDeps, record),

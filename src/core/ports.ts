@@ -8,6 +8,25 @@ export type KvOp =
   | { type: "put"; key: string; value: string; ttlMs?: number }
   | { type: "delete"; key: string };
 
+/** An entry with its version, as {@link KvStore.getVersioned} returns it. */
+export interface KvVersioned {
+  value: string;
+  /**
+   * Opaque; a new one with every write of the entry (put, putIfAbsent,
+   * batch, batchIf), never one the key had before, even after a delete.
+   */
+  version: string;
+}
+
+/** The condition of a {@link KvStore.batchIf}: `key` is at `version`; `null`: it has no live entry. */
+export interface KvCheck {
+  key: string;
+  version: string | null;
+}
+
+/** What {@link KvStore.batchIf} did: nothing (`ok: false`), or everything, leaving the checked key at `version` (`null`: absent). */
+export type KvCommit = { ok: true; version: string | null } | { ok: false };
+
 /** One entry returned by {@link KvStore.list}. */
 export interface KvEntry {
   key: string;
@@ -55,6 +74,19 @@ export interface KvStore {
    * that a partial batch is recoverable (docs/storage-schema.md).
    */
   batch(ops: readonly KvOp[]): Promise<void>;
+  /** The live value of `key` with its version, or `null`. */
+  getVersioned(key: string): Promise<KvVersioned | null>;
+  /**
+   * The conditional write (compare-and-set, issue #12): applies `ops` as
+   * {@link batch} does, only if `check.key` is still at `check.version`
+   * (null: has no live entry); otherwise writes nothing. Of concurrent calls
+   * expecting the same version, across processes sharing the store, at most
+   * one succeeds. The ops may write other keys than the checked one (a
+   * record and its index entries): all or none where the backend has
+   * transactions; on Workers they are applied in order under the checked
+   * key's lock (docs/storage-schema.md).
+   */
+  batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit>;
   /** Releases connections / file handles. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import type { Metrics } from "../core/metrics.ts";
 import type { Logger } from "../core/ports.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
-import { type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";
+import { type AcceptedOutcome, type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";
+import { changeDelivery, type DeliveryChange } from "./change-delivery.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
 import { type DeliveryRecord, deliveryFromRecord } from "./delivery-record.ts";
 import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
@@ -23,6 +24,13 @@ export interface QueueDeps extends DeliverDeps {
  * delivered; queued again with a later `nextAttemptAt`; or dead — after 24 h in
  * the queue, or when every CDS instance now answers 404 (nobody owns the UUID
  * any more: retrying cannot help, an operator decides).
+ *
+ * The state change is conditional on the record being as it was when the
+ * attempt started (issue #12). If it changed meanwhile, a success is still
+ * written over a queued state (CDS has the webhook: an operator's "retry
+ * now" must not send it again); a failure leaves the newer state as it is;
+ * a delivery that is no longer queued (deleted, finished elsewhere) is left
+ * alone.
  */
 export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRecord): Promise<DeliveryRecord> {
   const delivery = deliveryFromRecord(record);
@@ -31,8 +39,17 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   const attempts = record.attempts + 1;
   const fields = { delivery: record.id, uuid: record.uuid, attempts };
   let next: DeliveryRecord;
+  const delivered = (base: DeliveryRecord, accepted: AcceptedOutcome): DeliveryRecord => ({
+    ...base,
+    status: "delivered",
+    attempts: base.attempts + 1,
+    nextAttemptAt: undefined,
+    instance: accepted.instance,
+    responseStatus: accepted.status,
+    deliveredAt: now,
+  });
   if (outcome.kind === "accepted") {
-    next = { ...record, status: "delivered", attempts, nextAttemptAt: undefined, instance: outcome.instance, responseStatus: outcome.status, deliveredAt: now };
+    next = delivered(record, outcome);
     deps.logger.log("info", "queued delivery delivered", { ...fields, instance: outcome.instance, status: outcome.status });
   } else if (outcome.kind === "unknown") {
     next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reason ?? "every CDS instance answered 404: no instance knows this webhook" };
@@ -50,9 +67,23 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
       deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: lastError });
     }
   }
-  await deps.queue.update(record, next);
+  const result = await changeDelivery(deps.queue, record.id, (current): DeliveryChange => {
+    if (current.status !== "queued") return undefined;
+    if (sameState(current, record)) return next;
+    // Changed since the attempt started: a success still ends it; the newer state otherwise stands.
+    return outcome.kind === "accepted" ? delivered(current, outcome) : undefined;
+  });
+  const stored = result.kind === "written" ? result.stored.record : result.kind === "unchanged" ? result.current : undefined;
+  if (result.kind !== "written") {
+    deps.logger.log("info", "queued delivery changed during its attempt: the newer state stands", { ...fields, status: stored?.status ?? "deleted" });
+  }
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
-  if (next.status === "queued" && next.nextAttemptAt !== undefined) deps.wake?.(next.nextAttemptAt);
+  if (stored?.status === "queued" && stored.nextAttemptAt !== undefined) deps.wake?.(stored.nextAttemptAt);
   if (outcome.kind === "accepted") await runAfterAccepted(deps, delivery, outcome);
-  return next;
+  return stored ?? next;
+}
+
+/** The same state of a delivery: nothing was written between the two reads. */
+function sameState(a: DeliveryRecord, b: DeliveryRecord): boolean {
+  return a.status === b.status && a.queuedSince === b.queuedSince && a.attempts === b.attempts && a.nextAttemptAt === b.nextAttemptAt;
 }

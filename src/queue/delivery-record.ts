@@ -66,11 +66,36 @@ export function deliveryFromRecord(record: DeliveryRecord): Delivery {
   };
 }
 
-/** What the admin API shows: everything but the body and headers. */
-export function summarizeRecord(record: DeliveryRecord): Omit<DeliveryRecord, "body" | "headers"> & { bodyBytes: number; event?: string } {
+/**
+ * What the admin API shows: everything but the body and headers. Also what
+ * the listing index holds (docs/storage-schema.md), so listings never read
+ * bodies (issue #12).
+ */
+export type DeliverySummary = Omit<DeliveryRecord, "body" | "headers"> & { bodyBytes: number; event?: string };
+
+export function summarizeRecord(record: DeliveryRecord): DeliverySummary {
   const { body, headers, ...rest } = record;
   return { ...rest, event: headers["x-event-key"], bodyBytes: Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0) };
 }
+
+/**
+ * Orders two states of one delivery. `queuedSince` moves forward only on a
+ * replay and `attempts` only with an attempt, so (queuedSince, attempts)
+ * grows with every state change; between a queued and a finished state that
+ * compare equal (two attempts of the same state), the finished one is later.
+ */
+export function compareState(
+  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus },
+  b: { since: number; attempts: number; status?: DeliveryStatus } | DeliveryRecord,
+): number {
+  const bSince = "since" in b ? b.since : b.queuedSince;
+  if (a.queuedSince !== bSince) return a.queuedSince - bSince;
+  if (a.attempts !== b.attempts) return a.attempts - b.attempts;
+  return rank(a.status) - rank(b.status);
+}
+
+/** A message stands for a queued state. */
+const rank = (status: DeliveryStatus | undefined) => (status === undefined || status === "queued" ? 0 : 1);
 
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";

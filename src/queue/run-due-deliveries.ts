@@ -13,14 +13,14 @@ export async function runDueDeliveries(deps: QueueDeps, options: { batch?: numbe
   for (let round = 0; round < (options.maxBatches ?? 50); round++) {
     const claimed = await deps.queue.claimDue(deps.clock.now(), batch, leaseMs);
     await Promise.all(
-      claimed.map(async (record) => {
+      claimed.map(async (claim) => {
         try {
-          await attemptQueuedDelivery(deps, record);
+          await attemptQueuedDelivery(deps, claim.item);
           done++;
         } catch (error) {
-          deps.logger.log("error", "queued delivery attempt failed", { delivery: record.id, error: error instanceof Error ? error.message : String(error) });
+          deps.logger.log("error", "queued delivery attempt failed", { delivery: claim.id, error: error instanceof Error ? error.message : String(error) });
         } finally {
-          await deps.queue.release(record.id).catch(() => undefined);
+          await deps.queue.release(claim).catch(() => undefined);
         }
       }),
     );

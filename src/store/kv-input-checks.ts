@@ -1,4 +1,4 @@
-import type { KvOp, KvListOptions } from "../core/ports.ts";
+import type { KvCheck, KvOp, KvListOptions } from "../core/ports.ts";
 
 /**
  * Argument checks shared by every KvStore backend, so that the memory, SQLite
@@ -77,6 +77,25 @@ export function checkOps(ops: readonly KvOp[]): CheckedKvOp[] {
         throw new TypeError(`ops[${i}].type must be "put" or "delete"`);
     }
   });
+}
+
+/** The condition of a batchIf: a key, and a version string or null. */
+export function checkCondition(check: KvCheck): KvCheck {
+  if (typeof check !== "object" || check === null) throw new TypeError("check must be an object");
+  checkKey(check.key, "check.key");
+  if (check.version !== null && typeof check.version !== "string") throw new TypeError("check.version must be a string or null");
+  return { key: check.key, version: check.version };
+}
+
+/** The last op of each key, in the order of those last ops (a later op on a key wins). */
+export function lastOpPerKey(ops: readonly CheckedKvOp[]): CheckedKvOp[] {
+  const last = new Map<string, CheckedKvOp>();
+  // Map order is first insertion: delete and re-add to order by last occurrence.
+  for (const op of ops) {
+    last.delete(op.key);
+    last.set(op.key, op);
+  }
+  return [...last.values()];
 }
 
 export function closedError(): Error {

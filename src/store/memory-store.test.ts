@@ -1,7 +1,8 @@
-import { describeKvStoreContract } from "../../test/support/kv-store-contract.ts";
+import { describeDueWorkContract } from "../../test/support/due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "../../test/support/kv-store-contract.ts";
 import { createMemoryStore } from "./memory-store.ts";
 
-describeKvStoreContract("memory store", async () => {
+const memoryStore = async (): Promise<KvStoreHarness> => {
   let now = 1_700_000_000_000;
   const store = createMemoryStore({ clock: { now: () => now } });
   return {
@@ -11,4 +12,7 @@ describeKvStoreContract("memory store", async () => {
     },
     cleanup: () => store.close(),
   };
-});
+};
+
+describeKvStoreContract("memory store", memoryStore);
+describeDueWorkContract("memory store", memoryStore);

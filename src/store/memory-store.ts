@@ -1,7 +1,8 @@
 import { systemClock } from "../core/ports.ts";
-import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../core/ports.ts";
+import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../core/ports.ts";
 import { compareUtf8 } from "./utf8-order.ts";
-import { checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
+import { type CheckedKvOp, checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
+import { newVersion } from "./kv-version.ts";
 
 export interface MemoryStoreOptions {
   /** Time source for TTLs; tests inject one they can advance. */
@@ -10,6 +11,7 @@ export interface MemoryStoreOptions {
 
 interface Entry {
   value: string;
+  version: string;
   /** Absolute expiry in clock milliseconds; the entry is dead once `now >= expiresAt`. */
   expiresAt: number | undefined;
 }
@@ -55,7 +57,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
   function set(key: string, value: string, ttlMs: number | undefined, now: number): void {
     const expiresAt = ttlMs === undefined ? undefined : now + ttlMs;
     if (!entries.has(key)) sortedKeys.splice(searchFrom(key, false), 0, key);
-    entries.set(key, { value, expiresAt });
+    entries.set(key, { value, version: newVersion(), expiresAt });
+  }
+
+  /** The live entry under `key`, dropping an expired one. */
+  function live(key: string, now: number): Entry | undefined {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    if (isLive(entry, now)) return entry;
+    remove(key);
+    return undefined;
+  }
+
+  function apply(ops: readonly CheckedKvOp[], now: number): void {
+    for (const op of ops) {
+      if (op.type === "put") set(op.key, op.value, op.ttlMs, now);
+      else remove(op.key);
+    }
   }
 
   function sweepIfDue(now: number): void {
@@ -72,13 +90,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
     async get(key: string): Promise<string | null> {
       assertOpen();
       checkKey(key);
-      const entry = entries.get(key);
-      if (entry === undefined) return null;
-      if (!isLive(entry, clock.now())) {
-        remove(key);
-        return null;
-      }
-      return entry.value;
+      return live(key, clock.now())?.value ?? null;
+    },
+
+    async getVersioned(key: string): Promise<KvVersioned | null> {
+      assertOpen();
+      checkKey(key);
+      const entry = live(key, clock.now());
+      return entry === undefined ? null : { value: entry.value, version: entry.version };
     },
 
     async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
@@ -140,10 +159,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       const now = clock.now();
       sweepIfDue(now);
       // Synchronous from here on: no other call can observe half a batch.
-      for (const op of checked) {
-        if (op.type === "put") set(op.key, op.value, op.ttlMs, now);
-        else remove(op.key);
-      }
+      apply(checked, now);
+    },
+
+    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
+      assertOpen();
+      const { key, version } = checkCondition(check);
+      const checked = checkOps(ops);
+      const now = clock.now();
+      sweepIfDue(now);
+      // No await between the check and the writes: atomic within the process.
+      if ((live(key, now)?.version ?? null) !== version) return { ok: false };
+      apply(checked, now);
+      return { ok: true, version: entries.get(key)?.version ?? null };
     },
 
     async close(): Promise<void> {

@@ -115,9 +115,9 @@ hooksUrl = "${cds.hooksUrl}"
     cds.answer(() => ({ status: 503 }));
     const res = await post(u, fixture("pr-opened.json"));
     const { delivery } = (await res.json()) as { delivery: string };
-    const queued = (await gateway.queue.get(delivery))!;
+    const queued = (await gateway.queue.read(delivery))!;
     // Dead now, as after 24 h of failures; nothing is due any more.
-    await gateway.queue.update(queued, { ...queued, status: "dead", nextAttemptAt: undefined, deadAt: Date.now() });
+    expect(await gateway.queue.replace(queued, { ...queued.record, status: "dead", nextAttemptAt: undefined, deadAt: Date.now() })).toBeDefined();
     cds.owned.add(u);
     cds.answer(undefined);
     const before = cds.requests.length;

@@ -4,6 +4,12 @@ import type { KvStore } from "../../src/core/ports.ts";
 export interface KvStoreHarness {
   store: KvStore;
   /**
+   * A second client of the same backend (another connection, another Deno
+   * KV handle, another store over the same bindings), as a second process
+   * would have. The memory store has none: it is never shared.
+   */
+  other?: KvStore;
+  /**
    * Moves the store's clock forward. Given for stores with an injected clock;
    * without it (Redis, whose TTLs run on the server) expiry is observed by
    * polling with a bounded deadline.
@@ -274,6 +280,130 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
       });
     });
 
+    describe("versions and batchIf (compare-and-set, issue #12)", () => {
+      const other = () => h.other ?? store;
+
+      it("reads a live entry with its version; null for a missing or deleted one", async () => {
+        expect(await store.getVersioned("k")).toBeNull();
+        await store.put("k", "1");
+        const first = await store.getVersioned("k");
+        expect(first?.value).toBe("1");
+        expect(typeof first?.version).toBe("string");
+        expect(await other().getVersioned("k")).toEqual(first);
+        await store.delete("k");
+        expect(await store.getVersioned("k")).toBeNull();
+      });
+
+      it("gives every write a new version, even of the same value, and never one the key had before", async () => {
+        const seen: string[] = [];
+        const version = async () => (await store.getVersioned("k"))!.version;
+        await store.put("k", "same");
+        seen.push(await version());
+        await store.put("k", "same");
+        seen.push(await version());
+        await store.batch([{ type: "put", key: "k", value: "same" }]);
+        seen.push(await version());
+        await store.delete("k");
+        expect(await store.putIfAbsent("k", "same")).toBe(true);
+        seen.push(await version());
+        const written = await store.batchIf({ key: "k", version: seen[3]! }, [{ type: "put", key: "k", value: "same" }]);
+        expect(written.ok).toBe(true);
+        seen.push(await version());
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(written).toEqual({ ok: true, version: seen[4] });
+      });
+
+      it("applies a batch only while the checked key is at the version read, all of it, and answers the new version", async () => {
+        await store.put("rec", "v1");
+        const read = (await store.getVersioned("rec"))!;
+        const result = await store.batchIf({ key: "rec", version: read.version }, [
+          { type: "put", key: "rec", value: "v2" },
+          { type: "put", key: "idx:b", value: "rec" },
+          { type: "delete", key: "idx:a" },
+        ]);
+        expect(result.ok).toBe(true);
+        const now = (await store.getVersioned("rec"))!;
+        expect(now.value).toBe("v2");
+        expect(result).toEqual({ ok: true, version: now.version });
+        expect(await store.list("idx:")).toEqual([{ key: "idx:b", value: "rec" }]);
+
+        // The same old version again: refused, and nothing of the batch is written.
+        const stale = await store.batchIf({ key: "rec", version: read.version }, [
+          { type: "put", key: "rec", value: "v3" },
+          { type: "put", key: "idx:c", value: "rec" },
+        ]);
+        expect(stale).toEqual({ ok: false });
+        expect(await store.get("rec")).toBe("v2");
+        expect(await keysOf("idx:")).toEqual(["idx:b"]);
+      });
+
+      it("checks absence with version null; an expired entry is absent", async () => {
+        expect((await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "1", ttlMs: SHORT_TTL_MS }])).ok).toBe(true);
+        expect(await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "2" }])).toEqual({ ok: false });
+        expect(await store.get("new")).toBe("1");
+        await expectExpires("new");
+        expect(await store.getVersioned("new")).toBeNull();
+        expect((await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "3" }])).ok).toBe(true);
+        expect(await store.get("new")).toBe("3");
+      });
+
+      it("refuses a version from before a delete and a re-creation (no ABA)", async () => {
+        await store.put("k", "same");
+        const before = (await store.getVersioned("k"))!.version;
+        await store.delete("k");
+        await store.put("k", "same");
+        expect(await store.batchIf({ key: "k", version: before }, [{ type: "delete", key: "k" }])).toEqual({ ok: false });
+        expect(await store.get("k")).toBe("same");
+      });
+
+      it("can delete the checked key, or leave it as it is", async () => {
+        await store.put("k", "1");
+        const { version } = (await store.getVersioned("k"))!;
+        expect(await store.batchIf({ key: "k", version }, [{ type: "put", key: "other", value: "x" }])).toEqual({ ok: true, version });
+        expect(await store.batchIf({ key: "k", version }, [{ type: "delete", key: "k" }, { type: "delete", key: "other" }])).toEqual({ ok: true, version: null });
+        expect(await store.list("")).toEqual([]);
+      });
+
+      it("refuses bad arguments before comparing anything", async () => {
+        await store.put("k", "1");
+        const { version } = (await store.getVersioned("k"))!;
+        await expect(store.batchIf({ key: "k", version }, [{ type: "put", key: "k", value: "2", ttlMs: 0 }])).rejects.toThrow(RangeError);
+        await expect(store.batchIf({ key: "bad\uD800", version: null }, [])).rejects.toThrow(TypeError);
+        await expect(store.batchIf({ key: "k", version: 5 as never }, [])).rejects.toThrow(TypeError);
+        expect(await store.getVersioned("k")).toEqual({ value: "1", version });
+      });
+
+      it("lets exactly one of concurrent compare-and-sets from two clients win", async () => {
+        await store.put("counter", "0");
+        const { version } = (await store.getVersioned("counter"))!;
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 === 0 ? store : other()).batchIf({ key: "counter", version }, [
+              { type: "put", key: "counter", value: `winner-${i}` },
+              { type: "put", key: `log:${i}`, value: "x" },
+            ]),
+          ),
+        );
+        const winners = results.flatMap((r, i) => (r.ok ? [i] : []));
+        expect(winners).toHaveLength(1);
+        expect(await other().get("counter")).toBe(`winner-${winners[0]}`);
+        expect(await keysOf("log:")).toEqual([`log:${winners[0]}`]);
+      });
+
+      it("serialises read-modify-write loops from two clients: no increment is lost", async () => {
+        await store.put("n", "0");
+        const increment = async (client: KvStore) => {
+          for (;;) {
+            const read = (await client.getVersioned("n"))!;
+            const next = String(Number(read.value) + 1);
+            if ((await client.batchIf({ key: "n", version: read.version }, [{ type: "put", key: "n", value: next }])).ok) return;
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, (_, i) => increment(i % 2 === 0 ? store : other())));
+        expect(await store.get("n")).toBe("8");
+      });
+    });
+
     describe("batch", () => {
       it("applies puts and deletes in order", async () => {
         await store.put("gone", "x");
@@ -334,6 +464,8 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
         await expect(store.get("a")).rejects.toThrow();
         await expect(store.put("a", "2")).rejects.toThrow();
         await expect(store.batch([{ type: "delete", key: "a" }])).rejects.toThrow();
+        await expect(store.getVersioned("a")).rejects.toThrow();
+        await expect(store.batchIf({ key: "a", version: null }, [])).rejects.toThrow();
       });
     });
   });

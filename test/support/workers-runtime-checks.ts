@@ -16,7 +16,8 @@
 import { ClaimLock, type ClaimLockStub } from "../../src/adapters/workers/claim-lock.ts";
 import { createWorkersKvStore } from "../../src/adapters/workers/workers-kv-store.ts";
 import type { DurableObjectNamespace, KvNamespace } from "../../src/adapters/workers/workers-types.ts";
-import { describeKvStoreContract } from "./kv-store-contract.ts";
+import { describeDueWorkContract } from "./due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "./kv-store-contract.ts";
 import { collectedTests } from "./workers-mini-vitest.ts";
 import { describeRuntimeVectors } from "./workers-runtime-vectors.ts";
 
@@ -47,12 +48,17 @@ async function wipe(e: Env): Promise<void> {
   await Promise.all(keys.map((key) => store.delete(key)));
 }
 
-describeKvStoreContract("workers kv store (workerd, KV + ClaimLock)", async () => {
+const workersStores = async (): Promise<KvStoreHarness> => {
   const e = currentEnv();
   await wipe(e);
   const store = createWorkersKvStore({ kv: e.GATEWAY_KV, claims: e.CLAIM_LOCK });
-  return { store, cleanup: () => wipe(e) };
-});
+  // Another store over the same bindings, as another isolate has.
+  const other = createWorkersKvStore({ kv: e.GATEWAY_KV, claims: e.CLAIM_LOCK });
+  return { store, other, cleanup: () => wipe(e) };
+};
+
+describeKvStoreContract("workers kv store (workerd, KV + ClaimLock)", workersStores);
+describeDueWorkContract("workers kv store (workerd, KV + ClaimLock)", workersStores);
 
 describeRuntimeVectors("workerd");
 

@@ -1,6 +1,6 @@
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
-import { type CheckedKvOp, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
+import { type CheckedKvOp, checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 /**
@@ -45,6 +45,26 @@ const MAX_ATTEMPTS = 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Attempts of a commit that finds a local database file locked by another handle or process. */
+const LOCKED_ATTEMPTS = 100;
+
+/**
+ * Commits `op`. Local Deno KV is a SQLite file: a second handle or process
+ * writing it at the same moment makes a commit fail with "database is
+ * locked" instead of waiting; such a commit changed nothing and is tried
+ * again after a short random pause.
+ */
+async function commitRetryingLocked(op: Deno.AtomicOperation): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op.commit();
+    } catch (error) {
+      if (attempt >= LOCKED_ATTEMPTS || !(error instanceof Error) || !/database is locked/i.test(error.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * Math.min(attempt, 10)));
+    }
+  }
+}
+
 export interface DenoKvStoreOptions {
   kv: Deno.Kv;
   clock?: Clock;
@@ -79,6 +99,10 @@ export async function openDenoKvStore(path?: string, clock?: Clock): Promise<KvS
  * - batch: all ops, after the checks, in one atomic operation — all or none.
  *   The last op on each key wins. Deno KV limits an atomic operation to 100
  *   version checks (so 100 distinct keys) and 1000 mutations.
+ * - Versions are Deno KV's versionstamps of the header entry `[key]`: a new
+ *   one with every commit that writes it. batchIf is the same atomic
+ *   operation as batch with one more check, on the versionstamp of the
+ *   checked key as read: the live state it was compared with.
  */
 export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
   const { kv } = options;
@@ -108,16 +132,18 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
     return decoder.decode(bytes);
   }
 
-  /** Reads the live value of `key`, following its chunks. */
-  async function read(key: string): Promise<string | null> {
+  /** Reads the live value of `key` and its versionstamp, following its chunks. */
+  async function readVersioned(key: string): Promise<KvVersioned | null> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const { value: header } = await kv.get<Header>([key]);
+      const { value: header, versionstamp } = await kv.get<Header>([key]);
       if (!isLive(header, clock.now())) return null;
       const value = await valueOf(key, header);
-      if (value !== undefined) return value;
+      if (value !== undefined) return { value, version: versionstamp as string };
     }
     throw new Error(`Deno KV: ${JSON.stringify(key)} kept changing while being read`);
   }
+
+  const read = async (key: string): Promise<string | null> => (await readVersioned(key))?.value ?? null;
 
   interface Prepared {
     header: Header;
@@ -141,7 +167,7 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
       for (let j = i; j < Math.min(i + CHUNKS_PER_WRITE, chunkKeys.length); j++) {
         op.set(chunkKeys[j]!, bytes.slice(j * CHUNK_BYTES, (j + 1) * CHUNK_BYTES), expireIn === undefined ? undefined : { expireIn });
       }
-      await op.commit();
+      await commitRetryingLocked(op);
     }
     return { header: { ...header, id, c: chunkKeys.length }, ttlMs, chunkKeys };
   }
@@ -151,7 +177,7 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
     for (let i = 0; i < keys.length; i += 100) {
       const op = kv.atomic();
       for (const k of keys.slice(i, i + 100)) op.delete(k);
-      await op.commit();
+      await commitRetryingLocked(op);
     }
   }
 
@@ -172,12 +198,14 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
   /**
    * Applies the last op of each key in one atomic operation, with a version
    * check on each key so that the old chunks it deletes are the current
-   * ones; retried while concurrent writers win those checks.
+   * ones; retried while concurrent writers win those checks. With
+   * `condition`, only while its key's live version is the expected one:
+   * that versionstamp is checked too, so the comparison holds at commit.
    */
-  async function commit(ops: CheckedKvOp[]): Promise<void> {
+  async function commit(ops: CheckedKvOp[], condition?: KvCheck): Promise<KvCommit> {
     const last = new Map<string, CheckedKvOp>();
     for (const op of ops) last.set(op.key, op);
-    if (last.size === 0) return;
+    if (last.size === 0 && condition === undefined) return { ok: true, version: null };
     const now = clock.now();
     const prepared = new Map<string, Prepared>();
     try {
@@ -185,20 +213,31 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
         if (op.type === "put") prepared.set(op.key, await prepare(op.key, op.value, op.ttlMs, now));
       }
       const keys = [...last.keys()];
+      const checked = condition === undefined || last.has(condition.key) ? keys : [...keys, condition.key];
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const current = await getHeaders(keys);
+        const current = await getHeaders(checked);
+        if (condition !== undefined) {
+          const entry = current[checked.indexOf(condition.key)]!;
+          const live = isLive(entry.value, clock.now()) ? entry.versionstamp : null;
+          if (live !== condition.version) return { ok: false };
+        }
         const op = kv.atomic();
-        keys.forEach((key, i) => {
+        checked.forEach((key, i) => {
           const entry = current[i]!;
           op.check({ key: entry.key, versionstamp: entry.versionstamp });
+          if (!last.has(key)) return;
           dropChunks(op, key, entry.value);
           const next = prepared.get(key);
           if (next === undefined) op.delete([key]);
           else op.set([key], next.header, next.ttlMs === undefined ? undefined : { expireIn: next.ttlMs });
         });
-        if ((await op.commit()).ok) {
+        const result = await commitRetryingLocked(op);
+        if (result.ok) {
           prepared.clear();
-          return;
+          if (condition === undefined) return { ok: true, version: null };
+          const written = last.get(condition.key);
+          const unchanged = current[checked.indexOf(condition.key)]!.versionstamp;
+          return { ok: true, version: written === undefined ? unchanged : written.type === "put" ? result.versionstamp : null };
         }
       }
       throw new Error("Deno KV: concurrent writes to the same keys kept winning; nothing was written");
@@ -212,6 +251,18 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
       assertOpen();
       checkKey(key);
       return read(key);
+    },
+
+    async getVersioned(key: string): Promise<KvVersioned | null> {
+      assertOpen();
+      checkKey(key);
+      return readVersioned(key);
+    },
+
+    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
+      assertOpen();
+      const condition = checkCondition(check);
+      return commit(checkOps(ops), condition);
     },
 
     async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
@@ -238,7 +289,7 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
           const op = kv.atomic().check(current);
           dropChunks(op, key, current.value);
           op.set([key], next.header, ttlMs === undefined ? undefined : { expireIn: ttlMs });
-          if ((await op.commit()).ok) {
+          if ((await commitRetryingLocked(op)).ok) {
             next = undefined;
             return true;
           }

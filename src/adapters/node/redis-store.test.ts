@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KvStore } from "../../core/ports.ts";
-import { describeKvStoreContract } from "../../../test/support/kv-store-contract.ts";
+import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
 import { startRedisServer } from "../../../test/support/redis-server.ts";
 import type { RedisServerHandle } from "../../../test/support/redis-server.ts";
 import { createRedisStore } from "./redis-store.ts";
@@ -24,10 +25,19 @@ function serverUrl(): string {
 
 const freshPrefix = () => `test:${randomUUID()}:`;
 
-describeKvStoreContract("redis store", async () => {
-  const store = createRedisStore({ url: serverUrl(), keyPrefix: freshPrefix() });
-  return { store, cleanup: () => store.close() };
-});
+/** Two clients under one key prefix, as two gateway processes on one Redis have. */
+const redisStores = async (): Promise<KvStoreHarness> => {
+  const keyPrefix = freshPrefix();
+  const store = createRedisStore({ url: serverUrl(), keyPrefix });
+  const other = createRedisStore({ url: serverUrl(), keyPrefix });
+  return { store, other, cleanup: async () => {
+    await store.close();
+    await other.close();
+  } };
+};
+
+describeKvStoreContract("redis store", redisStores);
+describeDueWorkContract("redis store", redisStores);
 
 describe("redis store on a shared server", () => {
   const opened: KvStore[] = [];
@@ -91,6 +101,22 @@ describe("redis store on a shared server", () => {
     await store.delete("a");
     expect(await redis.zrange(`${prefix}index`, "0", "-1")).toEqual(["b"]);
     expect(await redis.zrange(`${prefix}expiry`, "0", "-1")).toEqual([]);
+  });
+
+  it("keeps each entry's version beside its value, with the same expiry; a value without one reads as version 0 (issue #12)", async () => {
+    const prefix = freshPrefix();
+    const store = open(prefix);
+    const redis = rawClient();
+    await store.put("a", "1", { ttlMs: 60_000 });
+    const { version } = (await store.getVersioned("a"))!;
+    expect(await redis.get(`${prefix}r:a`)).toBe(version);
+    expect(await redis.pttl(`${prefix}r:a`)).toBeGreaterThan(0);
+    // Written before versions existed.
+    await redis.set(`${prefix}v:old`, "record");
+    await redis.zadd(`${prefix}index`, 0, "old");
+    expect(await store.getVersioned("old")).toEqual({ value: "record", version: "0" });
+    expect((await store.batchIf({ key: "old", version: "0" }, [{ type: "delete", key: "old" }])).ok).toBe(true);
+    expect(await redis.exists(`${prefix}v:old`, `${prefix}r:old`)).toBe(0);
   });
 
   it("drops index members of expired values when list meets them", async () => {

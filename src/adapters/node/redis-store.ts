@@ -1,11 +1,14 @@
 import { Redis } from "ioredis";
-import type { KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
+import type { KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
 import {
+  checkCondition,
   checkKey,
   checkOps,
   checkTtlMs,
   checkValue,
   closedError, checkListArgs } from "../../store/kv-input-checks.ts";
+import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import { newVersion, UNVERSIONED } from "../../store/kv-version.ts";
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]HOST:PORT/DB` (or `rediss://` for TLS), as in the `store` setting. */
@@ -45,6 +48,9 @@ export function boundedRedisOptions(timeoutMs: number) {
  *
  *   P v:<key>   STRING  the value; TTL'd entries carry a PX expiry, so Redis
  *                       itself decides when an entry is dead.
+ *   P r:<key>   STRING  its version, written with the value (same MULTI or
+ *                       script, same PX); missing for a value written before
+ *                       versions existed, which reads as UNVERSIONED.
  *   P index     ZSET    every key, score 0: ZRANGEBYLEX then walks keys in
  *                       byte order, which gives prefix / after / before scans.
  *   P expiry    ZSET    keys put with a TTL, scored by their approximate
@@ -90,6 +96,60 @@ for _, member in ipairs(members) do
 end
 return #members`;
 
+// KEYS: index, expiry, value key, version key; ARGV: value, ttl ms or "", version, member, now (ms).
+const PUT_IF_ABSENT = `
+local ok
+if ARGV[2] == '' then ok = redis.call('SET', KEYS[3], ARGV[1], 'NX') else ok = redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') end
+if not ok then return 0 end
+redis.call('ZADD', KEYS[1], 0, ARGV[4])
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[4], ARGV[3])
+  redis.call('ZREM', KEYS[2], ARGV[4])
+else
+  redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[2])
+  redis.call('ZADD', KEYS[2], tonumber(ARGV[5]) + tonumber(ARGV[2]), ARGV[4])
+end
+return 1`;
+
+// The compare-and-set. KEYS: index, expiry, the checked key's value and version keys.
+// ARGV: "1" and the expected version, or "0" (expected absent); now (ms); value-key prefix;
+// version-key prefix; then the ops: "d", key | "p", key, value, ttl ms or "", version.
+// Redis runs a script alone: nothing comes between the check and the writes.
+// Answers nil (condition failed) or {1[, version of the checked key afterwards]}.
+const BATCH_IF = `
+local exists = redis.call('EXISTS', KEYS[3]) == 1
+if ARGV[1] == '0' then
+  if exists then return false end
+elseif not exists or (redis.call('GET', KEYS[4]) or '${UNVERSIONED}') ~= ARGV[2] then
+  return false
+end
+local now, vp, rp = tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local i = 6
+while i <= #ARGV do
+  local key = ARGV[i + 1]
+  if ARGV[i] == 'd' then
+    redis.call('DEL', vp .. key, rp .. key)
+    redis.call('ZREM', KEYS[1], key)
+    redis.call('ZREM', KEYS[2], key)
+    i = i + 2
+  else
+    local ttl = ARGV[i + 3]
+    if ttl == '' then
+      redis.call('SET', vp .. key, ARGV[i + 2])
+      redis.call('SET', rp .. key, ARGV[i + 4])
+      redis.call('ZREM', KEYS[2], key)
+    else
+      redis.call('SET', vp .. key, ARGV[i + 2], 'PX', ttl)
+      redis.call('SET', rp .. key, ARGV[i + 4], 'PX', ttl)
+      redis.call('ZADD', KEYS[2], now + tonumber(ttl), key)
+    end
+    redis.call('ZADD', KEYS[1], 0, key)
+    i = i + 5
+  end
+end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {1} end
+return {1, redis.call('GET', KEYS[4]) or '${UNVERSIONED}'}`;
+
 const PURGE_INTERVAL_MS = 60_000;
 const PURGE_BATCH = 500;
 // Index members fetched per round trip of `list`; bounded because each one
@@ -101,11 +161,20 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
   const indexKey = `${prefix}index`;
   const expiryKey = `${prefix}expiry`;
   const valuePrefix = `${prefix}v:`;
+  const versionPrefix = `${prefix}r:`;
   const valueKey = (key: string): string => valuePrefix + key;
+  const versionKey = (key: string): string => versionPrefix + key;
 
   const redis = new Redis(options.url, boundedRedisOptions(options.timeoutMs ?? 2_000));
   // Connection errors reach each command as its failure; without a listener ioredis prints every one.
   redis.on("error", () => undefined);
+  // Scripts run by EVALSHA once Redis knows them (ioredis loads them on NOSCRIPT).
+  redis.defineCommand("kvPutIfAbsent", { numberOfKeys: 4, lua: PUT_IF_ABSENT });
+  redis.defineCommand("kvBatchIf", { numberOfKeys: 4, lua: BATCH_IF });
+  const scripts = redis as unknown as {
+    kvPutIfAbsent(...args: Array<string | number>): Promise<number>;
+    kvBatchIf(...args: Array<string | number>): Promise<[number, string?] | null>;
+  };
   let closing: Promise<void> | undefined;
   let nextPurgeAt = 0;
 
@@ -136,6 +205,21 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
     }
   }
 
+  /** Adds the commands of one op (value, version and index) to `multi`. */
+  function queueOp(multi: ReturnType<Redis["multi"]>, op: CheckedKvOp, now: number): void {
+    if (op.type === "delete") {
+      multi.del(valueKey(op.key), versionKey(op.key)).zrem(indexKey, op.key).zrem(expiryKey, op.key);
+    } else if (op.ttlMs === undefined) {
+      multi.set(valueKey(op.key), op.value).set(versionKey(op.key), newVersion()).zadd(indexKey, 0, op.key).zrem(expiryKey, op.key);
+    } else {
+      multi
+        .set(valueKey(op.key), op.value, "PX", op.ttlMs)
+        .set(versionKey(op.key), newVersion(), "PX", op.ttlMs)
+        .zadd(indexKey, 0, op.key)
+        .zadd(expiryKey, now + op.ttlMs, op.key);
+    }
+  }
+
   async function dropMissing(members: string[]): Promise<void> {
     await redis.eval(DROP_MISSING, 2 + members.length, indexKey, expiryKey, ...members.map(valueKey), ...members);
   }
@@ -147,20 +231,21 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       return redis.get(valueKey(key));
     },
 
+    async getVersioned(key) {
+      assertOpen();
+      checkKey(key);
+      // One MULTI: the value and the version of the same write.
+      const [value, version] = (await exec(redis.multi().get(valueKey(key)).get(versionKey(key)))) as Array<string | null>;
+      return value === null || value === undefined ? null : { value, version: version ?? UNVERSIONED };
+    },
+
     async put(key, value, putOptions?: KvPutOptions) {
       assertOpen();
       checkKey(key);
       checkValue(value);
       const ttlMs = checkTtlMs(putOptions?.ttlMs);
       const multi = redis.multi();
-      if (ttlMs === undefined) {
-        multi.set(valueKey(key), value).zadd(indexKey, 0, key).zrem(expiryKey, key);
-      } else {
-        multi
-          .set(valueKey(key), value, "PX", ttlMs)
-          .zadd(indexKey, 0, key)
-          .zadd(expiryKey, Date.now() + ttlMs, key);
-      }
+      queueOp(multi, { type: "put", key, value, ttlMs }, Date.now());
       await exec(multi);
       await purgeIfDue();
     },
@@ -171,27 +256,19 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       checkValue(value);
       const ttlMs = checkTtlMs(putOptions?.ttlMs);
       // SET NX is the claim; Redis drops an expired key before looking, so an
-      // expired entry counts as absent. The index additions run whether or not
-      // the claim won: for a live existing entry they change nothing that the
-      // purge would not put right (it re-reads the real PTTL).
-      const multi = redis.multi();
-      if (ttlMs === undefined) {
-        multi.set(valueKey(key), value, "NX").zadd(indexKey, 0, key);
-      } else {
-        multi
-          .set(valueKey(key), value, "PX", ttlMs, "NX")
-          .zadd(indexKey, 0, key)
-          .zadd(expiryKey, Date.now() + ttlMs, key);
-      }
-      const [claimed] = await exec(multi);
+      // expired entry counts as absent. The script writes the version and the
+      // index members only when the claim won.
+      const claimed = await scripts.kvPutIfAbsent(indexKey, expiryKey, valueKey(key), versionKey(key), value, ttlMs ?? "", newVersion(), key, Date.now());
       await purgeIfDue();
-      return claimed === "OK";
+      return claimed === 1;
     },
 
     async delete(key) {
       assertOpen();
       checkKey(key);
-      await exec(redis.multi().del(valueKey(key)).zrem(indexKey, key).zrem(expiryKey, key));
+      const multi = redis.multi();
+      queueOp(multi, { type: "delete", key }, Date.now());
+      await exec(multi);
     },
 
     async batch(ops: readonly KvOp[]) {
@@ -203,20 +280,25 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       // every op was checked before anything was sent.
       const multi = redis.multi();
       const now = Date.now();
-      for (const op of checked) {
-        if (op.type === "delete") {
-          multi.del(valueKey(op.key)).zrem(indexKey, op.key).zrem(expiryKey, op.key);
-        } else if (op.ttlMs === undefined) {
-          multi.set(valueKey(op.key), op.value).zadd(indexKey, 0, op.key).zrem(expiryKey, op.key);
-        } else {
-          multi
-            .set(valueKey(op.key), op.value, "PX", op.ttlMs)
-            .zadd(indexKey, 0, op.key)
-            .zadd(expiryKey, now + op.ttlMs, op.key);
-        }
-      }
+      for (const op of checked) queueOp(multi, op, now);
       await exec(multi);
       await purgeIfDue();
+    },
+
+    async batchIf(check, ops: readonly KvOp[]): Promise<KvCommit> {
+      assertOpen();
+      const { key, version } = checkCondition(check);
+      const checked = checkOps(ops);
+      const args: Array<string | number> = version === null ? ["0", ""] : ["1", version];
+      args.push(Date.now(), valuePrefix, versionPrefix);
+      for (const op of checked) {
+        if (op.type === "delete") args.push("d", op.key);
+        else args.push("p", op.key, op.value, op.ttlMs ?? "", newVersion());
+      }
+      const reply = await scripts.kvBatchIf(indexKey, expiryKey, valueKey(key), versionKey(key), ...args);
+      if (reply === null) return { ok: false };
+      await purgeIfDue();
+      return { ok: true, version: reply[1] ?? null };
     },
 
     async list(keyPrefix, listOptions: KvListOptions = {}): Promise<KvEntry[]> {

@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { describeKvStoreContract } from "../../../test/support/kv-store-contract.ts";
+import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
+import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import type { SqliteKvStore } from "./sqlite-store.ts";
 
@@ -14,22 +15,31 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "kv-sqlite-"));
 }
 
-describeKvStoreContract("sqlite store (file)", async () => {
+/** Two connections to one file, as two processes on one host have. */
+const sqliteFile = async (): Promise<KvStoreHarness> => {
   const dir = await tempDir();
   let now = 1_700_000_000_000;
   // A nested path: the store creates the parent directories.
-  const store = createSqliteStore({ path: join(dir, "nested", "data", "kv.db"), clock: { now: () => now } });
+  const path = join(dir, "nested", "data", "kv.db");
+  const store = createSqliteStore({ path, clock: { now: () => now } });
+  // A second connection to the same file, as a second process has.
+  const other = createSqliteStore({ path, clock: { now: () => now } });
   return {
     store,
+    other,
     advance: (ms) => {
       now += ms;
     },
     cleanup: async () => {
       await store.close();
+      await other.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+describeKvStoreContract("sqlite store (file)", sqliteFile);
+describeDueWorkContract("sqlite store (file)", sqliteFile);
 
 describeKvStoreContract("sqlite store (:memory:)", async () => {
   let now = 1_700_000_000_000;
@@ -166,6 +176,20 @@ describe("sqlite store on a file", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("opens a database written before entries had versions: its rows read as version 0 until written again (issue #12)", async () => {
+    const old = new Database(path);
+    old.exec("CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER)");
+    old.prepare("INSERT INTO kv (key, value, expires_at) VALUES (?, ?, NULL)").run("delivery:queued:x", "old record");
+    old.close();
+    const a = open();
+    const b = open();
+    expect(await a.getVersioned("delivery:queued:x")).toEqual({ value: "old record", version: "0" });
+    const results = await Promise.all([a, b].map((s) => s.batchIf({ key: "delivery:queued:x", version: "0" }, [{ type: "delete", key: "delivery:queued:x" }, { type: "put", key: "moved", value: "x" }])));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(await a.list("")).toEqual([{ key: "moved", value: "x" }]);
+    expect((await a.getVersioned("moved"))?.version).not.toBe("0");
   });
 
   describe("transaction", () => {

@@ -2,14 +2,16 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
+import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
 import {
+  checkCondition,
   checkKey,
   checkOps,
   checkTtlMs,
   checkValue,
   closedError, checkListArgs } from "../../store/kv-input-checks.ts";
 import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import { newVersion } from "../../store/kv-version.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 export interface SqliteStoreOptions {
@@ -31,6 +33,7 @@ export interface SqliteStoreOptions {
  */
 export interface SqliteKvTransaction {
   get(key: string): string | null;
+  getVersioned(key: string): KvVersioned | null;
   put(key: string, value: string, options?: KvPutOptions): void;
   putIfAbsent(key: string, value: string, options?: KvPutOptions): boolean;
   delete(key: string): void;
@@ -58,10 +61,16 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (
   key        TEXT PRIMARY KEY,
   value      TEXT NOT NULL,
-  expires_at INTEGER
+  expires_at INTEGER,
+  version    TEXT NOT NULL DEFAULT '0'
 );
 CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
 `;
+/**
+ * A database created before entries had versions (issue #12) gets the
+ * column; its rows read as version '0' (UNVERSIONED) until written again.
+ */
+const ADD_VERSION = "ALTER TABLE kv ADD COLUMN version TEXT NOT NULL DEFAULT '0'";
 
 const LIVE = "(expires_at IS NULL OR expires_at > @now)";
 
@@ -104,20 +113,25 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
   // an accepted webhook must never be lost.
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
-  db.exec(SCHEMA);
+  // One process at a time: two opening an old file together would both add the column.
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('kv')").all();
+    if (!columns.some((c) => c.name === "version")) db.exec(ADD_VERSION);
+  }).immediate();
 
-  const getStmt = db.prepare<{ key: string; now: number }, { value: string }>(
-    `SELECT value FROM kv WHERE key = @key AND ${LIVE}`,
+  const getStmt = db.prepare<{ key: string; now: number }, KvVersioned>(
+    `SELECT value, version FROM kv WHERE key = @key AND ${LIVE}`,
   );
   const putStmt = db.prepare(
-    `INSERT INTO kv (key, value, expires_at) VALUES (@key, @value, @expiresAt)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    `INSERT INTO kv (key, value, expires_at, version) VALUES (@key, @value, @expiresAt, @version)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, version = excluded.version`,
   );
   // One statement, so atomic: insert, or take over a row only if it is expired.
   // `changes` is 1 when this call wrote, 0 when a live row was already there.
   const putIfAbsentStmt = db.prepare(
-    `INSERT INTO kv (key, value, expires_at) VALUES (@key, @value, @expiresAt)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+    `INSERT INTO kv (key, value, expires_at, version) VALUES (@key, @value, @expiresAt, @version)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, version = excluded.version
      WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
   );
   const deleteStmt = db.prepare("DELETE FROM kv WHERE key = ?");
@@ -159,11 +173,30 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     purgeStmt.run(now);
   }
 
+  function write(key: string, value: string, ttlMs: number | undefined, now: number): void {
+    putStmt.run({ key, value, expiresAt: ttlMs === undefined ? null : now + ttlMs, version: newVersion() });
+  }
+
+  function apply(checked: readonly CheckedKvOp[]): void {
+    const now = clock.now();
+    purgeIfDue(now);
+    for (const op of checked) {
+      if (op.type === "put") write(op.key, op.value, op.ttlMs, now);
+      else deleteStmt.run(op.key);
+    }
+  }
+
   const ops: SqliteKvTransaction = {
     get(key) {
       assertOpen();
       checkKey(key);
       return getStmt.get({ key, now: clock.now() })?.value ?? null;
+    },
+
+    getVersioned(key) {
+      assertOpen();
+      checkKey(key);
+      return getStmt.get({ key, now: clock.now() }) ?? null;
     },
 
     put(key, value, putOptions) {
@@ -173,7 +206,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
       const ttlMs = checkTtlMs(putOptions?.ttlMs);
       const now = clock.now();
       purgeIfDue(now);
-      putStmt.run({ key, value, expiresAt: ttlMs === undefined ? null : now + ttlMs });
+      write(key, value, ttlMs, now);
     },
 
     putIfAbsent(key, value, putOptions) {
@@ -184,7 +217,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
       const now = clock.now();
       purgeIfDue(now);
       const expiresAt = ttlMs === undefined ? null : now + ttlMs;
-      return putIfAbsentStmt.run({ key, value, expiresAt, now }).changes === 1;
+      return putIfAbsentStmt.run({ key, value, expiresAt, now, version: newVersion() }).changes === 1;
     },
 
     delete(key) {
@@ -212,21 +245,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
   };
 
   const runInTransaction = db.transaction((fn: (tx: SqliteKvTransaction) => unknown) => fn(ops));
-  const runBatch = db.transaction((checked: CheckedKvOp[]) => {
-    const now = clock.now();
-    purgeIfDue(now);
-    for (const op of checked) {
-      if (op.type === "put") {
-        putStmt.run({ key: op.key, value: op.value, expiresAt: op.ttlMs === undefined ? null : now + op.ttlMs });
-      } else {
-        deleteStmt.run(op.key);
-      }
-    }
+  const runBatch = db.transaction(apply);
+  // The check and the writes in one transaction, the write lock taken first (BEGIN IMMEDIATE):
+  // no other connection or process can write between them.
+  const runBatchIf = db.transaction((key: string, version: string | null, checked: CheckedKvOp[]) => {
+    if ((ops.getVersioned(key)?.version ?? null) !== version) return { ok: false as const };
+    apply(checked);
+    return { ok: true as const, version: ops.getVersioned(key)?.version ?? null };
   });
 
   return {
     async get(key) {
       return ops.get(key);
+    },
+    async getVersioned(key) {
+      return ops.getVersioned(key);
     },
     async put(key, value, putOptions) {
       ops.put(key, value, putOptions);
@@ -244,6 +277,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
       assertOpen();
       const checked = checkOps(batchOps);
       if (checked.length > 0) runBatch.immediate(checked);
+    },
+    async batchIf(check, batchOps: readonly KvOp[]) {
+      assertOpen();
+      const { key, version } = checkCondition(check);
+      const checked = checkOps(batchOps);
+      return runBatchIf.immediate(key, version, checked);
     },
     transaction<T>(fn: (tx: SqliteKvTransaction) => T): T {
       assertOpen();

@@ -1,79 +1,172 @@
 import { DurableObject } from "cloudflare:workers";
-import { deleteEntry, readLive, writeEntry } from "./kv-entry.ts";
-import type { KvNamespace } from "./workers-types.ts";
+import type { KvCommit, KvVersioned } from "../../core/ports.ts";
+import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import { lastOpPerKey } from "../../store/kv-input-checks.ts";
+import { newVersion, UNVERSIONED } from "../../store/kv-version.ts";
+import { deleteEntry, type EntryMeta, isLive, writeEntry } from "./kv-entry.ts";
+import type { DurableObjectNamespace, KvNamespace } from "./workers-types.ts";
 
-/** What a ClaimLock keeps in its transactional storage. */
-interface ClaimRecord {
-  value: string;
-  /** ms since the epoch; null: held until released. */
+/**
+ * What a ClaimLock keeps in its transactional storage (key `entry`): the
+ * version of the last write of its KvStore key, made through it, and when
+ * that entry expires; `version: null` after a delete (a tombstone, kept
+ * TOMBSTONE_MS). The value itself is in Workers KV.
+ */
+interface EntryRecord {
+  version: string | null;
+  /** ms since the epoch; null: no TTL. For a tombstone: when it is forgotten. */
   expiresAt: number | null;
 }
 
-const RECORD = "claim";
+/** What the previous version kept (key `claim`): a claim taken with putIfAbsent. Read, never written. */
+interface LegacyClaim {
+  value: string;
+  expiresAt: number | null;
+}
+
+const ENTRY = "entry";
+const LEGACY_CLAIM = "claim";
+/**
+ * How long a delete is remembered here. Afterwards the decision reads KV
+ * where this object runs, which has long seen the delete: KV shows a write
+ * at once where it was made, elsewhere within about a minute.
+ */
+const TOMBSTONE_MS = 10 * 60_000;
+/** Reads of a value whose latest write KV does not show yet here, and the pause between them. */
+const READ_ATTEMPTS = 5;
+const READ_PAUSE_MS = 200;
 
 export interface ClaimLockEnv {
   GATEWAY_KV: KvNamespace;
+  CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
 }
 
 /** The RPC surface of a ClaimLock stub (`env.CLAIM_LOCK.get(id)`). */
 export interface ClaimLockStub {
+  /** putIfAbsent: writes when the key has no live entry; true when it wrote. */
   claim(key: string, value: string, ttlMs: number | null): Promise<boolean>;
+  /** put: writes, and answers the new version. */
+  write(key: string, value: string, ttlMs: number | null): Promise<string>;
+  /** delete. */
   release(key: string): Promise<void>;
+  /** getVersioned, decided here. */
+  read(key: string): Promise<KvVersioned | null>;
+  /** batchIf with this object's key as the checked one. */
+  commit(key: string, expected: string | null, ops: CheckedKvOp[]): Promise<KvCommit>;
 }
 
 /**
  * The strongly consistent part of the Workers store: one Durable Object per
- * KvStore key (`idFromName(key)`) decides `putIfAbsent` for that key. Workers
- * KV alone cannot: it is eventually consistent, so two isolates could both
- * read "absent" and both write.
+ * KvStore key (`idFromName(key)`) through which every write of that key
+ * goes, and which alone decides what depends on the key's current state:
+ * putIfAbsent, getVersioned and batchIf (issue #12). Workers KV alone cannot:
+ * it is eventually consistent, so two isolates could both read "absent", or
+ * the same version, and both write.
  *
  * A Durable Object runs one instance at a time, and `blockConcurrencyWhile`
- * makes each claim and release a critical section, KV write included. So of
- * any number of concurrent claims exactly one wins, and a claim after a
- * release (KvStore.delete goes through `release`) sees the release. The
- * record expires with the claim's TTL: checked on every claim, and an alarm
- * clears the storage once it is due.
+ * makes each operation a critical section, KV writes included. The
+ * object's storage holds the version of the last write it made, so its
+ * decisions never depend on how fast KV shows that write. A batchIf's ops on
+ * other keys are written through those keys' own objects, in order, from
+ * inside this critical section: a second batchIf on this key waits until
+ * they are all done. (Keys written that way must not themselves be the
+ * checked key of a batchIf that writes this one, or the two objects would
+ * wait for each other; the gateway's index entries never are.)
  *
- * An entry written with `put()` (not through here) also makes a claim fail;
- * that check is a KV read, so a `put()` made in another location less than
- * about a minute earlier may not be seen yet (KV's eventual consistency).
- * Claims against claims and deletes are exact.
+ * A key this object has no record of (written before versions existed, or
+ * deleted more than TOMBSTONE_MS ago) is read from KV where it runs.
  */
 export class ClaimLock extends DurableObject<ClaimLockEnv> implements ClaimLockStub {
   async claim(key: string, value: string, ttlMs: number | null): Promise<boolean> {
     return this.ctx.blockConcurrencyWhile(async () => {
-      const now = Date.now();
-      const current = await this.ctx.storage.get<ClaimRecord>(RECORD);
-      if (current !== undefined && (current.expiresAt === null || now < current.expiresAt)) return false;
-      // No live claim; an entry written with put() (never claimed) holds the key too. Read here,
-      // where this object's own writes and deletes are always seen, not where the caller runs.
-      if ((await readLive(this.env.GATEWAY_KV, key, now)) !== null) return false;
-      const expiresAt = ttlMs === null ? null : now + ttlMs;
-      await writeEntry(this.env.GATEWAY_KV, key, value, ttlMs ?? undefined, now);
-      await this.ctx.storage.put<ClaimRecord>(RECORD, { value, expiresAt });
-      if (expiresAt === null) await this.ctx.storage.deleteAlarm();
-      else await this.ctx.storage.setAlarm(expiresAt);
+      if ((await this.current(key, Date.now())) !== null) return false;
+      await this.writeHere(key, value, ttlMs);
       return true;
     });
   }
 
-  /** Deletes the KV entry and forgets the claim, in one critical section. */
+  async write(key: string, value: string, ttlMs: number | null): Promise<string> {
+    return this.ctx.blockConcurrencyWhile(() => this.writeHere(key, value, ttlMs));
+  }
+
   async release(key: string): Promise<void> {
-    await this.ctx.blockConcurrencyWhile(async () => {
-      await deleteEntry(this.env.GATEWAY_KV, key);
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
+    await this.ctx.blockConcurrencyWhile(() => this.releaseHere(key));
+  }
+
+  async read(key: string): Promise<KvVersioned | null> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const version = await this.current(key, Date.now());
+        if (version === null) return null;
+        const { value, metadata } = await this.env.GATEWAY_KV.getWithMetadata<EntryMeta>(key, "text");
+        if (value !== null && (metadata?.r ?? UNVERSIONED) === version) return { value, version };
+        if (attempt >= READ_ATTEMPTS) throw new Error(`Workers KV does not show the latest write of ${JSON.stringify(key)} yet`);
+        await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+      }
+    });
+  }
+
+  async commit(key: string, expected: string | null, ops: CheckedKvOp[]): Promise<KvCommit> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      let version = await this.current(key, Date.now());
+      if (version !== expected) return { ok: false };
+      for (const op of lastOpPerKey(ops)) {
+        if (op.key === key) {
+          if (op.type === "put") version = await this.writeHere(key, op.value, op.ttlMs ?? null);
+          else {
+            await this.releaseHere(key);
+            version = null;
+          }
+        } else {
+          const other = this.env.CLAIM_LOCK.get(this.env.CLAIM_LOCK.idFromName(op.key));
+          if (op.type === "put") await other.write(op.key, op.value, op.ttlMs ?? null);
+          else await other.release(op.key);
+        }
+      }
+      return { ok: true, version };
     });
   }
 
   override async alarm(): Promise<void> {
     await this.ctx.blockConcurrencyWhile(async () => {
-      const current = await this.ctx.storage.get<ClaimRecord>(RECORD);
-      if (current?.expiresAt != null && Date.now() < current.expiresAt) {
-        await this.ctx.storage.setAlarm(current.expiresAt);
-        return;
-      }
-      if (current?.expiresAt !== null) await this.ctx.storage.deleteAll();
+      const entry = await this.ctx.storage.get<EntryRecord>(ENTRY);
+      const claim = await this.ctx.storage.get<LegacyClaim>(LEGACY_CLAIM);
+      const expiresAt = entry?.expiresAt ?? claim?.expiresAt ?? null;
+      if (expiresAt === null) return;
+      if (Date.now() < expiresAt) await this.ctx.storage.setAlarm(expiresAt);
+      else await this.ctx.storage.deleteAll();
     });
+  }
+
+  /** The key's live version; null: no live entry. */
+  private async current(key: string, now: number): Promise<string | null> {
+    const entry = await this.ctx.storage.get<EntryRecord>(ENTRY);
+    if (entry !== undefined && (entry.expiresAt === null || now < entry.expiresAt)) return entry.version;
+    if (entry !== undefined && entry.version !== null) return null;
+    const claim = await this.ctx.storage.get<LegacyClaim>(LEGACY_CLAIM);
+    if (claim !== undefined && (claim.expiresAt === null || now < claim.expiresAt)) return UNVERSIONED;
+    // No record here (or a tombstone past its time): KV, read where this object runs.
+    const { value, metadata } = await this.env.GATEWAY_KV.getWithMetadata<EntryMeta>(key, "text");
+    return value !== null && isLive(metadata, now) ? (metadata?.r ?? UNVERSIONED) : null;
+  }
+
+  private async writeHere(key: string, value: string, ttlMs: number | null): Promise<string> {
+    const now = Date.now();
+    const version = newVersion();
+    await writeEntry(this.env.GATEWAY_KV, key, value, ttlMs ?? undefined, now, version);
+    const expiresAt = ttlMs === null ? null : now + ttlMs;
+    await this.ctx.storage.put<EntryRecord>(ENTRY, { version, expiresAt });
+    await this.ctx.storage.delete(LEGACY_CLAIM);
+    if (expiresAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(expiresAt);
+    return version;
+  }
+
+  private async releaseHere(key: string): Promise<void> {
+    await deleteEntry(this.env.GATEWAY_KV, key);
+    const forgetAt = Date.now() + TOMBSTONE_MS;
+    await this.ctx.storage.put<EntryRecord>(ENTRY, { version: null, expiresAt: forgetAt });
+    await this.ctx.storage.delete(LEGACY_CLAIM);
+    await this.ctx.storage.setAlarm(forgetAt);
   }
 }

@@ -11,14 +11,18 @@ import type { KvNamespace } from "./workers-types.ts";
  * - `v`: a copy of the value when it is small, so that `list` (which returns
  *   metadata but not values) needs no extra read per key. Routes, dedupe
  *   markers and schedule records are all this small.
+ * - `r`: the entry's version (KvStore.getVersioned), written by the key's
+ *   ClaimLock, which checks it against its own record when it reads the
+ *   value back; absent on entries written before versions existed.
  */
 export interface EntryMeta {
   e?: number;
   v?: string;
+  r?: string;
 }
 
 export const KV_MIN_EXPIRATION_TTL_S = 60;
-/** Metadata must serialize to at most 1024 bytes; leave room for `e`. */
+/** Metadata must serialize to at most 1024 bytes, `e` and `r` included. */
 const INLINE_METADATA_BYTES = 1000;
 const encoder = new TextEncoder();
 
@@ -26,8 +30,9 @@ export function isLive(meta: EntryMeta | null | undefined, now: number): boolean
   return meta?.e === undefined || now < meta.e;
 }
 
-export function entryMetadata(value: string, expiresAt: number | undefined): EntryMeta {
+export function entryMetadata(value: string, expiresAt: number | undefined, version?: string): EntryMeta {
   const meta: EntryMeta = expiresAt === undefined ? {} : { e: expiresAt };
+  if (version !== undefined) meta.r = version;
   // A quick length check first: most large values never get serialized twice.
   if (value.length <= INLINE_METADATA_BYTES) {
     const inline = { ...meta, v: value };
@@ -48,8 +53,9 @@ export async function writeEntry(
   value: string,
   ttlMs: number | undefined,
   now: number,
+  version: string,
 ): Promise<void> {
-  const metadata = entryMetadata(value, ttlMs === undefined ? undefined : now + ttlMs);
+  const metadata = entryMetadata(value, ttlMs === undefined ? undefined : now + ttlMs, version);
   const options = ttlMs === undefined ? { metadata } : { metadata, expirationTtl: kvExpirationTtl(ttlMs) };
   await retryRateLimited(() => kv.put(key, value, options));
 }

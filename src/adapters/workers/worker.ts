@@ -6,6 +6,7 @@ import { jsonError } from "../../core/json-error.ts";
 import type { FetchFn, Logger } from "../../core/ports.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { createConsoleLogger } from "./console-logger.ts";
+import { missingBindings, missingBindingsResponse } from "./missing-bindings.ts";
 import { runScheduled } from "./run-scheduled.ts";
 import { createWorkersDeliveryQueue, type DeliveryMessage, type WorkersDeliveryQueue } from "./workers-delivery-queue.ts";
 import { createWorkersKvStore } from "./workers-kv-store.ts";
@@ -138,8 +139,27 @@ function edgeRequest(request: Request): Request {
   return out;
 }
 
+/**
+ * Bindings checked once per isolate, at its first request or run: a Worker
+ * deployed without GATEWAY_KV or CLAIM_LOCK answers every request 503, naming
+ * what is missing and where wrangler.toml declares it, instead of failing
+ * deep inside the store with a TypeError (issue #12).
+ */
+let bindingsChecked: string[] | undefined;
+
+function checkBindings(env: WorkerEnv): string[] {
+  if (bindingsChecked === undefined) {
+    bindingsChecked = missingBindings(env);
+    const logger = createConsoleLogger(env.LOG_LEVEL);
+    for (const message of bindingsChecked) logger.log("error", "missing binding", { message });
+  }
+  return bindingsChecked;
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const missing = checkBindings(env);
+    if (missing.length > 0) return missingBindingsResponse(missing);
     let current: WorkerGateway;
     try {
       current = await gatewayFor(env);
@@ -150,6 +170,8 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+    const missing = checkBindings(env);
+    if (missing.length > 0) throw new Error(missing.join("; "));
     // A configuration error fails the run (it shows in the Cron Events), after being logged.
     const { gateway, logger } = await gatewayFor(env);
     await runScheduled({
@@ -162,6 +184,11 @@ export default {
 
   /** The delivery queue's consumer: one attempt per due message (workers-delivery-queue.ts). */
   async queue(batch: MessageBatch, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+    // Without the store the messages wait (Cloudflare re-delivers them) until the Worker is deployed with it.
+    if (checkBindings(env).length > 0) {
+      batch.retryAll({ delaySeconds: 300 });
+      return;
+    }
     // A configuration error throws: the whole batch is retried (and the error logged once).
     const { gateway, logger, deliveries } = await gatewayFor(env);
     if (deliveries === undefined) {

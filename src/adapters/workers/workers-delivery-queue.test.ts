@@ -137,10 +137,15 @@ describe("Workers delivery queue: producer and consumer", () => {
   });
 
   const keys = async (prefix: string) => (await store.list(prefix)).map((e) => e.key);
+  /** Writes `next` over the stored state of the delivery (as an attempt or an operator does). */
+  const update = async (next: DeliveryRecord) => {
+    const current = await queue.read(next.id);
+    expect(await queue.replace(current!, next)).toBeDefined();
+  };
 
-  it("enqueue writes the record under its status key, no index entry, and sends a JSON message delayed until it is due", async () => {
+  it("enqueue writes the record and its summary, no index entry, and sends a JSON message delayed until it is due", async () => {
     await queue.enqueue(record({ nextAttemptAt: START + 2_300 }));
-    expect(await keys("delivery:")).toEqual([`delivery:queued:${ID}`]);
+    expect(await keys("delivery")).toEqual([`delivery-record:${ID}`, `delivery-summary:queued:${ID}`]);
     expect(await keys("queue:")).toEqual([]);
     expect(producer.sent).toHaveLength(1);
     expect(producer.sent[0]!.options).toEqual({ contentType: "json", delaySeconds: 3 });
@@ -148,17 +153,20 @@ describe("Workers delivery queue: producer and consumer", () => {
     expect(await queue.claimDue(START + 60_000, 10, 30_000)).toEqual([]);
   });
 
-  it("update writes the next state before erasing the old status key, and sends a message only while queued", async () => {
-    const first = record();
-    await queue.enqueue(first);
+  it("replace writes the next state and moves the summary, sends a message only while queued, and only over the state it was based on", async () => {
+    const first = await queue.enqueue(record());
     producer.take();
     const retry = record({ attempts: 2, nextAttemptAt: START + 4_000 });
-    await queue.update(first, retry);
-    expect(await keys("delivery:")).toEqual([`delivery:queued:${ID}`]);
+    const second = await queue.replace(first, retry);
+    expect(second?.record).toEqual(retry);
+    expect(await keys("delivery")).toEqual([`delivery-record:${ID}`, `delivery-summary:queued:${ID}`]);
     expect(producer.take().map((m) => m.attempts)).toEqual([2]);
+    // Based on the first state, which is gone: nothing is written, no message sent.
+    expect(await queue.replace(first, record({ attempts: 2, status: "dead", nextAttemptAt: undefined }))).toBeUndefined();
+    expect(producer.sent).toEqual([]);
     const delivered = record({ attempts: 3, status: "delivered", nextAttemptAt: undefined, deliveredAt: START });
-    await queue.update(retry, delivered);
-    expect(await keys("delivery:")).toEqual([`delivery:delivered:${ID}`]);
+    await queue.replace(second!, delivered);
+    expect(await keys("delivery")).toEqual([`delivery-record:${ID}`, `delivery-summary:delivered:${ID}`]);
     expect(producer.sent).toEqual([]);
     expect((await queue.get(ID))?.status).toBe("delivered");
   });
@@ -176,12 +184,12 @@ describe("Workers delivery queue: producer and consumer", () => {
     await queue.enqueue(record());
     const old = producer.take()[0]!;
     now = START + 600;
-    await queue.update(record(), record({ attempts: 2, nextAttemptAt: START + 1_000 }));
+    await update(record({ attempts: 2, nextAttemptAt: START + 1_000 }));
     const m1 = message(old);
     await queue.consume(batch(m1), attempt);
     expect(m1.acked).toBe(true);
 
-    await queue.update(record({ attempts: 2 }), record({ attempts: 3, status: "delivered", nextAttemptAt: undefined }));
+    await update(record({ attempts: 3, status: "delivered", nextAttemptAt: undefined }));
     const current = producer.take()[0]!;
     const m2 = message(current);
     await queue.consume(batch(m2), attempt);
@@ -191,7 +199,7 @@ describe("Workers delivery queue: producer and consumer", () => {
 
   it("attempts the carried copy when this location still shows an earlier state (KV not caught up)", async () => {
     // KV here: attempts 1 (e.g. a replica that has not seen the write of attempts 2 yet).
-    await store.put(`delivery:queued:${ID}`, JSON.stringify(record()));
+    await store.put(`delivery-record:${ID}`, JSON.stringify(record()));
     const later = record({ attempts: 2, nextAttemptAt: START + 1_000 });
     const m = message(deliveryMessage(later, START));
     now = START + 1_000;
@@ -287,19 +295,22 @@ describe("Workers delivery queue: producer and consumer", () => {
     const b = message(body);
     await queue.consume(batch(a, b), async (r) => {
       attempted.push(r);
-      await queue.update(r, { ...r, status: "delivered", attempts: r.attempts + 1, nextAttemptAt: undefined });
+      await update({ ...r, status: "delivered", attempts: r.attempts + 1, nextAttemptAt: undefined });
     });
     expect(attempted).toHaveLength(1);
     expect(a.acked && b.acked).toBe(true);
   });
 
-  it("reads the newest state when an interrupted update left two status keys, and removes both", async () => {
+  it("reads the newest state of the previous layout when an interrupted update left two status keys, and moves it, leaving neither", async () => {
     await store.put(`delivery:queued:${ID}`, JSON.stringify(record()));
-    await store.put(`delivery:delivered:${ID}`, JSON.stringify(record({ status: "delivered", attempts: 2, nextAttemptAt: undefined })));
+    await store.put(`delivery:delivered:${ID}`, JSON.stringify(record({ status: "delivered", attempts: 2, nextAttemptAt: undefined, deliveredAt: START })));
     expect((await queue.get(ID))?.status).toBe("delivered");
-    expect(await queue.remove(ID)).toBe(true);
-    expect(await keys("delivery:")).toEqual([]);
-    expect(await queue.remove(ID)).toBe(false);
+    const current = await queue.read(ID);
+    expect(current?.record.status).toBe("delivered");
+    expect(await keys("delivery")).toEqual([`delivery-record:${ID}`, `delivery-summary:delivered:${ID}`]);
+    expect(await queue.remove(current!)).toBe(true);
+    expect(await keys("delivery")).toEqual([]);
+    expect(await queue.read(ID)).toBeUndefined();
   });
 });
 
@@ -402,8 +413,8 @@ url = "https://bb"
   it("replays a dead delivery (admin API) through a new message", async () => {
     const res = await post('{"n":3}');
     const { delivery } = (await res.json()) as { delivery: string };
-    const queued = (await gateway.queue.get(delivery))!;
-    await gateway.queue.update(queued, { ...queued, status: "dead", nextAttemptAt: undefined, deadAt: now });
+    const queued = (await gateway.queue.read(delivery))!;
+    await gateway.queue.replace(queued, { ...queued.record, status: "dead", nextAttemptAt: undefined, deadAt: now });
     producer.take();
     cdsUp = true;
     now += 60_000;

@@ -1,7 +1,7 @@
 import { type Clock, type KvStore, type Logger, silentLogger, systemClock } from "../../core/ports.ts";
-import type { DeliveryQueue } from "../../queue/delivery-queue.ts";
-import type { DeliveryRecord, DeliveryStatus } from "../../queue/delivery-record.ts";
-import { createKvDeliveryQueue, DELIVERED_TTL_MS } from "../../queue/kv-delivery-queue.ts";
+import type { DeliveryQueue, StoredDelivery } from "../../queue/delivery-queue.ts";
+import { compareState, type DeliveryRecord } from "../../queue/delivery-record.ts";
+import { createKvDeliveryQueue } from "../../queue/kv-delivery-queue.ts";
 import type { MessageBatch, Queue, QueueMessage } from "./workers-types.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { MessageBatch, Queue, QueueMessage } from "./workers-types.ts";
 export interface DeliveryMessage {
   /** Format version. */
   v: 1;
-  /** The delivery id (the record's key is `delivery:<status>:<id>`). */
+  /** The delivery id (the record's key is `delivery-record:<id>`). */
   id: string;
   /** The state the message was sent for: the record's `queuedSince` and `attempts` (see compareState). */
   since: number;
@@ -41,11 +41,6 @@ export const POINTER_PATIENCE_MS = 10 * 60_000;
 /** A message arriving this much before its due time is sent again for the rest. */
 const EARLY_TOLERANCE_MS = 1_000;
 
-const STATUSES: DeliveryStatus[] = ["queued", "delivered", "dead"];
-/** The generic queue's record keys (docs/storage-schema.md, "Keys"). */
-const recordKey = (status: DeliveryStatus, id: string) => `delivery:${status}:${id}`;
-/** The generic queue's time-ordered index; here only the Cron Trigger's fallback. */
-const DUE_PREFIX = "queue:";
 const encoder = new TextEncoder();
 
 export interface WorkersDeliveryQueueOptions {
@@ -68,17 +63,16 @@ export interface WorkersDeliveryQueue extends DeliveryQueue {
 }
 
 /**
- * The durable queue on Workers: records in Workers KV, under the same keys
- * as the generic KV queue (so the admin API, replay and delete work alike),
- * and a Cloudflare Queue message per due attempt, delayed until
- * `nextAttemptAt` — delivery is pushed to the consumer instead of polled.
+ * The durable queue on Workers: the generic KV queue's records, summaries
+ * and leases (so the admin API, replay and delete work alike, every change
+ * conditional on the record's version, decided by its ClaimLock), and a
+ * Cloudflare Queue message per due attempt, delayed until `nextAttemptAt`,
+ * instead of the `queue:` index — delivery is pushed to the consumer
+ * instead of polled.
  *
- * - `enqueue` / `update` write the record, then, while it stays queued,
+ * - `enqueue` / `replace` write the record, then, while it stays queued,
  *   send a message for its next attempt (each retry is a new message: retries
- *   never depend on the consumer's `max_retries`). Workers KV has no
- *   transactions: the new record is written before the old status key is
- *   deleted, so a failure in between leaves two keys, and readers take the
- *   newest (compareState).
+ *   never depend on the consumer's `max_retries`).
  * - A send that fails leaves the record to the Cron Trigger instead: it gets
  *   the generic queue's `queue:<due>:<id>` index entry, which `claimDue` (the
  *   scheduled work, under the generic queue's leases) lists, as before there
@@ -88,47 +82,33 @@ export interface WorkersDeliveryQueue extends DeliveryQueue {
  *   show a later state: a delivered, dead, rescheduled or deleted delivery is
  *   never attempted (or brought back) by an old message. KV read elsewhere
  *   may lag about a minute behind a write; a message carrying its record is
- *   then attempted from that copy, a pointer waits (see handle()).
+ *   then attempted from that copy, a pointer waits (see handle()). Whatever
+ *   is attempted, the state change that follows is decided by the record's
+ *   ClaimLock against the record as it is (src/queue/change-delivery.ts).
  */
 export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions): WorkersDeliveryQueue {
   const { store, producer } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  /** The generic queue on the same store: listing, removal, and the Cron Trigger's fallback sweep (claimDue, release). */
-  const generic = createKvDeliveryQueue(store);
-  /** The generic queue's `queue:` index writes alone (its record writes are done here, in a KV-safe order). */
-  const dueIndex = createKvDeliveryQueue(onlyKeys(store, (key) => key.startsWith(DUE_PREFIX)));
   /** Deliveries this isolate's sweep claimed from the index: their next state stays on the index. */
   const fromSweep = new Set<string>();
-
-  async function readAll(id: string): Promise<DeliveryRecord[]> {
-    const values = await Promise.all(STATUSES.map((status) => store.get(recordKey(status, id))));
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DeliveryRecord);
-  }
+  /** The generic queue on the same store, with due entries only for what the sweep holds. */
+  const generic = createKvDeliveryQueue(store, { clock, indexDue: (id) => fromSweep.has(id) });
 
   /** The newest state of a delivery that KV shows here. */
-  async function latest(id: string): Promise<DeliveryRecord | undefined> {
-    let newest: DeliveryRecord | undefined;
-    for (const record of await readAll(id)) if (newest === undefined || compareState(record, newest) > 0) newest = record;
-    return newest;
-  }
-
-  async function writeRecord(previous: DeliveryRecord | undefined, next: DeliveryRecord): Promise<void> {
-    await store.put(recordKey(next.status, next.id), JSON.stringify(next), next.status === "delivered" ? { ttlMs: DELIVERED_TTL_MS } : undefined);
-    if (previous !== undefined && previous.status !== next.status) await store.delete(recordKey(previous.status, previous.id));
-  }
+  const latest = (id: string) => generic.get(id);
 
   async function send(message: DeliveryMessage): Promise<void> {
     await producer.send(message, { contentType: "json", delaySeconds: delaySecondsUntil(message.due, clock.now()) });
   }
 
   /** Sends the message for a queued record just written; when that fails, puts the record on the Cron Trigger's index. */
-  async function schedule(record: DeliveryRecord): Promise<void> {
+  async function schedule(stored: StoredDelivery): Promise<void> {
     try {
-      await send(deliveryMessage(record, clock.now()));
+      await send(deliveryMessage(stored.record, clock.now()));
     } catch (error) {
-      logger.log("warn", "delivery queue: send failed, the Cron Trigger will retry the delivery", { delivery: record.id, error: errorText(error) });
-      await dueIndex.enqueue(record);
+      logger.log("warn", "delivery queue: send failed, the Cron Trigger will retry the delivery", { delivery: stored.record.id, error: errorText(error) });
+      await generic.addDueEntry(stored);
     }
   }
 
@@ -181,36 +161,33 @@ export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions)
 
   return {
     async enqueue(record) {
-      await writeRecord(undefined, record);
-      await schedule(record);
+      const stored = await generic.enqueue(record);
+      await schedule(stored);
+      return stored;
     },
 
-    async update(previous, next) {
-      await writeRecord(previous, next);
-      if (fromSweep.delete(previous.id)) await dueIndex.update(previous, next);
-      else if (next.status === "queued") await schedule(next);
+    async replace(current, next) {
+      const onIndex = fromSweep.has(next.id);
+      const stored = await generic.replace(current, next);
+      if (stored !== undefined && !onIndex && next.status === "queued") await schedule(stored);
+      return stored;
     },
 
+    read: (id) => generic.read(id),
     get: latest,
-
     list: (status, listOptions) => generic.list(status, listOptions),
-
-    async remove(id) {
-      // Each round erases one status key (and its index entry); more than one exists only after an interrupted update.
-      let removed = false;
-      for (let i = 0; i < STATUSES.length && (await generic.remove(id)); i++) removed = true;
-      return removed;
-    },
+    remove: (current) => generic.remove(current),
+    migrate: (limit) => generic.migrate(limit),
 
     async claimDue(now, limit, leaseMs) {
       const claimed = await generic.claimDue(now, limit, leaseMs);
-      for (const record of claimed) fromSweep.add(record.id);
+      for (const claim of claimed) fromSweep.add(claim.id);
       return claimed;
     },
 
-    async release(id) {
-      fromSweep.delete(id);
-      await generic.release(id);
+    async release(claim) {
+      fromSweep.delete(claim.id);
+      await generic.release(claim);
     },
 
     async consume(batch, attempt) {
@@ -251,6 +228,8 @@ export function deliveryMessage(record: DeliveryRecord, written: number): Delive
   return encoder.encode(JSON.stringify(carrying)).byteLength <= MAX_INLINE_MESSAGE_BYTES ? carrying : pointer;
 }
 
+export { compareState };
+
 export function parseDeliveryMessage(body: unknown): DeliveryMessage | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const m = body as Partial<DeliveryMessage>;
@@ -263,38 +242,6 @@ export function parseDeliveryMessage(body: unknown): DeliveryMessage | undefined
 /** Whole seconds from `now` until `due`, within what Cloudflare Queues accepts (0 to 12 h). */
 export function delaySecondsUntil(due: number, now: number): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((due - now) / 1000)));
-}
-
-/**
- * Orders two states of one delivery. `queuedSince` moves forward only on a
- * replay and `attempts` only with an attempt, so (queuedSince, attempts)
- * grows with every state change; between a queued and a finished state that
- * compare equal (two attempts of the same state), the finished one is later.
- */
-export function compareState(
-  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus },
-  b: { since: number; attempts: number; status?: DeliveryStatus } | DeliveryRecord,
-): number {
-  const bSince = "since" in b ? b.since : b.queuedSince;
-  if (a.queuedSince !== bSince) return a.queuedSince - bSince;
-  if (a.attempts !== b.attempts) return a.attempts - b.attempts;
-  return rank(a.status) - rank(b.status);
-}
-
-/** A message stands for a queued state. */
-const rank = (status: DeliveryStatus | undefined) => (status === undefined || status === "queued" ? 0 : 1);
-
-/** `store` whose batches keep only the ops on keys `keep` accepts (the generic queue writes through batch alone). */
-function onlyKeys(store: KvStore, keep: (key: string) => boolean): KvStore {
-  return {
-    get: (key) => store.get(key),
-    put: (key, value, putOptions) => store.put(key, value, putOptions),
-    putIfAbsent: (key, value, putOptions) => store.putIfAbsent(key, value, putOptions),
-    delete: (key) => store.delete(key),
-    list: (prefix, listOptions) => store.list(prefix, listOptions),
-    batch: (ops) => store.batch(ops.filter((op) => keep(op.key))),
-    close: () => store.close(),
-  };
 }
 
 function errorText(error: unknown): string {

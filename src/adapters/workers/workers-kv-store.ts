@@ -1,15 +1,15 @@
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
-import { type CheckedKvOp, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
+import { checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError, lastOpPerKey } from "../../store/kv-input-checks.ts";
 import { compareUtf8 } from "../../store/utf8-order.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
-import { type EntryMeta, isLive, readLive, writeEntry } from "./kv-entry.ts";
+import { type EntryMeta, isLive, readLive } from "./kv-entry.ts";
 import type { DurableObjectNamespace, KvListKey, KvNamespace } from "./workers-types.ts";
 
 export interface WorkersKvStoreOptions {
   /** The KV namespace (`env.GATEWAY_KV`). */
   kv: KvNamespace;
-  /** The ClaimLock Durable Object namespace (`env.CLAIM_LOCK`), for putIfAbsent and delete. */
+  /** The ClaimLock Durable Object namespace (`env.CLAIM_LOCK`): every write, and what depends on the current state. */
   claims: DurableObjectNamespace<ClaimLockStub>;
   clock?: Clock;
 }
@@ -20,23 +20,24 @@ const LIST_PAGE = 1000;
 const BULK_GET = 100;
 
 /**
- * KvStore on Workers KV, with a ClaimLock Durable Object per key for the one
- * operation that needs strong consistency.
+ * KvStore on Workers KV, with a ClaimLock Durable Object per key through
+ * which every write of that key goes (claim-lock.ts).
  *
  * - Consistency: KV is eventually consistent. A write is seen at once where
  *   it was made and within about 60 s elsewhere; `get` and `list` in another
- *   location may return older data meanwhile. `putIfAbsent` does not depend
- *   on that: its ClaimLock decides, so of concurrent claims exactly one wins
- *   and a claim right after a delete succeeds. (A `get` right after a failed
- *   claim, in another location, may still return null.)
- * - Writes: KV takes one write per second per key (faster ones are retried,
- *   see writeEntry). The gateway's keys fit: routes change when an owner
- *   changes, markers and records get a key of their own.
+ *   location may return older data meanwhile. What depends on the current
+ *   state does not read KV here: `putIfAbsent`, `getVersioned` and `batchIf`
+ *   are decided by the key's ClaimLock, which keeps the version of the last
+ *   write in its own storage. Of concurrent claims exactly one wins, of
+ *   concurrent batchIf expecting one version at most one, and a claim right
+ *   after a delete succeeds.
+ * - Writes: `put`, `delete` and each op of a `batch` are one Durable Object
+ *   request each (the object writes KV and records the version). KV takes
+ *   one write per second per key (faster ones are retried, see writeEntry).
+ *   The gateway's keys fit: routes change when an owner changes, markers and
+ *   records get a key of their own.
  * - TTL: exact, to the millisecond, through the expiry kept in the entry's
  *   metadata (KV's own expiration, 60 s at least, only reclaims the space).
- * - delete: goes through the key's ClaimLock (which deletes the KV entry and
- *   forgets a claim), so a claim can be taken again right after a delete.
- *   That is one Durable Object request per delete.
  * - list: KV lists keys in UTF-8 byte order, 1000 per call, with a prefix
  *   but no start key, so `after` is applied by skipping: a listing that starts
  *   deep inside a large prefix pays one list call per 1000 keys skipped.
@@ -49,6 +50,9 @@ const BULK_GET = 100;
  *   of each key is applied (the result is the same, and a key is not
  *   written twice within the second KV allows), in the order of those last
  *   ops.
+ * - batchIf: the checked key's ClaimLock compares and, in the same critical
+ *   section, applies the ops as batch does (in order, not atomically),
+ *   writing other keys through their own ClaimLocks.
  * - Keys: at most 512 bytes, and not "", "." or ".." (KV's rules; KV throws).
  *   Values: at most 25 MiB.
  */
@@ -69,12 +73,18 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
       return readLive(kv, key, clock.now());
     },
 
+    async getVersioned(key: string): Promise<KvVersioned | null> {
+      assertOpen();
+      checkKey(key);
+      return lockFor(key).read(key);
+    },
+
     async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
       assertOpen();
       checkKey(key);
       checkValue(value);
       const ttlMs = checkTtlMs(putOptions?.ttlMs);
-      await writeEntry(kv, key, value, ttlMs, clock.now());
+      await lockFor(key).write(key, value, ttlMs ?? null);
     },
 
     async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
@@ -129,17 +139,16 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
 
     async batch(ops: readonly KvOp[]): Promise<void> {
       assertOpen();
-      const checked = checkOps(ops);
-      const last = new Map<string, CheckedKvOp>();
-      // Map order is first insertion: delete and re-add to order by last occurrence.
-      for (const op of checked) {
-        last.delete(op.key);
-        last.set(op.key, op);
-      }
-      for (const op of last.values()) {
-        if (op.type === "put") await writeEntry(kv, op.key, op.value, op.ttlMs, clock.now());
+      for (const op of lastOpPerKey(checkOps(ops))) {
+        if (op.type === "put") await lockFor(op.key).write(op.key, op.value, op.ttlMs ?? null);
         else await lockFor(op.key).release(op.key);
       }
+    },
+
+    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
+      assertOpen();
+      const { key, version } = checkCondition(check);
+      return lockFor(key).commit(key, version, checkOps(ops));
     },
 
     async close(): Promise<void> {
