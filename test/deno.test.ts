@@ -44,6 +44,7 @@ describe("Deno: type check and the Deno-side tests", () => {
       "deno: RFC 5849 and X-Hub-Signature vectors > verifies Bitbucket's X-Hub-Signature example and refuses a wrong secret or body",
       "deno: the relay on Deno KV > relays a webhook byte for byte to the instance that owns it, and remembers the route",
       "deno: queued deliveries woken through Deno KV's queue > delivers a queued webhook byte for byte once CDS recovers, woken at each due time, with no cron",
+      "deno: queued deliveries woken through Deno KV's queue > answers the console's routes: /-/instances and one delivery in detail, its signature masked (issue #16)",
     ]) {
       expect(run.output).toContain(`${name} ... ok`);
     }

@@ -363,8 +363,8 @@ describe("/metrics", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await res.text();
-      expect(text).toContain('cds_gateway_webhooks_total{code="200"} 1');
-      expect(text).toContain('cds_gateway_webhooks_total{code="404"} 1');
+      expect(text).toContain('cds_gateway_webhooks_total{server="default",outcome="forwarded"} 1');
+      expect(text).toContain('cds_gateway_webhooks_total{outcome="rejected",reason="no_route"} 1');
       expect(text).toContain("cds_gateway_relay_seconds_count 2");
       expect(text).toContain("# TYPE cds_gateway_queue_attempts_total counter");
     } finally {

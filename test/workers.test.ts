@@ -280,6 +280,33 @@ url = "https://signed.example.com"
     expect(await deliveryStatus(delivery)).toBeUndefined();
   }, 60_000);
 
+  it("answers the console's routes: /-/instances, one delivery in detail with its signature masked, /-/activity (issue #16)", async () => {
+    const u = "3a5c7e9b-1d3f-4b5d-8f1a-3c5e7a9b1d3f";
+    const body = fixture("refs-changed-update.json");
+    alpha.answer((req) => (req.url.includes(u) ? { status: 503, body: "{}", headers: { "retry-after": "3600" } } : undefined));
+    const res = await post(`/${u}`, body, { "x-hub-signature": "sha256=4f2d0c" });
+    expect(res.status).toBe(202);
+    const { delivery } = (await res.json()) as { delivery: string };
+    const admin = async (path: string) => {
+      const answer = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(answer.status, path).toBe(200);
+      return answer.json() as Promise<Record<string, unknown>>;
+    };
+    const detail = (await admin(`/-/deliveries/${delivery}`)) as { headers: Record<string, string>; body: string; repository: string; history: Array<{ outcome: string; instance?: string }> };
+    expect(detail.headers["x-hub-signature"]).toBe("sha256=[masked]");
+    expect(detail.body).toBe(Buffer.from(body).toString("utf8"));
+    expect(detail.repository).toBe("MYPROJECT/test-repo");
+    expect(detail.history).toEqual([expect.objectContaining({ outcome: "unreachable", instance: "alpha" })]);
+    const overview = (await admin("/-/instances")) as { instances: Array<{ name: string; reachable: boolean; queued: number }> };
+    expect(overview.instances.map((i) => i.name)).toEqual(["alpha", "beta"]);
+    expect(overview.instances[0]).toMatchObject({ reachable: false });
+    expect(overview.instances[0]!.queued).toBeGreaterThanOrEqual(1);
+    expect(((await admin("/-/activity")) as { minutes: unknown[] }).minutes).toHaveLength(60);
+    expect(await (await fetch(new URL("/metrics", base))).text()).toMatch(/^cds_gateway_queue_depth \d+$/m);
+    alpha.answer(undefined);
+    expect((await fetch(new URL(`/-/deliveries/${delivery}`, base), { method: "DELETE", headers: { authorization: `Bearer ${API_TOKEN}` } })).status).toBe(204);
+  });
+
   it(`keeps the gzipped bundle within ${BUNDLE_BUDGET / 1024} KiB`, () => {
     const size = measureBundle(outdir);
     expect(size.files).toEqual(["worker.js"]);

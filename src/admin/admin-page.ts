@@ -1,144 +1,162 @@
 /**
- * The operators' web page at `/-/` (README.md, "Operate"): a static shell with
- * no data in it. Its script asks for an API token, keeps it in the tab's
- * sessionStorage, and calls the bearer-protected JSON API, so the page itself
- * can be served without a token while everything it shows needs one.
+ * The operators' console at `/-/` (README.md, "Operate"; issue #16): a
+ * static shell with no data in it. Its script (admin-script.ts) asks for an
+ * API token, keeps it in the tab's sessionStorage, and calls the
+ * bearer-protected JSON API, so the page itself can be served without a
+ * token while everything it shows needs one. Layout for desktop and phone
+ * widths (one column under 760 px, table rows as cards).
  */
 export const ADMIN_PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cds-bitbucket-gateway</title>
+<title>cds-bitbucket-gateway · console</title>
 <style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #172b4d; }
-  h1 { font-size: 1.3rem; margin: 0 0 1rem; }
-  nav button, form button, td button { font: inherit; padding: .25rem .7rem; margin-right: .3rem; cursor: pointer; }
-  nav button[aria-pressed="true"] { background: #0052cc; color: #fff; border: 1px solid #0052cc; }
-  table { border-collapse: collapse; margin-top: 1rem; width: 100%; }
-  th, td { border-bottom: 1px solid #dfe1e6; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-  th { background: #f4f5f7; }
-  #message { margin-top: .8rem; min-height: 1.2em; color: #bf2600; }
-  .empty { color: #6b778c; }
-  code { font-size: 12px; }
-  td:last-child { white-space: nowrap; }
+  :root { --ink: #172b4d; --muted: #5e6c84; --line: #dfe1e6; --panel: #f7f8fa; --ok: #216e4e; --ok-bg: #dcfff1; --bad: #ae2a19; --bad-bg: #ffeceb;
+    --wait: #7f5f01; --wait-bg: #fff7d6; --info: #0055cc; --info-bg: #e9f2ff; --idle: #44546f; --idle-bg: #f1f2f4; }
+  * { box-sizing: border-box; }
+  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: #fff; }
+  header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .8rem 1.5rem; border-bottom: 1px solid var(--line); background: var(--panel); }
+  header h1 { font-size: 1.1rem; margin: 0; flex: 1 1 auto; }
+  header h1 small { font-weight: 400; color: var(--muted); }
+  .controls { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; }
+  main, #login-panel { padding: 1rem 1.5rem 2rem; max-width: 1400px; }
+  h2 { font-size: 1rem; margin: 1.2rem 0 .5rem; }
+  h2 small, .note { font-weight: 400; color: var(--muted); font-size: 12px; }
+  button, select, input { font: inherit; }
+  button { padding: .3rem .75rem; border: 1px solid #b3b9c4; border-radius: 4px; background: #fff; color: var(--ink); cursor: pointer; }
+  button:hover { background: var(--idle-bg); }
+  button.primary { background: var(--info); border-color: var(--info); color: #fff; }
+  button.danger { color: var(--bad); border-color: #f87168; }
+  input, select { padding: .3rem .5rem; border: 1px solid #b3b9c4; border-radius: 4px; background: #fff; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: .75rem; }
+  .card { border: 1px solid var(--line); border-left: 5px solid var(--idle); border-radius: 6px; padding: .6rem .8rem; background: #fff; }
+  .card[data-health="up"] { border-left-color: var(--ok); }
+  .card[data-health="down"] { border-left-color: var(--bad); background: var(--bad-bg); }
+  .card h3 { margin: 0 0 .3rem; font-size: .95rem; display: flex; justify-content: space-between; gap: .5rem; align-items: baseline; }
+  .card p { margin: .15rem 0; color: var(--muted); overflow-wrap: anywhere; }
+  .card .figures { color: var(--ink); margin-top: .4rem; }
+  .card .figures b { font-size: 1.05rem; }
+  .badge { display: inline-block; padding: 0 .45rem; border-radius: 3px; font-size: 12px; font-weight: 600; white-space: nowrap; background: var(--idle-bg); color: var(--idle); }
+  .badge.up, .badge.delivered { background: var(--ok-bg); color: var(--ok); }
+  .badge.down, .badge.dead { background: var(--bad-bg); color: var(--bad); }
+  .badge.queued { background: var(--wait-bg); color: var(--wait); }
+  .badge.forwarded { background: var(--info-bg); color: var(--info); }
+  #activity { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; }
+  #chart { display: block; width: 100%; height: 110px; }
+  .axis { display: flex; justify-content: space-between; color: var(--muted); font-size: 11px; }
+  #legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; list-style: none; margin: .4rem 0 0; padding: 0; font-size: 12px; }
+  #legend i { display: inline-block; width: .7rem; height: .7rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
+  nav#views { display: flex; flex-wrap: wrap; gap: .3rem; margin: 1.2rem 0 .6rem; }
+  nav#views button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink); color: #fff; }
+  #filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-bottom: .4rem; }
+  #filters label { color: var(--muted); font-size: 12px; display: flex; gap: .3rem; align-items: center; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align: left; vertical-align: top; }
+  th { background: var(--panel); font-size: 12px; color: var(--muted); font-weight: 600; white-space: nowrap; }
+  td.actions { white-space: nowrap; text-align: right; }
+  td.actions button, td.actions a { margin-left: .25rem; }
+  td.actions button { padding: .15rem .5rem; font-size: 13px; }
+  td.error { color: var(--bad); min-width: 11rem; max-width: 28rem; overflow-wrap: anywhere; }
+  .scroll { overflow-x: auto; }
+  td.mono, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
+  time { border-bottom: 1px dotted #8590a2; cursor: help; white-space: nowrap; }
+  a { color: var(--info); }
+  #message { min-height: 1.4em; margin: .5rem 1.5rem 0; color: var(--bad); }
+  #message.ok { color: var(--ok); }
+  #message:empty { display: none; }
+  .empty { color: var(--muted); text-align: center; padding: 1.2rem; }
+  #more { margin-top: .6rem; }
+  #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: .5rem 0 1rem; }
+  #detail dt { color: var(--muted); }
+  #detail dd { margin: 0; overflow-wrap: anywhere; }
+  #detail .buttons { display: flex; gap: .5rem; margin: .5rem 0 1rem; }
+  #body { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .7rem; max-height: 32rem; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+  .masked { color: var(--muted); font-style: italic; }
+  @media (max-width: 760px) {
+    header, main, #login-panel { padding-left: .8rem; padding-right: .8rem; }
+    #message { margin-left: .8rem; margin-right: .8rem; }
+    .cards { grid-template-columns: 1fr; }
+    table.log thead { display: none; }
+    table.log, table.log tbody, table.log tr, table.log td { display: block; width: 100%; }
+    table.log tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; padding: .3rem .5rem; }
+    table.log td { border: 0; padding: .15rem 0; display: flex; gap: .8rem; justify-content: space-between; text-align: right; }
+    table.log td::before { content: attr(data-label); color: var(--muted); font-size: 12px; text-align: left; flex: 0 0 auto; }
+    table.log td.actions { justify-content: flex-end; padding-top: .35rem; }
+    table.log td.actions::before { content: none; }
+    table.log td.error { max-width: none; }
+    table.log td.empty { display: block; text-align: center; }
+    table.log td.empty::before { content: none; }
+    #detail dl { grid-template-columns: 1fr; gap: 0; }
+    #detail dd { margin-bottom: .4rem; }
+  }
 </style>
 </head>
 <body>
-<h1>cds-bitbucket-gateway</h1>
-<form id="login">
-  <label>API token <input id="token" type="password" autocomplete="off" required></label>
-  <button type="submit">Use token</button>
-</form>
-<nav id="views" hidden>
-  <button data-view="queued">Queued</button>
-  <button data-view="dead">Dead letters</button>
-  <button data-view="delivered">Delivered</button>
-  <button data-view="routes">Routes</button>
-  <button data-view="branch-deletions">Branch deletions</button>
-  <button id="refresh" type="button">Refresh</button>
-  <button id="retry-all" type="button">Retry all queued now</button>
-</nav>
+<header>
+  <h1>cds-bitbucket-gateway <small>operator's console</small></h1>
+  <div class="controls" id="controls" hidden>
+    <label class="note"><input type="checkbox" id="auto" checked> refresh every 5 s</label>
+    <button id="refresh" type="button">Refresh</button>
+    <button id="sign-out" type="button">Forget token</button>
+  </div>
+</header>
+<div id="login-panel">
+  <form id="login">
+    <label>API token <input id="token" type="password" autocomplete="off" required></label>
+    <button type="submit" class="primary">Use token</button>
+  </form>
+</div>
 <div id="message" role="status"></div>
-<table id="table" hidden><thead></thead><tbody></tbody></table>
+<main id="console" hidden>
+  <section aria-labelledby="instances-title">
+    <h2 id="instances-title">CDS instances <small id="counts-note"></small></h2>
+    <div class="cards" id="instances"></div>
+    <h2>Bitbucket servers <small>last build status or comment this process sent</small></h2>
+    <div class="cards" id="servers"></div>
+  </section>
+  <section aria-labelledby="activity-title">
+    <h2 id="activity-title">Last hour <small>outcomes per minute, this process</small></h2>
+    <div id="activity">
+      <svg id="chart" viewBox="0 0 600 100" preserveAspectRatio="none" role="img" aria-label="Outcomes per minute over the last hour"></svg>
+      <div class="axis"><span>60 min ago</span><span>30 min ago</span><span>now</span></div>
+      <ul id="legend"></ul>
+    </div>
+  </section>
+  <section id="list">
+    <nav id="views" aria-label="Views">
+      <button type="button" data-view="queued">Queued</button>
+      <button type="button" data-view="dead">Dead letters</button>
+      <button type="button" data-view="delivered">Delivered</button>
+      <button type="button" data-view="forwarded">Forwarded (recent)</button>
+      <button type="button" data-view="routes">Routes</button>
+      <button type="button" data-view="branch-deletions">Branch deletions</button>
+    </nav>
+    <form id="filters">
+      <label>CDS instance <select id="filter-instance"><option value="">any</option></select></label>
+      <label>Repository <input id="filter-repository" placeholder="PROJECT/slug" size="18"></label>
+      <button type="submit">Filter</button>
+      <button type="button" id="retry-all">Retry all queued now</button>
+    </form>
+    <p class="note" id="view-note"></p>
+    <div class="scroll"><table id="table" class="log"><thead></thead><tbody></tbody></table></div>
+    <button id="more" type="button" hidden>Show more</button>
+  </section>
+  <section id="detail" hidden>
+    <p><a href="#" id="back">← Back to the list</a></p>
+    <h2>Delivery <span class="mono" id="detail-id"></span></h2>
+    <dl id="detail-fields"></dl>
+    <div class="buttons" id="detail-actions"></div>
+    <h2>Attempts <small id="attempts-note"></small></h2>
+    <table id="attempts" class="log"><thead></thead><tbody></tbody></table>
+    <h2>Headers <small>as forwarded to CDS; signatures and credentials masked</small></h2>
+    <table id="headers" class="log"><thead></thead><tbody></tbody></table>
+    <h2>Body <small id="body-size"></small></h2>
+    <pre id="body" class="mono"></pre>
+  </section>
+</main>
 <script src="/-/admin.js"></script>
 </body>
 </html>
-`;
-
-export const ADMIN_PAGE_SCRIPT = `"use strict";
-const $ = (s) => document.querySelector(s);
-let view = "queued";
-const token = () => sessionStorage.getItem("cds-gateway-token") || "";
-const when = (ms) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) : "");
-const text = (v) => document.createTextNode(v === undefined || v === null ? "" : String(v));
-
-async function api(method, path) {
-  const res = await fetch(path, { method, headers: { authorization: "Bearer " + token() } });
-  if (res.status === 401) { $("#views").hidden = true; $("#login").hidden = false; throw new Error("the token was refused"); }
-  if (!res.ok && res.status !== 204) {
-    const answer = await res.json().catch(() => ({}));
-    throw new Error(method + " " + path + ": " + res.status + (answer.message ? " (" + answer.message + ")" : ""));
-  }
-  return res.status === 204 ? null : res.json();
-}
-
-const VIEWS = {
-  queued: { path: "/-/deliveries?status=queued", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "nextAttemptAt", "lastError"], actions: ["Retry now", "Delete"] },
-  dead: { path: "/-/deliveries?status=dead", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "deadAt", "lastError"], actions: ["Replay", "Delete"] },
-  delivered: { path: "/-/deliveries?status=delivered", rows: (d) => d.deliveries, columns: ["id", "uuid", "event", "attempts", "instance", "deliveredAt"], actions: ["Replay"] },
-  routes: { path: "/-/routes", rows: (d) => d.routes, columns: ["uuid", "instance", "server", "discoveredAt"], actions: [] },
-  "branch-deletions": { path: "/-/branch-deletions", rows: (d) => d.branchDeletions, columns: ["id", "instance", "project", "workflow", "branch", "dueAt"], actions: ["Cancel"] },
-};
-
-async function act(action, row) {
-  // With the status the row showed: a delivery that has moved on since (delivered by the drain) is not replayed.
-  if (action === "Replay" || action === "Retry now") await api("POST", "/-/deliveries/" + encodeURIComponent(row.id) + "/replay?status=" + encodeURIComponent(row.status));
-  if (action === "Delete") await api("DELETE", "/-/deliveries/" + encodeURIComponent(row.id));
-  if (action === "Cancel") await api("DELETE", "/-/branch-deletions/" + encodeURIComponent(row.id));
-  $("#message").textContent = action + " " + row.id + ": done";
-  await show(view, true);
-}
-
-async function show(name, keepMessage) {
-  view = name;
-  for (const b of document.querySelectorAll("nav button[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === name));
-  if (!keepMessage) $("#message").textContent = "";
-  const spec = VIEWS[name];
-  let rows;
-  try { rows = spec.rows(await api("GET", spec.path)); } catch (e) { $("#message").textContent = e.message; return; }
-  const table = $("#table");
-  table.hidden = false;
-  const head = document.createElement("tr");
-  for (const c of [...spec.columns, ""]) { const th = document.createElement("th"); th.append(text(c)); head.append(th); }
-  table.tHead.replaceChildren(head);
-  const body = [];
-  for (const row of rows) {
-    const tr = document.createElement("tr");
-    for (const c of spec.columns) {
-      const td = document.createElement("td");
-      td.append(text(/At$/.test(c) ? when(row[c]) : row[c]));
-      tr.append(td);
-    }
-    const td = document.createElement("td");
-    for (const a of spec.actions) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.textContent = a;
-      b.addEventListener("click", () => act(a, row).catch((e) => { $("#message").textContent = e.message; }));
-      td.append(b);
-    }
-    tr.append(td);
-    body.push(tr);
-  }
-  if (body.length === 0) {
-    const tr = document.createElement("tr");
-    const td = document.createElement("td");
-    td.colSpan = spec.columns.length + 1;
-    td.className = "empty";
-    td.textContent = "nothing here";
-    tr.append(td);
-    body.push(tr);
-  }
-  table.tBodies[0].replaceChildren(...body);
-}
-
-$("#login").addEventListener("submit", (e) => {
-  e.preventDefault();
-  sessionStorage.setItem("cds-gateway-token", $("#token").value);
-  $("#token").value = "";
-  $("#login").hidden = true;
-  $("#views").hidden = false;
-  show(view);
-});
-for (const b of document.querySelectorAll("nav button[data-view]")) b.addEventListener("click", () => show(b.dataset.view));
-$("#refresh").addEventListener("click", () => show(view));
-$("#retry-all").addEventListener("click", async () => {
-  try {
-    const answer = await api("POST", "/-/deliveries/retry-queued");
-    $("#message").textContent = answer.due + " queued delivery(ies) due now";
-    await show(view, true);
-  } catch (e) { $("#message").textContent = e.message; }
-});
-if (token()) { $("#login").hidden = true; $("#views").hidden = false; show(view); }
 `;

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
-import { ADMIN_PAGE_HTML, ADMIN_PAGE_SCRIPT } from "./admin-page.ts";
+import { ADMIN_PAGE_HTML } from "./admin-page.ts";
+import { ADMIN_PAGE_SCRIPT } from "./admin-script.ts";
 
 /** Strict: the page runs only its own script and talks only to this origin. */
 const PAGE_HEADERS = {

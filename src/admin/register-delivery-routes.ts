@@ -1,18 +1,26 @@
 import type { Hono } from "hono";
+import { maskHeaders } from "../console/mask-headers.ts";
+import type { RecentForwards } from "../console/recent-forwards.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { Clock } from "../core/ports.ts";
 import { changeDelivery } from "../queue/change-delivery.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
-import { type DeliveryStatus, summarizeRecord } from "../queue/delivery-record.ts";
+import { deliveryFromRecord, type DeliveryRecord, type DeliveryStatus, type DeliverySummary, summarizeRecord } from "../queue/delivery-record.ts";
+import { findSummaries } from "../queue/find-summaries.ts";
+import { repositoryOf } from "../queue/repository-of.ts";
 import { retryQueuedNow } from "../queue/retry-queued-now.ts";
 
 const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
 
 /**
  * The deliveries admin API (issue #6), behind the bearer check of `/-/*`:
- * - `GET /-/deliveries?status=queued|delivered|dead[&limit=N][&after=ID]` — from the listing
- *   index, which holds no bodies (issue #12)
- * - `GET /-/deliveries/<id>`
+ * - `GET /-/deliveries?status=queued|delivered|dead[&instance=I][&repository=R][&limit=N][&after=ID]` —
+ *   from the listing index, which holds no bodies (issue #12); `next` to page on. With a filter, at
+ *   most 1000 summaries are read per request (findSummaries).
+ * - `GET /-/deliveries?status=forwarded` — the recent direct forwards of this process, newest
+ *   first, from memory (issue #16): never stored, so never in the other listings
+ * - `GET /-/deliveries/<id>` — one delivery whole (issue #16): its masked headers, its body as
+ *   text, its repository and its attempts (deliveryDetail)
  * - `POST /-/deliveries/<id>/replay[?status=S]` — a dead (or delivered) delivery goes back to the
  *   queue, due now; a queued one becomes due now. With `status`, only if the delivery still has
  *   that status (409 otherwise): the page's "Retry now" on a queued row never replays a delivery
@@ -21,15 +29,21 @@ const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
  * - `DELETE /-/deliveries/<id>`
  * Every change is conditional on the record as read (src/queue/change-delivery.ts): clicked
  * during a drain, none of them puts a delivered webhook back in the queue.
- * Bodies and headers are not shown: they may carry what Bitbucket sent in confidence.
+ * Answers carry the gateway's `now`, which the page counts relative times from.
  */
-export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; clock: Clock; wake?: (at: number) => void }): void {
+export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; clock: Clock; wake?: (at: number) => void; recent?: RecentForwards }): void {
   app.get("/-/deliveries", async (c) => {
-    const status = (c.req.query("status") ?? "queued") as DeliveryStatus;
-    if (!STATUSES.includes(status)) return jsonError(400, "bad_request", "status must be queued, delivered or dead");
+    const status = c.req.query("status") ?? "queued";
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-    const deliveries = await deps.queue.list(status, { limit, after: c.req.query("after") });
-    return json(200, { status, deliveries });
+    const match = summaryFilter(c.req.query("instance"), c.req.query("repository"));
+    const now = deps.clock.now();
+    if (status === "forwarded") {
+      const deliveries = (deps.recent?.list() ?? []).filter((forward) => match === undefined || match(forward)).slice(0, limit);
+      return json(200, { status, now, deliveries });
+    }
+    if (!STATUSES.includes(status as DeliveryStatus)) return jsonError(400, "bad_request", "status must be queued, delivered, dead or forwarded");
+    const found = await findSummaries(deps.queue, status as DeliveryStatus, { limit, after: c.req.query("after"), match });
+    return json(200, { status, now, ...found });
   });
 
   // After an outage: every queued delivery due now, instead of each at the end of its own backoff.
@@ -42,7 +56,7 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
 
   app.get("/-/deliveries/:id", async (c) => {
     const record = await deps.queue.get(c.req.param("id"));
-    return record ? json(200, summarizeRecord(record)) : jsonError(404, "not_found", "no such delivery");
+    return record ? json(200, { now: deps.clock.now(), ...deliveryDetail(record) }) : jsonError(404, "not_found", "no such delivery");
   });
 
   app.post("/-/deliveries/:id/replay", async (c) => {
@@ -70,4 +84,41 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
     const result = await changeDelivery(deps.queue, c.req.param("id"), () => "delete");
     return result.kind === "deleted" ? new Response(null, { status: 204 }) : jsonError(404, "not_found", "no such delivery");
   });
+}
+
+/** What the filters of a listing keep: the instance exactly, the repository as a part of `PROJECT/slug` in any case; undefined: no filter. */
+function summaryFilter(instance: string | undefined, repository: string | undefined): ((summary: Pick<DeliverySummary, "instance" | "repository">) => boolean) | undefined {
+  const part = repository?.trim().toLowerCase() || undefined;
+  const name = instance?.trim() || undefined;
+  if (part === undefined && name === undefined) return undefined;
+  return (summary) =>
+    (name === undefined || summary.instance === name) && (part === undefined || (summary.repository?.toLowerCase().includes(part) ?? false));
+}
+
+/**
+ * One delivery as `GET /-/deliveries/<id>` shows it (issue #16): its summary,
+ * its headers with signatures and credentials masked (maskHeaders), its body
+ * as text (UTF-8; base64 when it is not), its repository (read from the body
+ * for a record stored before summaries had it) and its attempts, oldest
+ * first. Reads one record; listings never do.
+ */
+export function deliveryDetail(record: DeliveryRecord) {
+  const { body } = deliveryFromRecord(record);
+  let text: string;
+  let bodyEncoding: "utf-8" | "base64" = "utf-8";
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    text = record.body;
+    bodyEncoding = "base64";
+  }
+  const repository = record.repository ?? repositoryOf(body);
+  return {
+    ...summarizeRecord(record),
+    ...(repository !== undefined ? { repository } : {}),
+    headers: maskHeaders(record.headers),
+    body: text,
+    bodyEncoding,
+    history: record.history ?? [],
+  };
 }

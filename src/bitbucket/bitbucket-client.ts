@@ -3,6 +3,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { OAuth1Signer } from "../oauth1/oauth1-signer.ts";
 import { percentEncode } from "../oauth1/percent-encode.ts";
+import { bitbucketCallKind, type BitbucketCallKind } from "./bitbucket-call-kind.ts";
 import { bitbucketErrorFromResponse } from "./bitbucket-error.ts";
 import type { BuildStatus, Page, PullRequest, PullRequestComment, PullRequestState, Webhook } from "./bitbucket-types.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
@@ -30,6 +31,20 @@ export interface BitbucketClientOptions {
   accessToken?: string;
   /** The server's signer, shared so its private key is imported once for all clients. */
   signer?: OAuth1Signer;
+  /** Told of each call once it ended (retries included): metrics and the console (issue #16). */
+  onCall?: (call: BitbucketCall) => void;
+}
+
+/** One call to Bitbucket as it ended: Bitbucket's status, or the error code when there was no answer. Never a credential. */
+export interface BitbucketCall {
+  server: string;
+  kind: BitbucketCallKind;
+  method: string;
+  /** Without the query. */
+  path: string;
+  at: number;
+  status?: number;
+  error?: string;
 }
 
 export type QueryValue = string | number | boolean | undefined | readonly (string | number | boolean)[];
@@ -126,7 +141,10 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     if (!path.startsWith("/")) throw new GatewayError("ERR_BITBUCKET_REQUEST", `path must start with "/": ${path}`);
     const upperMethod = method.toUpperCase();
     const url = server.url + withQuery(path, opts.query);
-    const what = `${upperMethod} ${path.split("?")[0]}`;
+    const bare = path.split("?")[0]!;
+    const what = `${upperMethod} ${bare}`;
+    const ended = (answer: { status: number } | { error: string }) =>
+      options.onCall?.({ server: server.name, kind: bitbucketCallKind(upperMethod, bare), method: upperMethod, path: bare, at: clock.now(), ...answer });
     const body = opts.json === undefined ? undefined : JSON.stringify(opts.json);
 
     for (let attempt = 0; ; attempt++) {
@@ -138,12 +156,19 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
           ? `Bearer ${auth.token}`
           : await auth.signer.sign({ method: upperMethod, url, headers, body: body ?? null, ...(auth.token ? { token: auth.token } : {}) });
 
-      const response = await send(url, { method: upperMethod, headers, ...(body !== undefined ? { body } : {}) }, what);
+      let response: BitbucketResponse;
+      try {
+        response = await send(url, { method: upperMethod, headers, ...(body !== undefined ? { body } : {}) }, what);
+      } catch (error) {
+        ended({ error: error instanceof GatewayError ? error.code : "ERR_BITBUCKET_UNREACHABLE" });
+        throw error;
+      }
       if ((response.status === 429 || response.status === 503) && attempt < maxRetries) {
         const asked = parseRetryAfter(response.headers.get("retry-after"), clock.now());
         await sleep(Math.min(asked ?? BASE_BACKOFF_MS * 2 ** attempt, maxRetryWaitMs));
         continue;
       }
+      ended({ status: response.status });
       return response;
     }
   }

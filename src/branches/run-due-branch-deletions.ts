@@ -1,4 +1,5 @@
 import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { Metrics } from "../core/metrics.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
 import { isDotSegment } from "../core/path-segment.ts";
 import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
@@ -21,6 +22,8 @@ export interface RunDueBranchDeletionsDeps {
   random?: () => number;
   /** Told when a failed deletion is due again (Node arms a timer). */
   wake?: (at: number) => void;
+  /** Counts deletions done and failed attempts, per instance (issue #16). */
+  metrics?: Metrics;
 }
 
 /**
@@ -87,6 +90,7 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchD
     deps.logger.log("warn", "CDS listed runs of other branches (it did not apply the branch filter): those were left alone", { ...fields, otherBranches: counts.otherBranches });
   }
   if (result.kind === "done") {
+    deps.metrics?.count("cds_gateway_branch_deletions_done_total", { cds_instance: record.instance });
     await deps.deletions.remove(claimed);
     deps.logger.log("info", "runs of deleted branch removed", { ...fields, via: result.via, ...runCounts(counts), attempts: record.attempts + 1 });
     return true;
@@ -100,6 +104,7 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchD
   if (result.kind === "partial") {
     deps.logger.log("info", "runs of deleted branch partly removed, going on", { ...fields, ...runCounts(counts) });
   } else {
+    deps.metrics?.count("cds_gateway_branch_deletion_failures_total", { cds_instance: record.instance });
     deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error, ...runCounts(counts) });
   }
   return false;

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { registerAdminPage } from "../admin/register-admin-page.ts";
+import { registerConsoleRoutes } from "../admin/register-console-routes.ts";
 import { registerDeliveryRoutes } from "../admin/register-delivery-routes.ts";
 import { registerRouteRoutes } from "../admin/register-route-routes.ts";
 import { createBranchDeletionStore } from "../branches/branch-deletion-store.ts";
@@ -8,6 +9,8 @@ import { createCallPacer } from "../branches/create-call-pacer.ts";
 import { recordBranchChanges } from "../branches/record-branch-changes.ts";
 import { registerBranchDeletionRoutes } from "../branches/register-branch-deletion-routes.ts";
 import { runDueBranchDeletions } from "../branches/run-due-branch-deletions.ts";
+import { createConsoleState } from "../console/create-console-state.ts";
+import { registerStoreGauges } from "../console/register-store-gauges.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
 import type { DeliveryRecord } from "../queue/delivery-record.ts";
 import { attemptQueuedDelivery, type QueueDeps } from "../queue/attempt-queued-delivery.ts";
@@ -77,7 +80,10 @@ export function createGateway(deps: AppDeps): Gateway {
   const { storeTimeoutMs, routeCacheTtlMs, routeCacheSize } = deps.config.gateway;
   // Routes served from memory (issue #12): the relay's normal read path, and what it goes on when the store is silent.
   const routes = createRouteStore({ store: deps.store, clock, logger, ttlMs: routeCacheTtlMs, maxEntries: routeCacheSize, changes: deps.changes });
-  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger, metrics, routes };
+  // What the operator's console shows of this process, and the counter series it feeds (issue #16).
+  const servers = webhookServers(deps.config);
+  const consoleState = createConsoleState({ config: deps.config, metrics, servers: servers.map((s) => s.name) });
+  const base = { config: deps.config, store: deps.store, fetch: deps.fetch, clock, logger, metrics, routes, onOffer: consoleState.onOffer };
   // Branch-deletion lifecycle (issue #5): recorded after CDS accepted a push, executed by the scheduled work.
   const deletions = createBranchDeletionStore(deps.store);
   // One pacer for the process: CDS API calls stay within cdsApiCallsPerSecond per instance across runs (issue #11).
@@ -85,19 +91,21 @@ export function createGateway(deps: AppDeps): Gateway {
   const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs, pacer });
   const branchDeps = { ...base, deletions, sessions, pacer, wake: deps.wake, random: deps.random };
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake };
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake, onQueueResult: consoleState.onQueueResult };
   // One budget of webhook body bytes in flight for the process (issue #11).
   const bodyBudget = createBodyBudget(deps.config.gateway.maxBodyBytesInFlight);
   metrics.gauge("cds_gateway_body_bytes_in_flight", bodyBudget.inFlight);
   const relayDeps: RelayDeps = {
     ...base,
     newId: deps.newId ?? (() => uuidV7(clock.now())),
-    servers: webhookServers(deps.config),
+    servers,
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
     trustedProxies: deps.config.gateway.trustedProxies.map((text) => parseIpRange(text)!),
     bodyBudget,
     onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
     onAccepted,
+    onOutcome: (server, outcome) => consoleState.onWebhook(server, outcome, clock.now()),
+    recent: consoleState.recent,
   };
 
   // Deliveries stored by the previous version (docs/storage-schema.md, "Schema changes"): moved a
@@ -122,11 +130,16 @@ export function createGateway(deps: AppDeps): Gateway {
     }
   });
 
-  app.get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
+  // Gauges only the store knows are read at each scrape, bounded (docs/metrics.md).
+  const readStoreGauges = registerStoreGauges(metrics, { queue, deletions, clock, timeoutMs: storeTimeoutMs });
+  app.get("/metrics", async () => {
+    await readStoreGauges();
+    return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+  });
 
   registerAdminPage(app);
   // CDS's API calling the gateway as its vcs service (issue #10): signed calls, before the bearer check.
-  const vcsDeps = { ...base, clients: createBitbucketClients({ fetch: deps.fetch, clock }) };
+  const vcsDeps = { ...base, clients: createBitbucketClients({ fetch: deps.fetch, clock, onCall: consoleState.onBitbucketCall }) };
   const callers = createCdsCallers({ config: deps.config, sessions, clock, logger });
   registerSignedVcsCalls(app, { ...vcsDeps, callers, passThrough: deps.passThrough });
   // Separate scopes (issue #11): apiTokens open both, vcsTokens only /vcs/*, adminTokens only /-/*.
@@ -134,7 +147,8 @@ export function createGateway(deps: AppDeps): Gateway {
   app.use("/vcs/*", requireBearer([...apiTokens, ...vcsTokens]));
   app.use("/-/*", requireBearer([...apiTokens, ...adminTokens]));
   registerVcsRoutes(app, vcsDeps);
-  registerDeliveryRoutes(app, { queue, clock, wake: deps.wake });
+  registerDeliveryRoutes(app, { queue, clock, wake: deps.wake, recent: consoleState.recent });
+  registerConsoleRoutes(app, { console: consoleState, queue, clock, timeoutMs: storeTimeoutMs, servers: Object.keys(deps.config.servers) });
   registerRouteRoutes(app, base);
   registerBranchDeletionRoutes(app, { deletions });
   app.all("/vcs/*", () => jsonError(404, "not_found", "no such route"));
@@ -143,7 +157,6 @@ export function createGateway(deps: AppDeps): Gateway {
   app.all("*", async (c) => {
     const started = performance.now();
     const response = await relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c));
-    metrics.count("cds_gateway_webhooks_total", { code: String(response.status) });
     metrics.observe("cds_gateway_relay_seconds", (performance.now() - started) / 1000);
     return response;
   });

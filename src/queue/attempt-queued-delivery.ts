@@ -3,8 +3,9 @@ import type { Logger } from "../core/ports.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
 import { type AcceptedOutcome, type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";
 import { changeDelivery, type DeliveryChange } from "./change-delivery.ts";
+import { attemptOf, withAttempt } from "./delivery-attempt.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
-import { type DeliveryRecord, deliveryFromRecord } from "./delivery-record.ts";
+import { type DeliveryRecord, type DeliveryStatus, deliveryFromRecord } from "./delivery-record.ts";
 import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
 
 export interface QueueDeps extends DeliverDeps {
@@ -17,6 +18,8 @@ export interface QueueDeps extends DeliverDeps {
   wake?: (at: number) => void;
   /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
   onAccepted?: OnAccepted;
+  /** Told the status an attempt left the delivery in (the console's chart, issue #16). */
+  onQueueResult?: (status: DeliveryStatus, now: number) => void;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface QueueDeps extends DeliverDeps {
  */
 export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRecord): Promise<DeliveryRecord> {
   const delivery = deliveryFromRecord(record);
+  const started = deps.clock.now();
   const outcome = await deliverWebhook(deps, delivery);
   const now = deps.clock.now();
   const attempts = record.attempts + 1;
@@ -67,17 +71,20 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
       deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: lastError });
     }
   }
+  const attempt = attemptOf(outcome, started, now);
   const result = await changeDelivery(deps.queue, record.id, (current): DeliveryChange => {
     if (current.status !== "queued") return undefined;
-    if (sameState(current, record)) return next;
     // Changed since the attempt started: a success still ends it; the newer state otherwise stands.
-    return outcome.kind === "accepted" ? delivered(current, outcome) : undefined;
+    const state = sameState(current, record) ? next : outcome.kind === "accepted" ? delivered(current, outcome) : undefined;
+    // The attempt goes into the history of the state it is written in (issue #16).
+    return state && withAttempt(state, attempt);
   });
   const stored = result.kind === "written" ? result.stored.record : result.kind === "unchanged" ? result.current : undefined;
   if (result.kind !== "written") {
     deps.logger.log("info", "queued delivery changed during its attempt: the newer state stands", { ...fields, status: stored?.status ?? "deleted" });
   }
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
+  deps.onQueueResult?.(next.status, now);
   if (stored?.status === "queued" && stored.nextAttemptAt !== undefined) deps.wake?.(stored.nextAttemptAt);
   if (outcome.kind === "accepted") await runAfterAccepted(deps, delivery, outcome);
   return stored ?? next;

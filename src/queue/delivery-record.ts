@@ -1,5 +1,7 @@
-import type { Delivery } from "../relay/delivery.ts";
+import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
 import { isHopByHop } from "../relay/forward-headers.ts";
+import { attemptOf, type DeliveryAttempt, withAttempt } from "./delivery-attempt.ts";
+import { repositoryOf } from "./repository-of.ts";
 
 export type DeliveryStatus = "queued" | "delivered" | "dead";
 
@@ -27,14 +29,21 @@ export interface DeliveryRecord {
   /** Age origin for dead-lettering: receivedAt, or the time of the last replay. */
   queuedSince: number;
   lastError?: string;
+  /** The instance that took it; while queued or dead, the one instance it waits for (see withAttempt). */
   instance?: string;
   responseStatus?: number;
   deliveredAt?: number;
   deadAt?: number;
+  /** `PROJECT/slug` from the payload, read once when stored (issue #16); absent when it names none, and in records written before. */
+  repository?: string;
+  /** The latest attempts, oldest first (issue #16); absent in records written before. */
+  history?: DeliveryAttempt[];
 }
 
-export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, lastError: string): DeliveryRecord {
-  return {
+/** The queued record of a webhook whose first attempt, ended at `now`, reached no instance. */
+export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, outcome: DeliveryOutcome & { kind: "unreachable" }, now: number): DeliveryRecord {
+  const repository = repositoryOf(delivery.body);
+  const record: DeliveryRecord = {
     id: delivery.id,
     uuid: delivery.uuid,
     server: delivery.server,
@@ -48,8 +57,10 @@ export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, la
     attempts: 1,
     nextAttemptAt,
     queuedSince: delivery.receivedAt,
-    lastError,
+    lastError: outcome.reasons.join("; "),
+    ...(repository !== undefined ? { repository } : {}),
   };
+  return withAttempt(record, attemptOf(outcome, delivery.receivedAt, now));
 }
 
 export function deliveryFromRecord(record: DeliveryRecord): Delivery {
@@ -67,14 +78,14 @@ export function deliveryFromRecord(record: DeliveryRecord): Delivery {
 }
 
 /**
- * What the admin API shows: everything but the body and headers. Also what
- * the listing index holds (docs/storage-schema.md), so listings never read
- * bodies (issue #12).
+ * What the listings show: everything but the body, headers and history.
+ * Also what the listing index holds (docs/storage-schema.md), so listings
+ * never read bodies (issue #12).
  */
-export type DeliverySummary = Omit<DeliveryRecord, "body" | "headers"> & { bodyBytes: number; event?: string };
+export type DeliverySummary = Omit<DeliveryRecord, "body" | "headers" | "history"> & { bodyBytes: number; event?: string };
 
 export function summarizeRecord(record: DeliveryRecord): DeliverySummary {
-  const { body, headers, ...rest } = record;
+  const { body, headers, history: _history, ...rest } = record;
   return { ...rest, event: headers["x-event-key"], bodyBytes: Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0) };
 }
 

@@ -13,8 +13,9 @@ import { retryDelay } from "./retry-delay.ts";
  */
 export function queueWhenUnreachable(deps: { queue: DeliveryQueue; clock: Clock; random?: () => number; wake?: (at: number) => void }) {
   return async (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }): Promise<Response> => {
-    const nextAttemptAt = deps.clock.now() + retryDelay(1, outcome.retryAfterMs, deps.random);
-    await deps.queue.enqueue(recordFromDelivery(delivery, nextAttemptAt, outcome.reasons.join("; ")));
+    const now = deps.clock.now();
+    const nextAttemptAt = now + retryDelay(1, outcome.retryAfterMs, deps.random);
+    await deps.queue.enqueue(recordFromDelivery(delivery, nextAttemptAt, outcome, now));
     deps.wake?.(nextAttemptAt);
     return json(202, { delivery: delivery.id, status: "queued" });
   };

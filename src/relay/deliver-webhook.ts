@@ -16,6 +16,8 @@ export interface DeliverDeps {
   logger: Logger;
   /** Counts the attempts that did not reach CDS, per instance (issue #12). */
   metrics?: Metrics;
+  /** Told of every offer and its result, ended at `at` (instance health and answers by instance, issue #16). */
+  onOffer?: (instance: string, delivery: string, at: number, result: OfferResult) => void;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
     }
-    if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], retryAfterMs: result.retryAfterMs };
+    if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], instances: [result.instance], retryAfterMs: result.retryAfterMs };
     await saveRoute(deps, delivery, "drop", () => deps.routes.drop(delivery.uuid));
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
     return discover(deps, delivery, instances.filter((i) => i.name !== owner.name));
@@ -99,6 +101,7 @@ async function discover(
   return {
     kind: "unreachable",
     reasons: unreachable.map((r) => r.reason),
+    instances: unreachable.map((r) => r.instance),
     retryAfterMs: retryAfters.length ? Math.max(...retryAfters) : undefined,
   };
 }
@@ -129,13 +132,15 @@ async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, 
 
 /**
  * offerWebhook, plus the record of an attempt that did not reach CDS: one
- * log line with the instance and the status, one count. An unexpected
- * failure counts as "could not be reached", so the promise always resolves.
+ * log line with the instance and the status, one count; and every result
+ * told to `onOffer`. An unexpected failure counts as "could not be
+ * reached", so the promise always resolves.
  */
 async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, now: number): Promise<OfferResult> {
   const result = await offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
     (): OfferResult => ({ kind: "unreachable", instance: instance.name, cause: "connection", reason: `${instance.name}: unexpected error` }),
   );
+  deps.onOffer?.(instance.name, delivery.id, deps.clock.now(), result);
   if (result.kind === "unreachable") {
     deps.logger.log("warn", "CDS not reached", {
       delivery: delivery.id, uuid: delivery.uuid, instance: result.instance, status: result.status, reason: result.cause,

@@ -44,6 +44,8 @@ export type DeliveryOutcome =
       kind: "unreachable";
       /** Connection error, timeout, 5xx or 429, per instance that failed. */
       reasons: string[];
+      /** The instances that could not be reached, in the order of `reasons`. */
+      instances: string[];
       /** The largest Retry-After an instance asked for, in ms. */
       retryAfterMs?: number;
     };

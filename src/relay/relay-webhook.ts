@@ -14,6 +14,9 @@ import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/requ
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { RouteStore } from "./route-store.ts";
 import { type OnAccepted, runAfterAccepted } from "./run-after-accepted.ts";
+import type { RecentForwards } from "../console/recent-forwards.ts";
+import type { OnWebhookOutcome, RejectReason } from "./webhook-outcome.ts";
+import { ABORTED, OVER_BUDGET, TIMED_OUT, TOO_LARGE } from "./read-body-limited.ts";
 
 export interface RelayDeps {
   config: GatewayConfig;
@@ -41,6 +44,10 @@ export interface RelayDeps {
   trustedProxies?: readonly IpRange[];
   /** Called after an instance accepted the delivery (branch-deletion bookkeeping). */
   onAccepted?: OnAccepted;
+  /** Told how each webhook was answered (metrics, the console's chart; issue #16). */
+  onOutcome?: OnWebhookOutcome;
+  /** The direct forwards the console lists (metadata only, in memory; issue #16). */
+  recent?: RecentForwards;
 }
 
 /**
@@ -52,19 +59,30 @@ export interface RelayDeps {
 export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined): Promise<Response> {
   const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
   if (retryAfterMs > 0) {
+    deps.onOutcome?.(undefined, "rate_limited");
     return jsonError(429, "too_many_requests", "too many webhooks from this address", { "retry-after": String(Math.ceil(retryAfterMs / 1000)) });
   }
   const url = new URL(request.url);
   const target = matchWebhookPath(url.pathname, deps.servers);
-  if (!target) return jsonError(404, "not_found", "no webhook route for this path");
+  if (!target) {
+    deps.onOutcome?.(undefined, "no_route");
+    return jsonError(404, "not_found", "no webhook route for this path");
+  }
   if (request.method !== "POST") {
+    deps.onOutcome?.(target.server.name, "method_not_allowed");
     return jsonError(405, "method_not_allowed", "webhooks are POST requests", { allow: "POST" });
   }
-  if (target.server.disableWebHooks) return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+  if (target.server.disableWebHooks) {
+    deps.onOutcome?.(target.server.name, "webhooks_disabled");
+    return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+  }
 
   const { maxBodyBytes, bodyTimeoutMs } = deps.config.gateway;
   const body = await readBodyLimited(request, maxBodyBytes, { budget: deps.bodyBudget, timeoutMs: bodyTimeoutMs });
-  if (!(body instanceof Uint8Array)) return bodyReadRefusal(body, maxBodyBytes);
+  if (!(body instanceof Uint8Array)) {
+    deps.onOutcome?.(target.server.name, REFUSED_BODY[body]);
+    return bodyReadRefusal(body, maxBodyBytes);
+  }
   try {
     return await relayBody(deps, request, url, target, body, clientIp);
   } finally {
@@ -85,6 +103,7 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   if (verified) {
     if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
       deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
+      deps.onOutcome?.(server.name, "bad_signature");
       return jsonError(401, "bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
     }
   }
@@ -93,7 +112,10 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   // Bitbucket's "Test connection" is answered here (docs/relay.md step 6). CDS's hooks service
   // does not refuse a ping: it answers 200 for a UUID it owns, then records an execution that
   // fails (it handles no diagnostics:ping); answering here keeps that out of CDS's history.
-  if (isPing) return json(200, { delivery: id, status: "pong" });
+  if (isPing) {
+    deps.onOutcome?.(server.name, "ping");
+    return json(200, { delivery: id, status: "pong" });
+  }
 
   // Bitbucket's X-Request-Id: a repeat within 24 h is acknowledged, not delivered again.
   const requestId = usableRequestId(request.headers.get("x-request-id"));
@@ -104,6 +126,7 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
       const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
       if (earlier !== undefined) {
         deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
+        deps.onOutcome?.(server.name, "duplicate");
         return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
       }
       claim = "held";
@@ -149,6 +172,14 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** The rejection reason of each way a body is not read whole (see bodyReadRefusal). */
+const REFUSED_BODY: Record<typeof TOO_LARGE | typeof OVER_BUDGET | typeof TIMED_OUT | typeof ABORTED, RejectReason> = {
+  [TOO_LARGE]: "too_large",
+  [OVER_BUDGET]: "busy",
+  [TIMED_OUT]: "body_timeout",
+  [ABORTED]: "body_unreadable",
+};
+
 /** 503 for a webhook the store's silence kept from CDS or from the queue (issue #12). */
 function storeUnavailable(id: string, message: string): Response {
   return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
@@ -160,25 +191,32 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
   switch (outcome.kind) {
     case "accepted":
       deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
+      deps.onOutcome?.(delivery.server, "forwarded");
+      deps.recent?.add(delivery.id, delivery.receivedAt, delivery.server, delivery.uuid, eventKey, outcome.instance, outcome.status, deps.clock.now() - delivery.receivedAt);
       await runAfterAccepted(deps, delivery, outcome);
       // CDS answers with its internal task configuration: never passed back (docs/relay.md, step 8).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
       if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
+      deps.onOutcome?.(delivery.server, "unknown_webhook");
       return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
     case "store-unavailable":
       deps.logger.log("warn", "webhook not forwarded: the store did not answer", { ...fields, reason: outcome.reason });
+      deps.onOutcome?.(delivery.server, "store_unavailable");
       return { response: storeUnavailable(delivery.id, `the store did not answer: ${outcome.reason}; nothing was sent to CDS`), delivered: false };
     case "unreachable": {
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
       if (!deps.onUnreachable) {
+        deps.onOutcome?.(delivery.server, "upstream_unreachable");
         return { response: json(502, { delivery: delivery.id, error: "upstream_unreachable", message: "no CDS instance could be reached" }), delivered: false };
       }
       try {
         const response = await deps.onUnreachable(delivery, outcome);
+        deps.onOutcome?.(delivery.server, response.status === 202 ? "queued" : "upstream_unreachable");
         return { response, delivered: response.status === 202 };
       } catch (error) {
         deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
+        deps.onOutcome?.(delivery.server, "store_unavailable");
         return { response: storeUnavailable(delivery.id, "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued"), delivered: false };
       }
     }

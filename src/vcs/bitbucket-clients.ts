@@ -1,4 +1,4 @@
-import { type BitbucketClient, createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
+import { type BitbucketCall, type BitbucketClient, createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { BitbucketServerConfig } from "../core/config/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { OAuth1Signer } from "../oauth1/oauth1-signer.ts";
@@ -10,7 +10,7 @@ export interface BitbucketClients {
   withAccessToken(server: BitbucketServerConfig, accessToken: string): BitbucketClient;
 }
 
-export function createBitbucketClients(deps: { fetch: FetchFn; clock: Clock }): BitbucketClients {
+export function createBitbucketClients(deps: { fetch: FetchFn; clock: Clock; onCall?: (call: BitbucketCall) => void }): BitbucketClients {
   const clients = new Map<string, BitbucketClient>();
   const signers = new Map<string, OAuth1Signer>();
   const signerOf = (server: BitbucketServerConfig): OAuth1Signer | undefined => {
@@ -26,13 +26,13 @@ export function createBitbucketClients(deps: { fetch: FetchFn; clock: Clock }): 
     of(server) {
       let client = clients.get(server.name);
       if (!client) {
-        client = createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock, signer: signerOf(server) });
+        client = createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock, signer: signerOf(server), onCall: deps.onCall });
         clients.set(server.name, client);
       }
       return client;
     },
     withAccessToken(server, accessToken) {
-      return createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock, signer: signerOf(server), accessToken });
+      return createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock, signer: signerOf(server), accessToken, onCall: deps.onCall });
     },
   };
 }

@@ -127,6 +127,33 @@ hooksUrl = "${cds.hooksUrl}"
     expect(await waitFor(async () => (await status(delivery)) === "delivered", 20_000)).toBe(true);
     expect(cds.requests.length).toBe(before + 1);
   });
+
+  it("answers the console's routes: /-/instances and one delivery in detail, its signature masked (issue #16)", async () => {
+    const u = "6c8e0a2c-4e6a-4c8e-8a0c-2e4a6c8e0a2c";
+    cds.answer(() => ({ status: 503 }));
+    const res = await gateway.app.request(`/${u}`, {
+      method: "POST",
+      body: fixture("pr-opened.json") as BodyInit,
+      headers: { "content-type": "application/json", "x-event-key": "pr:opened", "x-hub-signature": "sha256=0a1b2c" },
+    });
+    expect(res.status).toBe(202);
+    const { delivery } = (await res.json()) as { delivery: string };
+    const admin = (path: string) => gateway.app.request(path, { headers: { authorization: "Bearer deno-admin-token" } });
+    const detail = await admin(`/-/deliveries/${delivery}`);
+    expect(detail.status).toBe(200);
+    const shown = (await detail.json()) as { headers: Record<string, string>; repository: string; history: Array<{ outcome: string; instance?: string }>; body: string };
+    expect(shown.headers["x-hub-signature"]).toBe("sha256=[masked]");
+    expect(shown.repository).toBe("~gopher/webhook-test");
+    // Retried meanwhile, maybe (woken within a second): every attempt is alpha's 503.
+    expect(shown.history.length).toBeGreaterThanOrEqual(1);
+    for (const attempt of shown.history) expect(attempt).toMatchObject({ outcome: "unreachable", instance: "alpha" });
+    expect(JSON.parse(shown.body).eventKey).toBe("pr:opened");
+    const instances = await admin("/-/instances");
+    expect(instances.status).toBe(200);
+    const overview = (await instances.json()) as { instances: Array<{ name: string; reachable: boolean; queued: number }> };
+    expect(overview.instances).toHaveLength(1);
+    expect(overview.instances[0]).toMatchObject({ name: "alpha", reachable: false, queued: 1 });
+  });
 });
 
 registerWithDenoTest();
