@@ -15,6 +15,8 @@ const STATES = { queued: "Queued", dead: "Dead letter", delivered: "Delivered", 
 const PHRASES = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 407: "Proxy Authentication Required",
   408: "Request Timeout", 413: "Content Too Large", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
 
+/** Larger bodies are shown cut, as sent: laying out megabytes of JSON would stall the tab. */
+const MAX_SHOWN = 1024 * 1024;
 let skew = 0;
 let view = "queued";
 let next;
@@ -341,14 +343,16 @@ async function showDetail(id) {
     el("tr", { "data-header": name }, el("td", { "data-label": "Name", class: "mono" }, name), el("td", { "data-label": "Value", class: "mono" + (value.includes("[masked]") ? " masked" : "") }, value))));
 
   let body = d.body;
-  if (d.bodyEncoding === "utf-8") {
+  const cut = body.length > MAX_SHOWN;
+  if (cut) body = body.slice(0, MAX_SHOWN);
+  else if (d.bodyEncoding === "utf-8") {
     try {
       body = JSON.stringify(JSON.parse(d.body), null, 2);
     } catch {
       body = d.body;
     }
   }
-  $("#body-size").textContent = size(d.bodyBytes) + (d.bodyEncoding === "base64" ? ", not UTF-8: shown in base64" : "");
+  $("#body-size").textContent = size(d.bodyBytes) + (d.bodyEncoding === "base64" ? ", not UTF-8: shown in base64" : "") + (cut ? ", the first " + size(MAX_SHOWN) + " shown as sent" : "");
   $("#body").textContent = body;
 }
 
