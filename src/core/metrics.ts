@@ -29,23 +29,21 @@ export interface Counter {
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type MetricType = "counter" | "histogram" | "gauge";
-
-export const METRIC_HELP: Record<string, [type: MetricType, help: string]> = {
+export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge", help: string]> = {
   cds_gateway_webhooks_total: [
     "counter",
     "Webhook requests by Bitbucket server (absent before the path named one) and outcome: forwarded, queued, duplicate, ping, or rejected with a reason.",
   ],
   cds_gateway_relay_seconds: ["histogram", "Time to answer one webhook request, CDS's answer included."],
-  cds_gateway_cds_answers_total: [
-    "counter",
-    "Offers of a webhook to a CDS instance by instance and answer: the status class (2xx, 3xx, 4xx, 5xx), or timeout or connection when there was no answer.",
-  ],
+  cds_gateway_queue_attempts_total: ["counter", "Attempts of queued deliveries by result."],
   cds_gateway_cds_unreachable_total: [
     "counter",
     "Offers of a webhook to a CDS instance that did not reach CDS, by instance and reason (connection, timeout, redirect, auth, rate_limited, server_error, html, unexpected_status); the webhook was queued or stays queued.",
   ],
-  cds_gateway_queue_attempts_total: ["counter", "Attempts of queued deliveries by result (delivered, retry, dead)."],
+  cds_gateway_cds_answers_total: [
+    "counter",
+    "Offers of a webhook to a CDS instance by instance and answer: the status class (2xx, 3xx, 4xx, 5xx), or timeout or connection when there was no answer.",
+  ],
   cds_gateway_queue_depth: ["gauge", "Queued deliveries in the store, counted up to 1000 at scrape time (1000: at least that many)."],
   cds_gateway_dead_letters: ["gauge", "Dead letters in the store, counted up to 1000 at scrape time (1000: at least that many)."],
   cds_gateway_queue_oldest_age_seconds: ["gauge", "Age of the oldest queued delivery (since Bitbucket sent it), read from the store at scrape time; 0 when none is queued."],
@@ -58,6 +56,8 @@ export const METRIC_HELP: Record<string, [type: MetricType, help: string]> = {
   ],
   cds_gateway_body_bytes_in_flight: ["gauge", "Webhook body bytes held in memory by requests in progress (budget: gateway.maxBodyBytesInFlight)."],
 };
+
+type MetricType = (typeof METRIC_HELP)[string][0];
 
 class Series implements Counter {
   value = 0;
