@@ -27,13 +27,38 @@ export interface DeliveryRecord {
   /** Age origin for dead-lettering: receivedAt, or the time of the last replay. */
   queuedSince: number;
   lastError?: string;
+  /**
+   * Queued only: an attempt was started and its answer is awaited until
+   * then (issue #12, finding 2); no other attempt starts before. Then
+   * `nextAttemptAt` is this time too, so if the attempt's process stops, the
+   * delivery is due when the window has passed. Cleared by the attempt's
+   * result; absent in records written before.
+   */
+  inFlightUntil?: number;
+  /**
+   * Queued only: the CDS instances its last attempt did not reach (the owner
+   * is among them, the others answered 404). When one of them accepts a
+   * webhook again, the delivery is attempted at once (issue #12, finding 6).
+   * Absent in records written before, and before a first attempt failed.
+   */
+  unreached?: string[];
   instance?: string;
   responseStatus?: number;
   deliveredAt?: number;
   deadAt?: number;
 }
 
-export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, lastError: string): DeliveryRecord {
+/**
+ * The first record of a delivery the relay could not deliver at once: after
+ * its first attempt failed (`attempts: 1`, `unreached`), or while that
+ * attempt still awaits CDS's answer (`attempts: 0`, `inFlightUntil`).
+ */
+export function recordFromDelivery(
+  delivery: Delivery,
+  nextAttemptAt: number,
+  state: { lastError: string; unreached: string[] } | { inFlightUntil: number },
+): DeliveryRecord {
+  const first = "inFlightUntil" in state ? { attempts: 0, inFlightUntil: state.inFlightUntil } : { attempts: 1, lastError: state.lastError, unreached: state.unreached };
   return {
     id: delivery.id,
     uuid: delivery.uuid,
@@ -45,11 +70,15 @@ export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, la
     receivedAt: delivery.receivedAt,
     verified: delivery.verified,
     status: "queued",
-    attempts: 1,
     nextAttemptAt,
     queuedSince: delivery.receivedAt,
-    lastError,
+    ...first,
   };
+}
+
+/** An attempt of this delivery is awaiting CDS's answer at `now`: none other may start. */
+export function isInFlight(record: Pick<DeliveryRecord, "status" | "inFlightUntil">, now: number): boolean {
+  return record.status === "queued" && record.inFlightUntil !== undefined && record.inFlightUntil > now;
 }
 
 export function deliveryFromRecord(record: DeliveryRecord): Delivery {
@@ -80,22 +109,26 @@ export function summarizeRecord(record: DeliveryRecord): DeliverySummary {
 
 /**
  * Orders two states of one delivery. `queuedSince` moves forward only on a
- * replay and `attempts` only with an attempt, so (queuedSince, attempts)
- * grows with every state change; between a queued and a finished state that
- * compare equal (two attempts of the same state), the finished one is later.
+ * replay and `attempts` only with an attempt's result, so (queuedSince,
+ * attempts) grows with every state change but one: an attempt starting
+ * (issue #12, finding 2) writes the same pair with `inFlightUntil`, which
+ * its result clears as it counts the attempt. So between states that
+ * compare equal on the pair, a queued one is earliest, then the one with an
+ * attempt in flight, then a finished one.
  */
 export function compareState(
-  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus },
-  b: { since: number; attempts: number; status?: DeliveryStatus } | DeliveryRecord,
+  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus; inFlightUntil?: number },
+  b: { since: number; attempts: number; status?: DeliveryStatus; inFlight?: boolean } | DeliveryRecord,
 ): number {
   const bSince = "since" in b ? b.since : b.queuedSince;
   if (a.queuedSince !== bSince) return a.queuedSince - bSince;
   if (a.attempts !== b.attempts) return a.attempts - b.attempts;
-  return rank(a.status) - rank(b.status);
+  const bInFlight = "since" in b ? b.inFlight === true : b.inFlightUntil !== undefined;
+  return rank(a.status, a.inFlightUntil !== undefined) - rank(b.status, bInFlight);
 }
 
-/** A message stands for a queued state. */
-const rank = (status: DeliveryStatus | undefined) => (status === undefined || status === "queued" ? 0 : 1);
+/** A message stands for a queued state, or for one with an attempt in flight. */
+const rank = (status: DeliveryStatus | undefined, inFlight: boolean) => (status === undefined || status === "queued" ? (inFlight ? 1 : 0) : 2);
 
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";

@@ -9,13 +9,21 @@ import { retryDelay } from "./retry-delay.ts";
  * The relay's answer when no instance accepted and some could not be reached
  * (docs/RELIABILITY.md): the delivery is written to the queue first, and only then
  * acknowledged with 202 — if the write fails, the error reaches Bitbucket and
- * nothing was promised.
+ * nothing was promised. The record names the instances it waits for, whose
+ * next accepted webhook drains it at once (issue #12, finding 6).
  */
-export function queueWhenUnreachable(deps: { queue: DeliveryQueue; clock: Clock; random?: () => number; wake?: (at: number) => void }) {
+export function queueWhenUnreachable(deps: {
+  queue: DeliveryQueue;
+  clock: Clock;
+  random?: () => number;
+  wake?: (at: number) => void;
+  onUnreached?: (instances: string[]) => void;
+}) {
   return async (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }): Promise<Response> => {
     const nextAttemptAt = deps.clock.now() + retryDelay(1, outcome.retryAfterMs, deps.random);
-    await deps.queue.enqueue(recordFromDelivery(delivery, nextAttemptAt, outcome.reasons.join("; ")));
+    await deps.queue.enqueue(recordFromDelivery(delivery, nextAttemptAt, { lastError: outcome.reasons.join("; "), unreached: outcome.instances }));
     deps.wake?.(nextAttemptAt);
+    deps.onUnreached?.(outcome.instances);
     return json(202, { delivery: delivery.id, status: "queued" });
   };
 }

@@ -42,6 +42,8 @@ export type DeliveryOutcome =
     }
   | {
       kind: "unreachable";
+      /** The instances not reached (the owner is among them; the others answered 404). */
+      instances: string[];
       /** Connection error, timeout, 5xx or 429, per instance that failed. */
       reasons: string[];
       /** The largest Retry-After an instance asked for, in ms. */

@@ -1,6 +1,7 @@
 import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { BodyBudget } from "../core/create-body-budget.ts";
+import type { Invocation } from "../core/pending-work.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
@@ -33,6 +34,13 @@ export interface RelayDeps {
    * answers 502.
    */
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
+  /**
+   * Called when no instance has answered within forwardTimeout while the
+   * attempt goes on (issue #12, finding 2): writes the delivery as an attempt
+   * in flight, keeps `attempt` going and returns the answer to give
+   * Bitbucket. Without it the relay waits for the attempt to end.
+   */
+  onLate?: (delivery: Delivery, attempt: Promise<DeliveryOutcome>, invocation?: Invocation) => Promise<Response>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
   /** Body bytes in flight across requests (`gateway.maxBodyBytesInFlight`); absent: no budget. */
@@ -49,7 +57,7 @@ export interface RelayDeps {
  * be right, nothing is parsed before the signature is checked, and nothing
  * reaches CDS unless all checks passed.
  */
-export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined): Promise<Response> {
+export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined, invocation?: Invocation): Promise<Response> {
   const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
   if (retryAfterMs > 0) {
     return jsonError(429, "too_many_requests", "too many webhooks from this address", { "retry-after": String(Math.ceil(retryAfterMs / 1000)) });
@@ -66,7 +74,7 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   const body = await readBodyLimited(request, maxBodyBytes, { budget: deps.bodyBudget, timeoutMs: bodyTimeoutMs });
   if (!(body instanceof Uint8Array)) return bodyReadRefusal(body, maxBodyBytes);
   try {
-    return await relayBody(deps, request, url, target, body, clientIp);
+    return await relayBody(deps, request, url, target, body, clientIp, invocation);
   } finally {
     // The body is held until the webhook was forwarded or queued (issue #11).
     deps.bodyBudget?.release(body.byteLength);
@@ -74,7 +82,15 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
 }
 
 /** Steps 3–7, once the body was read whole. */
-async function relayBody(deps: RelayDeps, request: Request, url: URL, target: WebhookTarget, body: Uint8Array, clientIp: string | undefined): Promise<Response> {
+async function relayBody(
+  deps: RelayDeps,
+  request: Request,
+  url: URL,
+  target: WebhookTarget,
+  body: Uint8Array,
+  clientIp: string | undefined,
+  invocation: Invocation | undefined,
+): Promise<Response> {
   const { server, uuid } = target;
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
@@ -132,7 +148,7 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   // The request-id claim stays only when CDS got the webhook or the queue holds it.
   let kept = false;
   try {
-    const { response, delivered } = await forward(deps, delivery, eventKey);
+    const { response, delivered } = await forward(deps, delivery, eventKey, invocation);
     kept = delivered;
     return response;
   } finally {
@@ -154,13 +170,25 @@ function storeUnavailable(id: string, message: string): Response {
   return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
 }
 
-async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null): Promise<{ response: Response; delivered: boolean }> {
-  const outcome = await deliverWebhook(deps, delivery);
+async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null, invocation: Invocation | undefined): Promise<{ response: Response; delivered: boolean }> {
   const fields = { delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, event: eventKey ?? "" };
+  const attempt = deliverWebhook(deps, delivery);
+  // Bitbucket waits forwardTimeout at most; CDS's answer may come later (issue #12, finding 2).
+  const outcome = deps.onLate ? await attempt.inTime : await attempt.outcome;
+  if (outcome === "slow") {
+    deps.logger.log("info", "CDS slow: no answer within forwardTimeout, queued while its answer is awaited", fields);
+    try {
+      const response = await deps.onLate!(delivery, attempt.outcome, invocation);
+      return { response, delivered: response.status === 202 };
+    } catch (error) {
+      deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
+      return { response: storeUnavailable(delivery.id, "CDS did not answer within forwardTimeout, and the queue did not confirm the write: the webhook could not be queued (CDS may still take it)"), delivered: false };
+    }
+  }
   switch (outcome.kind) {
     case "accepted":
       deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
-      await runAfterAccepted(deps, delivery, outcome);
+      await runAfterAccepted(deps, delivery, outcome, invocation);
       // CDS answers with its internal task configuration: never passed back (docs/relay.md, step 8).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
