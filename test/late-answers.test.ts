@@ -8,7 +8,7 @@ import { waitFor } from "./support/wait-for.ts";
 
 const TOKEN = "late-answers-admin-token";
 /** CDS answers this much later than forwardTimeout (1 s). */
-const SLOW_MS = 3_000;
+const SLOW_MS = 2_500;
 /** A gateway on its own SQLite file in front of `cds` (instance `prod`), forwardTimeout 1 s, with `extra` [gateway] keys. */
 function gatewayConfig(cds: StubCds, extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "cds-gw-late-"));
@@ -26,7 +26,7 @@ hooksUrl = "${cds.hooksUrl}"
 }
 
 /** How long copies are counted after the first one arrived: several backoff periods of the first retries. */
-const WATCH_MS = 5_000;
+const WATCH_MS = 4_000;
 
 /**
  * Issue #12, finding 2, on the real Node process: a CDS slower than
@@ -70,7 +70,8 @@ describe("a CDS slower than forwardTimeout (issue #12, finding 2), on the Node g
     (await admin(`/-/deliveries/${id}`)).json() as Promise<{ status: string; attempts: number; instance?: string; responseStatus?: number; lastError?: string; inFlightUntil?: number; nextAttemptAt?: number }>;
   const copies = (uuid: string) => cds.requests.filter((r) => r.url.endsWith(`/webhook/${uuid}`));
 
-  it("a direct forward: 202 queued at forwardTimeout, the late 200 delivers it, and CDS gets one copy", { timeout: 30_000 }, async () => {
+  // These two run side by side: each counts the copies of its own webhook.
+  it.concurrent("a direct forward: 202 queued at forwardTimeout, the late 200 delivers it, and CDS gets one copy", { timeout: 30_000 }, async () => {
     const uuid = nextUuid();
     cds.owned.add(uuid);
     mode.set(uuid, "slow");
@@ -86,7 +87,7 @@ describe("a CDS slower than forwardTimeout (issue #12, finding 2), on the Node g
     expect(await record(answer.delivery)).toMatchObject({ status: "delivered", instance: "prod", responseStatus: 200, attempts: 1 });
   });
 
-  it("a queued retry: CDS back but slow gets the webhook once, and the late 200 ends the delivery", { timeout: 30_000 }, async () => {
+  it.concurrent("a queued retry: CDS back but slow gets the webhook once, and the late 200 ends the delivery", { timeout: 30_000 }, async () => {
     const uuid = nextUuid();
     cds.owned.add(uuid);
     mode.set(uuid, "down");
