@@ -73,12 +73,21 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   const { maxBodyBytes, bodyTimeoutMs } = deps.config.gateway;
   const body = await readBodyLimited(request, maxBodyBytes, { budget: deps.bodyBudget, timeoutMs: bodyTimeoutMs });
   if (!(body instanceof Uint8Array)) return bodyReadRefusal(body, maxBodyBytes);
+  // Set when CDS's answer is awaited after the 202 (issue #12): the body is still in use until it comes.
+  const held: BodyHold = {};
   try {
-    return await relayBody(deps, request, url, target, body, clientIp, invocation);
+    return await relayBody(deps, request, url, target, body, clientIp, invocation, held);
   } finally {
-    // The body is held until the webhook was forwarded or queued (issue #11).
-    deps.bodyBudget?.release(body.byteLength);
+    // The body is held until the webhook was forwarded or queued (issue #11), or its late answer came.
+    const release = () => deps.bodyBudget?.release(body.byteLength);
+    if (held.until) held.until.then(release, release);
+    else release();
   }
+}
+
+/** What keeps a webhook's body in memory after its answer to Bitbucket. */
+interface BodyHold {
+  until?: Promise<unknown>;
 }
 
 /** Steps 3–7, once the body was read whole. */
@@ -90,6 +99,7 @@ async function relayBody(
   body: Uint8Array,
   clientIp: string | undefined,
   invocation: Invocation | undefined,
+  held: BodyHold,
 ): Promise<Response> {
   const { server, uuid } = target;
   const eventKey = request.headers.get("x-event-key");
@@ -148,7 +158,7 @@ async function relayBody(
   // The request-id claim stays only when CDS got the webhook or the queue holds it.
   let kept = false;
   try {
-    const { response, delivered } = await forward(deps, delivery, eventKey, invocation);
+    const { response, delivered } = await forward(deps, delivery, eventKey, invocation, held);
     kept = delivered;
     return response;
   } finally {
@@ -170,13 +180,21 @@ function storeUnavailable(id: string, message: string): Response {
   return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
 }
 
-async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null, invocation: Invocation | undefined): Promise<{ response: Response; delivered: boolean }> {
+async function forward(
+  deps: RelayDeps,
+  delivery: Delivery,
+  eventKey: string | null,
+  invocation: Invocation | undefined,
+  held: BodyHold,
+): Promise<{ response: Response; delivered: boolean }> {
   const fields = { delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, event: eventKey ?? "" };
   const attempt = deliverWebhook(deps, delivery);
   // Bitbucket waits forwardTimeout at most; CDS's answer may come later (issue #12, finding 2).
   const outcome = deps.onLate ? await attempt.inTime : await attempt.outcome;
   if (outcome === "slow") {
     deps.logger.log("info", "CDS slow: no answer within forwardTimeout, queued while its answer is awaited", fields);
+    // Its bytes stay counted in maxBodyBytesInFlight until the answer came: memory stays bounded (issue #11).
+    held.until = attempt.outcome;
     try {
       const response = await deps.onLate!(delivery, attempt.outcome, invocation);
       return { response, delivered: response.status === 202 };
