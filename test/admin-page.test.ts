@@ -166,6 +166,24 @@ url = "https://bitbucket.example.com"
     await page.click("#back");
   });
 
+  it("shows an attempt whose answer is awaited past forwardTimeout, then the late answer among its attempts (issue #12)", { timeout: 40_000 }, async () => {
+    // CDS takes it, but answers long after forwardTimeout (1 s): Bitbucket gets 202 queued meanwhile.
+    cds.answer(() => ({ status: 200, body: "{}", delayMs: 8_000 }));
+    const { delivery, status } = (await (await send(OWNED)).json()) as { delivery: string; status: string };
+    expect(status).toBe("queued");
+    cds.answer(undefined);
+    await page.click("nav button[data-view='queued']");
+    await refreshed(`#table tr[data-id='${delivery}']`);
+    await page.click(`#table tr[data-id='${delivery}'] a:has-text('Details')`);
+    await page.waitForSelector("#detail:not([hidden]) #detail-fields [data-field='in-flight']");
+    expect(await page.textContent("#detail-fields")).toContain("CDS's answer awaited");
+    expect(await page.textContent("#attempts")).toContain("No attempt has ended yet.");
+    await refreshed("#detail-fields .badge.delivered");
+    expect(await page.textContent("#attempts")).toContain("taken: HTTP 200");
+    expect(await page.isVisible("#detail-fields [data-field='in-flight']")).toBe(false);
+    await page.click("#back");
+  });
+
   it("fits a phone: one column, table rows as cards, nothing wider than the screen", { timeout: 30_000 }, async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {

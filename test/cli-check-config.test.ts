@@ -60,6 +60,20 @@ url = "https://open.example.com"
     expect(none.stderr).not.toContain("warning");
   });
 
+  it("warns (exit 0) when lateAnswerWindow is under a minute: a slower CDS gets a second copy (issue #12)", () => {
+    const cds = `[gateway.cds.prod]\nhooksUrl = "https://cds.example.com/cdshooks"\n`;
+    const short = run(["check-config", "--config", writeConfig(`[gateway]\nlateAnswerWindow = "20s"\n${cds}`)]);
+    expect(short.status, short.stderr).toBe(0);
+    expect(short.stderr).toContain("warning: gateway.lateAnswerWindow: shorter than 60s");
+    const minute = run(["check-config", "--config", writeConfig(`[gateway]\nlateAnswerWindow = "1m"\ndrainConcurrency = 8\n${cds}`)]);
+    expect(minute.status, minute.stderr).toBe(0);
+    expect(minute.stderr).not.toContain("warning");
+    const bad = run(["check-config", "--config", writeConfig(`[gateway]\nlateAnswerWindow = "soon"\ndrainConcurrency = 0\n${cds}`)]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("gateway.lateAnswerWindow");
+    expect(bad.stderr).toContain("gateway.drainConcurrency");
+  });
+
   it("warns (exit 0) when privateKey is set without accessToken: 2-legged calls that CDS's documented application link refuses (issue #14)", () => {
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-2legged-"));
     writeFileSync(join(dir, "key.pem"), OAUTHLIB_KEY_PKCS8);

@@ -44,6 +44,8 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
       `[gateway]
 store = "sqlite:${dir}/gateway.db"
 forwardTimeout = "1s"
+# Attempts in flight when the process is killed are due again when their window ends (issue #12).
+lateAnswerWindow = "2s"
 sweepInterval = "200ms"
 [gateway.cds.prod]
 hooksUrl = "${cds.hooksUrl}"

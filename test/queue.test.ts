@@ -175,7 +175,7 @@ url = "https://signed"
     expect(received(uuid)).toHaveLength(3);
   });
 
-  it("retry-queued while attempts are in flight: a success stands and is not sent again; a failure is rescheduled as usual", async () => {
+  it("retry-queued while attempts are in flight leaves them alone (issue #12, finding 2); a success stands, a failure is rescheduled as usual", async () => {
     const [ok, failing] = [nextUuid(), nextUuid()];
     cds.owned.add(ok);
     cds.owned.add(failing);
@@ -186,9 +186,11 @@ url = "https://signed"
     now += 60_000;
     const run = gateway.runScheduledWork();
     expect(await waitFor(() => received(ok).length === 2 && received(failing).length === 2, 5_000, 5)).toBe(true);
-    // Both are due already (being attempted): nothing to change, and nothing written over the attempts.
+    // Both are in flight (their answers awaited): nothing made due, nothing written over the attempts.
     const click = (await (await admin("/-/deliveries/retry-queued", "POST")).json()) as { due: number };
-    expect(click.due).toBe(2);
+    expect(click.due).toBe(0);
+    const [row] = await listed("queued");
+    expect((await admin(`/-/deliveries/${row!.id}/replay?status=queued`, "POST")).status).toBe(409);
     await run;
     expect((await listed("delivered")).map((d) => d.id)).toHaveLength(1);
     const [queued] = await listed("queued");
@@ -393,7 +395,8 @@ describe("wake-ups", () => {
       expect(wakes).toEqual([START + 500]);
       now = START + 500;
       await gateway.runScheduledWork();
-      expect(wakes).toEqual([START + 500, START + 1500]);
+      // The attempt's in-flight mark is due when its answer window ends (forwardTimeout 10 s + lateAnswerWindow 60 s + 5 s), its result 1 s later.
+      expect(wakes).toEqual([START + 500, START + 500 + 75_000, START + 1500]);
     } finally {
       await cds.close();
     }

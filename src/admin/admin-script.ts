@@ -309,7 +309,10 @@ async function showDetail(id) {
     ["CDS instance", d.instance || "—"],
     ["Attempts", String(d.attempts)],
   ];
-  if (d.status === "queued") fields.push(["Next attempt", when(d.nextAttemptAt, true)]);
+  // An attempt whose answer is awaited past forwardTimeout (issue #12): nothing else sends it meanwhile.
+  if (d.status === "queued" && d.inFlightUntil > serverNow()) {
+    fields.push(["Attempt in flight", el("span", { "data-field": "in-flight" }, "started ", when(d.inFlightSince), ", CDS's answer awaited; due again ", when(d.inFlightUntil, true), " if none comes")]);
+  } else if (d.status === "queued") fields.push(["Next attempt", when(d.nextAttemptAt, true)]);
   if (d.status === "delivered") fields.push(["Delivered", when(d.deliveredAt)], ["CDS answered", "HTTP " + d.responseStatus]);
   if (d.status === "dead") fields.push(["Dead since", when(d.deadAt)]);
   if (d.lastError) fields.push(["Last error", words(d.lastError)]);
@@ -336,7 +339,7 @@ async function showDetail(id) {
   const attemptColumns = [["Time", (a) => when(a.at)], ["CDS instance", (a) => a.instance || "—"], ["Answer", answer, "error"], ["Duration", (a) => duration(a.ms)]];
   $("#attempts").tHead.replaceChildren(el("tr", {}, ...attemptColumns.map(([t]) => el("th", {}, t))));
   const attemptRows = history.slice().reverse().map((a) => el("tr", { "data-outcome": a.outcome }, ...attemptColumns.map(([t, f, c]) => el("td", { "data-label": t, class: a.outcome === "accepted" && c === "error" ? undefined : c }, f(a)))));
-  $("#attempts").tBodies[0].replaceChildren(...(attemptRows.length ? attemptRows : [el("tr", {}, el("td", { class: "empty", colspan: 4 }, "Not recorded: stored by an earlier version."))]));
+  $("#attempts").tBodies[0].replaceChildren(...(attemptRows.length ? attemptRows : [el("tr", {}, el("td", { class: "empty", colspan: 4 }, d.attempts === 0 ? "No attempt has ended yet." : "Not recorded: stored by an earlier version."))]));
 
   $("#headers").tHead.replaceChildren(el("tr", {}, el("th", {}, "Name"), el("th", {}, "Value")));
   $("#headers").tBodies[0].replaceChildren(...Object.entries(d.headers).map(([name, value]) =>

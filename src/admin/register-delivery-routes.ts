@@ -5,7 +5,7 @@ import { json, jsonError } from "../core/json-error.ts";
 import type { Clock } from "../core/ports.ts";
 import { changeDelivery } from "../queue/change-delivery.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
-import { deliveryFromRecord, type DeliveryRecord, type DeliveryStatus, type DeliverySummary, summarizeRecord } from "../queue/delivery-record.ts";
+import { deliveryFromRecord, type DeliveryRecord, type DeliveryStatus, type DeliverySummary, isInFlight, summarizeRecord } from "../queue/delivery-record.ts";
 import { findSummaries } from "../queue/find-summaries.ts";
 import { repositoryOf } from "../queue/repository-of.ts";
 import { retryQueuedNow } from "../queue/retry-queued-now.ts";
@@ -24,8 +24,9 @@ const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
  * - `POST /-/deliveries/<id>/replay[?status=S]` — a dead (or delivered) delivery goes back to the
  *   queue, due now; a queued one becomes due now. With `status`, only if the delivery still has
  *   that status (409 otherwise): the page's "Retry now" on a queued row never replays a delivery
- *   the drain has just delivered.
- * - `POST /-/deliveries/retry-queued` — every queued delivery (up to 1000) becomes due now
+ *   the drain has just delivered. A queued one whose attempt is in flight (its answer awaited,
+ *   issue #12) is 409 too: a second attempt would send CDS a second copy.
+ * - `POST /-/deliveries/retry-queued` — every queued delivery (up to 1000) not in flight becomes due now
  * - `DELETE /-/deliveries/<id>`
  * Every change is conditional on the record as read (src/queue/change-delivery.ts): clicked
  * during a drain, none of them puts a delivered webhook back in the queue.
@@ -64,9 +65,14 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
     if (expected !== undefined && !STATUSES.includes(expected)) return jsonError(400, "bad_request", "status must be queued, delivered or dead");
     const now = deps.clock.now();
     let moved: DeliveryStatus | undefined;
+    let inFlightUntil: number | undefined;
     const result = await changeDelivery(deps.queue, c.req.param("id"), (current) => {
       if (expected !== undefined && current.status !== expected) {
         moved = current.status;
+        return undefined;
+      }
+      if (isInFlight(current, now)) {
+        inFlightUntil = current.inFlightUntil;
         return undefined;
       }
       // A queued delivery is made due now (CDS is back: no need to wait out the backoff);
@@ -76,6 +82,9 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
     });
     if (result.kind === "missing") return jsonError(404, "not_found", "no such delivery");
     if (moved !== undefined) return jsonError(409, "conflict", `the delivery is ${moved} now, not ${expected}: nothing was replayed`);
+    if (inFlightUntil !== undefined) {
+      return jsonError(409, "conflict", `an attempt awaits CDS's answer until ${new Date(inFlightUntil).toISOString()}: nothing was replayed (it is due then if no answer came)`);
+    }
     deps.wake?.(now);
     return json(202, { delivery: c.req.param("id"), status: "queued" });
   });

@@ -14,7 +14,10 @@ import { registerStoreGauges } from "../console/register-store-gauges.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
 import type { DeliveryRecord } from "../queue/delivery-record.ts";
 import { attemptQueuedDelivery, type QueueDeps } from "../queue/attempt-queued-delivery.ts";
+import { drainInstance } from "../queue/drain-instance.ts";
+import { createInstanceBacklog } from "../queue/instance-backlog.ts";
 import { createKvDeliveryQueue } from "../queue/kv-delivery-queue.ts";
+import { queueInFlight } from "../queue/queue-in-flight.ts";
 import { queueWhenUnreachable } from "../queue/queue-when-unreachable.ts";
 import { runDueDeliveries } from "../queue/run-due-deliveries.ts";
 import { uuidV7 } from "../queue/uuid-v7.ts";
@@ -30,6 +33,7 @@ import type { GatewayConfig } from "./config/config-types.ts";
 import { createBodyBudget } from "./create-body-budget.ts";
 import { json, jsonError } from "./json-error.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { createPendingWork, type Invocation } from "./pending-work.ts";
 import { type ChangeFeed, type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "./ports.ts";
 import { requireBearer } from "./require-bearer.ts";
 import { within } from "./with-timeout.ts";
@@ -60,10 +64,21 @@ export interface AppDeps {
 export interface Gateway {
   app: Hono;
   queue: DeliveryQueue;
-  /** Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries and due branch deletions. */
-  runScheduledWork(): Promise<void>;
-  /** One attempt of this queued record, as a consumer holds it (a Queue message may carry it); resolves to the state that follows. */
-  attemptRecord(record: DeliveryRecord): Promise<DeliveryRecord>;
+  /**
+   * Periodic work (Node timer, Workers Cron Trigger, Deno.cron): due queued deliveries and due branch deletions.
+   * `invocation`: the runtime's waitUntil for what goes on after the run (answers awaited, issue #12).
+   */
+  runScheduledWork(invocation?: Invocation): Promise<void>;
+  /**
+   * One attempt of this queued record, as a consumer holds it (a Queue message may carry it); resolves to
+   * the state that follows, or to the in-flight state when the answer is still awaited after forwardTimeout.
+   */
+  attemptRecord(record: DeliveryRecord, invocation?: Invocation): Promise<DeliveryRecord>;
+  /**
+   * Waits, at most `timeoutMs`, for the work still going after its answer was given: CDS's answers awaited
+   * past forwardTimeout and recovery drains (issue #12). For a shutdown; true when nothing is left.
+   */
+  settle(timeoutMs: number): Promise<boolean>;
 }
 
 /**
@@ -90,8 +105,16 @@ export function createGateway(deps: AppDeps): Gateway {
   const pacer = createCallPacer({ perSecond: deps.config.gateway.cdsApiCallsPerSecond });
   const sessions = createCdsSessions({ fetch: deps.fetch, clock, timeoutMs: deps.config.gateway.forwardTimeoutMs, pacer });
   const branchDeps = { ...base, deletions, sessions, pacer, wake: deps.wake, random: deps.random };
-  const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome) => recordBranchChanges(branchDeps, delivery, outcome);
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, wake: deps.wake, onQueueResult: consoleState.onQueueResult };
+  // Answers awaited after forwardTimeout, and recovery drains: they go on after their answer was given (issue #12).
+  const pending = createPendingWork(logger);
+  // An instance taking a webhook again drains what waits for it (issue #12, finding 6).
+  const backlog = createInstanceBacklog({ clock, pending, drain: (instance, invocation) => drainInstance({ ...queueDeps, store: deps.store }, instance, invocation) });
+  const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome, invocation) => {
+    backlog.accepted(outcome.instance, invocation);
+    return recordBranchChanges(branchDeps, delivery, outcome);
+  };
+  const onUnreached = (instances: string[]) => backlog.unreached(instances);
+  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, onUnreached, wake: deps.wake, pending, onQueueResult: consoleState.onQueueResult };
   // One budget of webhook body bytes in flight for the process (issue #11).
   const bodyBudget = createBodyBudget(deps.config.gateway.maxBodyBytesInFlight);
   metrics.gauge("cds_gateway_body_bytes_in_flight", bodyBudget.inFlight);
@@ -102,7 +125,8 @@ export function createGateway(deps: AppDeps): Gateway {
     rateLimiter: createRateLimiter({ ...deps.config.gateway.rateLimit, clock }),
     trustedProxies: deps.config.gateway.trustedProxies.map((text) => parseIpRange(text)!),
     bodyBudget,
-    onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake }),
+    onUnreachable: queueWhenUnreachable({ queue, clock, random: deps.random, wake: deps.wake, onUnreached }),
+    onLate: queueInFlight(queueDeps),
     onAccepted,
     onOutcome: (server, outcome) => consoleState.onWebhook(server, outcome, clock.now()),
     recent: consoleState.recent,
@@ -156,7 +180,7 @@ export function createGateway(deps: AppDeps): Gateway {
 
   app.all("*", async (c) => {
     const started = performance.now();
-    const response = await relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c));
+    const response = await relayWebhook(relayDeps, c.req.raw, deps.clientIp?.(c), invocationOf(c));
     metrics.observe("cds_gateway_relay_seconds", (performance.now() - started) / 1000);
     return response;
   });
@@ -169,13 +193,28 @@ export function createGateway(deps: AppDeps): Gateway {
   return {
     app,
     queue,
-    async runScheduledWork() {
+    async runScheduledWork(invocation) {
       // One failing never keeps the other from running.
-      const results = await Promise.allSettled([migrateOldDeliveries(), runDueDeliveries(queueDeps), runDueBranchDeletions(branchDeps)]);
+      const results = await Promise.allSettled([migrateOldDeliveries(), runDueDeliveries(queueDeps, { invocation }), runDueBranchDeletions(branchDeps)]);
       for (const result of results) if (result.status === "rejected") throw result.reason;
     },
-    attemptRecord: (record) => attemptQueuedDelivery(queueDeps, record),
+    attemptRecord: async (record, invocation) => {
+      const result = await attemptQueuedDelivery(queueDeps, record, invocation);
+      return result.record ?? record;
+    },
+    settle: (timeoutMs) => pending.settled(timeoutMs),
   };
+}
+
+/** The runtime's waitUntil for this request, where it has one (Workers); Node and Deno keep work in their process. */
+function invocationOf(c: Context): Invocation | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return { waitUntil: (work) => ctx.waitUntil(work) };
+  } catch {
+    // Hono throws when the runtime passed no execution context.
+    return undefined;
+  }
 }
 
 /** The HTTP app alone (tests and adapters that need no scheduled work). */

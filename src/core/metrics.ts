@@ -35,7 +35,7 @@ export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge
     "Webhook requests by Bitbucket server (absent before the path named one) and outcome: forwarded, queued, duplicate, ping, or rejected with a reason.",
   ],
   cds_gateway_relay_seconds: ["histogram", "Time to answer one webhook request, CDS's answer included."],
-  cds_gateway_queue_attempts_total: ["counter", "Attempts of queued deliveries by result."],
+  cds_gateway_queue_attempts_total: ["counter", "Results of queued deliveries' attempts, and of direct forwards answered after forwardTimeout, by result."],
   cds_gateway_cds_unreachable_total: [
     "counter",
     "Offers of a webhook to a CDS instance that did not reach CDS, by instance and reason (connection, timeout, redirect, auth, rate_limited, server_error, html, unexpected_status); the webhook was queued or stays queued.",

@@ -1,96 +1,74 @@
-import type { Metrics } from "../core/metrics.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Invocation, PendingWork } from "../core/pending-work.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
-import { type AcceptedOutcome, type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";
-import { changeDelivery, type DeliveryChange } from "./change-delivery.ts";
-import { attemptOf, withAttempt } from "./delivery-attempt.ts";
+import { changeDelivery } from "./change-delivery.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
-import { type DeliveryRecord, type DeliveryStatus, deliveryFromRecord } from "./delivery-record.ts";
-import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
+import { type DeliveryRecord, deliveryFromRecord, isInFlight } from "./delivery-record.ts";
+import { inFlightState } from "./next-delivery-state.ts";
+import { recordAttemptResult, type RecordDeps, sameState } from "./record-attempt-result.ts";
 
-export interface QueueDeps extends DeliverDeps {
+export interface QueueDeps extends DeliverDeps, RecordDeps {
   queue: DeliveryQueue;
-  logger: Logger;
-  /** Jitter source; injected by tests. */
-  random?: () => number;
-  metrics?: Metrics;
-  /** Told the next due time of a rescheduled delivery (Node's timer, Deno KV's queue). */
-  wake?: (at: number) => void;
-  /** Bookkeeping after CDS accepted a delivery (branch deletions), as for direct forwards. */
-  onAccepted?: OnAccepted;
-  /** Told the status an attempt left the delivery in (the console's chart, issue #16). */
-  onQueueResult?: (status: DeliveryStatus, now: number) => void;
+  /** Attempts whose answer is awaited after forwardTimeout (issue #12, finding 2). */
+  pending: PendingWork;
 }
 
 /**
- * One retry of a queued delivery (docs/RELIABILITY.md), ending in one state change:
- * delivered; queued again with a later `nextAttemptAt`; or dead — after 24 h in
- * the queue, or when every CDS instance now answers 404 (nobody owns the UUID
- * any more: retrying cannot help, an operator decides).
- *
- * The state change is conditional on the record being as it was when the
- * attempt started (issue #12). If it changed meanwhile, a success is still
- * written over a queued state (CDS has the webhook: an operator's "retry
- * now" must not send it again); a failure leaves the newer state as it is;
- * a delivery that is no longer queued (deleted, finished elsewhere) is left
- * alone.
+ * After the answer window, the time given to an attempt's result to be
+ * written before the delivery is due again (its process may have stopped).
  */
-export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRecord): Promise<DeliveryRecord> {
-  const delivery = deliveryFromRecord(record);
-  const started = deps.clock.now();
-  const outcome = await deliverWebhook(deps, delivery);
-  const now = deps.clock.now();
-  const attempts = record.attempts + 1;
-  const fields = { delivery: record.id, uuid: record.uuid, attempts };
-  let next: DeliveryRecord;
-  const delivered = (base: DeliveryRecord, accepted: AcceptedOutcome): DeliveryRecord => ({
-    ...base,
-    status: "delivered",
-    attempts: base.attempts + 1,
-    nextAttemptAt: undefined,
-    instance: accepted.instance,
-    responseStatus: accepted.status,
-    deliveredAt: now,
-  });
-  if (outcome.kind === "accepted") {
-    next = delivered(record, outcome);
-    deps.logger.log("info", "queued delivery delivered", { ...fields, instance: outcome.instance, status: outcome.status });
-  } else if (outcome.kind === "unknown") {
-    next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError: outcome.reason ?? "every CDS instance answered 404: no instance knows this webhook" };
-    deps.logger.log("warn", "queued delivery dead: unknown webhook", fields);
-  } else {
-    // The store's silence (issue #12) is waited out like CDS's: nothing reached CDS either way.
-    const lastError = outcome.kind === "store-unavailable" ? `the store did not answer: ${outcome.reason}` : outcome.reasons.join("; ");
-    if (now - record.queuedSince >= MAX_QUEUE_AGE_MS) {
-      next = { ...record, status: "dead", attempts, nextAttemptAt: undefined, deadAt: now, lastError };
-      deps.logger.log("warn", "queued delivery dead: still unreachable after 24 h", fields);
-    } else {
-      const retryAfterMs = outcome.kind === "unreachable" ? outcome.retryAfterMs : undefined;
-      const nextAttemptAt = now + retryDelay(attempts, retryAfterMs, deps.random);
-      next = { ...record, attempts, nextAttemptAt, lastError };
-      deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt, reasons: lastError });
-    }
-  }
-  const attempt = attemptOf(outcome, started, now);
-  const result = await changeDelivery(deps.queue, record.id, (current): DeliveryChange => {
-    if (current.status !== "queued") return undefined;
-    // Changed since the attempt started: a success still ends it; the newer state otherwise stands.
-    const state = sameState(current, record) ? next : outcome.kind === "accepted" ? delivered(current, outcome) : undefined;
-    // The attempt goes into the history of the state it is written in (issue #16).
-    return state && withAttempt(state, attempt);
-  });
-  const stored = result.kind === "written" ? result.stored.record : result.kind === "unchanged" ? result.current : undefined;
-  if (result.kind !== "written") {
-    deps.logger.log("info", "queued delivery changed during its attempt: the newer state stands", { ...fields, status: stored?.status ?? "deleted" });
-  }
-  deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
-  deps.onQueueResult?.(next.status, now);
-  if (stored?.status === "queued" && stored.nextAttemptAt !== undefined) deps.wake?.(stored.nextAttemptAt);
-  if (outcome.kind === "accepted") await runAfterAccepted(deps, delivery, outcome);
-  return stored ?? next;
-}
+export const IN_FLIGHT_MARGIN_MS = 5_000;
 
-/** The same state of a delivery: nothing was written between the two reads. */
-function sameState(a: DeliveryRecord, b: DeliveryRecord): boolean {
-  return a.status === b.status && a.queuedSince === b.queuedSince && a.attempts === b.attempts && a.nextAttemptAt === b.nextAttemptAt;
+/** What one attempt of a queued delivery came to. */
+export type AttemptResult =
+  /** The attempt ended; `record` is the state that followed (or the newer one that stood). */
+  | { kind: "recorded"; record: DeliveryRecord }
+  /** No answer within forwardTimeout: it is awaited in the background; `record` is the in-flight state. */
+  | { kind: "awaited"; record: DeliveryRecord }
+  /** Not attempted: another attempt is in flight, or the record changed since it was read (`record`: as it is now). */
+  | { kind: "not-started"; record: DeliveryRecord | undefined };
+
+/**
+ * One retry of a queued delivery (docs/RELIABILITY.md), in two state
+ * changes, each conditional on the record as read (issue #12):
+ *
+ * 1. Before anything is sent, the record is marked in flight until the end
+ *    of the attempt's answer window (`forwardTimeout + lateAnswerWindow`,
+ *    plus IN_FLIGHT_MARGIN_MS), and due then: no other process claims it, an
+ *    operator's "retry" leaves it alone, and if this process stops, the
+ *    delivery is due again after the window (finding 2). A record in flight,
+ *    or changed since it was read, is not attempted.
+ * 2. The answer becomes the next state (recordAttemptResult). If it has not
+ *    come within forwardTimeout the caller moves on and the answer is
+ *    awaited in the background (`pending`, with the invocation's waitUntil
+ *    on Workers), so a slow CDS holds no batch of the sweep and gets one
+ *    copy, not one per retry.
+ */
+export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRecord, invocation?: Invocation): Promise<AttemptResult> {
+  const now = deps.clock.now();
+  const fields = { delivery: record.id, uuid: record.uuid };
+  if (isInFlight(record, now)) {
+    deps.logger.log("debug", "queued delivery not attempted: an attempt is in flight", { ...fields, until: record.inFlightUntil });
+    return { kind: "not-started", record };
+  }
+  const { forwardTimeoutMs, lateAnswerWindowMs } = deps.config.gateway;
+  const until = now + forwardTimeoutMs + lateAnswerWindowMs + IN_FLIGHT_MARGIN_MS;
+  const start = await changeDelivery(deps.queue, record.id, (current) =>
+    current.status === "queued" && sameState(current, record) ? inFlightState(current, now, until) : undefined,
+  );
+  if (start.kind !== "written") {
+    const current = start.kind === "unchanged" ? start.current : undefined;
+    deps.logger.log("info", "queued delivery changed before its attempt: not attempted", { ...fields, status: current?.status ?? "deleted" });
+    return { kind: "not-started", record: current };
+  }
+  const started = start.stored.record;
+  // Due again at the window's end should this process stop before the answer is written.
+  deps.wake?.(until);
+  const delivery = deliveryFromRecord(started);
+  const attempt = deliverWebhook(deps, delivery);
+  const result = attempt.outcome.then((outcome) => recordAttemptResult(deps, started, delivery, outcome, invocation));
+  const slow = await attempt.inTime.then((first) => first === "slow", () => false);
+  if (!slow) return { kind: "recorded", record: await result };
+  deps.logger.log("info", "queued delivery: no answer within forwardTimeout, awaited", { ...fields, until });
+  deps.pending.track(result, invocation);
+  return { kind: "awaited", record: started };
 }

@@ -9,7 +9,8 @@ export interface DeliveryAttempt {
   /** When it started, and how long it took (ms). */
   at: number;
   ms: number;
-  outcome: DeliveryOutcome["kind"];
+  /** How it ended; `lost`: its result was never recorded (its process stopped while the answer was awaited, issue #12). */
+  outcome: DeliveryOutcome["kind"] | "lost";
   /** The instance that took it, or the one instance that could not be reached. */
   instance?: string;
   /** CDS's status when it took the webhook. */
@@ -39,12 +40,12 @@ export const UNKNOWN_WEBHOOK = "every CDS instance answered 404: no instance kno
  * `record` with `attempt` added to its history (the oldest dropped beyond
  * MAX_HISTORY), and its `instance` that of the attempt: the instance that
  * took it, the one it waits for, or none when several could not be reached
- * or none knows it. An attempt the store's silence stopped says nothing
- * about the instances.
+ * or none knows it. An attempt the store's silence stopped, or one whose
+ * result was lost, says nothing about the instances.
  */
 export function withAttempt(record: DeliveryRecord, attempt: DeliveryAttempt): DeliveryRecord {
   const history = [...(record.history ?? []), attempt].slice(-MAX_HISTORY);
-  const instance = attempt.outcome === "store-unavailable" ? record.instance : attempt.instance;
+  const instance = attempt.outcome === "store-unavailable" || attempt.outcome === "lost" ? record.instance : attempt.instance;
   const { instance: _previous, ...rest } = record;
   return { ...rest, ...(instance !== undefined ? { instance } : {}), history };
 }

@@ -48,6 +48,18 @@ export interface DeliveryQueue {
   claimDue(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Ends a claim early (after the state change was written); never frees a lease another claim holds. */
   release(claim: ClaimedDelivery): Promise<void>;
+  /**
+   * Ids of the queued deliveries waiting for `instance` (its `unreached`
+   * names it: their last attempt did not reach it), oldest first, from an
+   * index written with each record (issue #12, finding 6).
+   */
+  listWaiting(instance: string, options?: { limit?: number; after?: string }): Promise<string[]>;
+  /**
+   * Erases the index entry of delivery `id` under `instance` when its record
+   * does not justify it (a leftover of a batch Workers KV applied in part),
+   * on condition that the record is still at `version` (null: absent).
+   */
+  dropWaiting(instance: string, id: string, version: string | null): Promise<void>;
   /** Housekeeping for the scheduled work: moves up to `limit` records of the previous layout; how many it moved. */
   migrate?(limit: number): Promise<number>;
 }

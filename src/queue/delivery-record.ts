@@ -1,6 +1,6 @@
-import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
+import type { Delivery } from "../relay/delivery.ts";
 import { isHopByHop } from "../relay/forward-headers.ts";
-import { attemptOf, type DeliveryAttempt, withAttempt } from "./delivery-attempt.ts";
+import type { DeliveryAttempt } from "./delivery-attempt.ts";
 import { repositoryOf } from "./repository-of.ts";
 
 export type DeliveryStatus = "queued" | "delivered" | "dead";
@@ -29,6 +29,23 @@ export interface DeliveryRecord {
   /** Age origin for dead-lettering: receivedAt, or the time of the last replay. */
   queuedSince: number;
   lastError?: string;
+  /**
+   * Queued only: an attempt was started and its answer is awaited until
+   * then (issue #12, finding 2); no other attempt starts before. Then
+   * `nextAttemptAt` is this time too, so if the attempt's process stops, the
+   * delivery is due when the window has passed. Cleared by the attempt's
+   * result; absent in records written before.
+   */
+  inFlightUntil?: number;
+  /** With `inFlightUntil`: when that attempt began (its history entry's time, issue #16). */
+  inFlightSince?: number;
+  /**
+   * Queued only: the CDS instances its last attempt did not reach (the owner
+   * is among them, the others answered 404). When one of them accepts a
+   * webhook again, the delivery is attempted at once (issue #12, finding 6).
+   * Absent in records written before, and before a first attempt failed.
+   */
+  unreached?: string[];
   /** The instance that took it; while queued or dead, the one instance it waits for (see withAttempt). */
   instance?: string;
   responseStatus?: number;
@@ -40,10 +57,16 @@ export interface DeliveryRecord {
   history?: DeliveryAttempt[];
 }
 
-/** The queued record of a webhook whose first attempt, ended at `now`, reached no instance. */
-export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, outcome: DeliveryOutcome & { kind: "unreachable" }, now: number): DeliveryRecord {
+/**
+ * A delivery as the queue first holds it, before its first attempt's result
+ * (the relay could not deliver it at once): queued, no attempt counted, its
+ * repository read once (issue #16). Its first state follows that attempt:
+ * failed (nextDeliveryState), or its answer still awaited past
+ * forwardTimeout (inFlightState).
+ */
+export function recordFromDelivery(delivery: Delivery): DeliveryRecord {
   const repository = repositoryOf(delivery.body);
-  const record: DeliveryRecord = {
+  return {
     id: delivery.id,
     uuid: delivery.uuid,
     server: delivery.server,
@@ -54,13 +77,15 @@ export function recordFromDelivery(delivery: Delivery, nextAttemptAt: number, ou
     receivedAt: delivery.receivedAt,
     verified: delivery.verified,
     status: "queued",
-    attempts: 1,
-    nextAttemptAt,
+    attempts: 0,
     queuedSince: delivery.receivedAt,
-    lastError: outcome.reasons.join("; "),
     ...(repository !== undefined ? { repository } : {}),
   };
-  return withAttempt(record, attemptOf(outcome, delivery.receivedAt, now));
+}
+
+/** An attempt of this delivery is awaiting CDS's answer at `now`: none other may start. */
+export function isInFlight(record: Pick<DeliveryRecord, "status" | "inFlightUntil">, now: number): boolean {
+  return record.status === "queued" && record.inFlightUntil !== undefined && record.inFlightUntil > now;
 }
 
 export function deliveryFromRecord(record: DeliveryRecord): Delivery {
@@ -91,22 +116,26 @@ export function summarizeRecord(record: DeliveryRecord): DeliverySummary {
 
 /**
  * Orders two states of one delivery. `queuedSince` moves forward only on a
- * replay and `attempts` only with an attempt, so (queuedSince, attempts)
- * grows with every state change; between a queued and a finished state that
- * compare equal (two attempts of the same state), the finished one is later.
+ * replay and `attempts` only with an attempt's result, so (queuedSince,
+ * attempts) grows with every state change but one: an attempt starting
+ * (issue #12, finding 2) writes the same pair with `inFlightUntil`, which
+ * its result clears as it counts the attempt. So between states that
+ * compare equal on the pair, a queued one is earliest, then the one with an
+ * attempt in flight, then a finished one.
  */
 export function compareState(
-  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus },
-  b: { since: number; attempts: number; status?: DeliveryStatus } | DeliveryRecord,
+  a: Pick<DeliveryRecord, "queuedSince" | "attempts"> & { status?: DeliveryStatus; inFlightUntil?: number },
+  b: { since: number; attempts: number; status?: DeliveryStatus; inFlight?: boolean } | DeliveryRecord,
 ): number {
   const bSince = "since" in b ? b.since : b.queuedSince;
   if (a.queuedSince !== bSince) return a.queuedSince - bSince;
   if (a.attempts !== b.attempts) return a.attempts - b.attempts;
-  return rank(a.status) - rank(b.status);
+  const bInFlight = "since" in b ? b.inFlight === true : b.inFlightUntil !== undefined;
+  return rank(a.status, a.inFlightUntil !== undefined) - rank(b.status, bInFlight);
 }
 
-/** A message stands for a queued state. */
-const rank = (status: DeliveryStatus | undefined) => (status === undefined || status === "queued" ? 0 : 1);
+/** A message stands for a queued state, or for one with an attempt in flight. */
+const rank = (status: DeliveryStatus | undefined, inFlight: boolean) => (status === undefined || status === "queued" ? (inFlight ? 1 : 0) : 2);
 
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";

@@ -68,3 +68,41 @@ describe("the durable queue's records", () => {
     expect((await queue.claimDue(NOW, 10, 60_000)).map((c) => c.id)).toEqual([queued(2).id, queued(4).id]);
   });
 });
+
+describe("the index of deliveries by the instances they wait for (issue #12, finding 6)", () => {
+  it("follows every change of a record: written with it, moved with `unreached`, gone once it is no longer queued", async () => {
+    const store = createMemoryStore({ clock: { now: () => NOW } });
+    const queue = createKvDeliveryQueue(store, { clock: { now: () => NOW } });
+    const a = await queue.enqueue({ ...queued(1), unreached: ["alpha", "beta"] });
+    const b = await queue.enqueue({ ...queued(2), unreached: ["alpha"] });
+    await queue.enqueue(queued(3)); // written before the index existed: waits for no one in particular
+    expect(await queue.listWaiting("alpha")).toEqual([a.record.id, b.record.id]);
+    expect(await queue.listWaiting("alpha", { after: a.record.id })).toEqual([b.record.id]);
+    expect(await queue.listWaiting("beta", { limit: 1 })).toEqual([a.record.id]);
+
+    // Alpha answered 404, beta is still down: a waits for beta only.
+    const a2 = await queue.replace(a, { ...a.record, attempts: 2, unreached: ["beta"] });
+    expect(await queue.listWaiting("alpha")).toEqual([b.record.id]);
+    expect(await queue.listWaiting("beta")).toEqual([a.record.id]);
+    // In flight, it still waits: its attempt's result decides.
+    const a3 = await queue.replace(a2!, { ...a2!.record, inFlightUntil: NOW + 70_000, nextAttemptAt: NOW + 70_000 });
+    expect(await queue.listWaiting("beta")).toEqual([a.record.id]);
+    await queue.replace(a3!, { ...a3!.record, status: "delivered", inFlightUntil: undefined, nextAttemptAt: undefined, unreached: undefined, deliveredAt: NOW });
+    expect(await queue.listWaiting("beta")).toEqual([]);
+    expect(await queue.remove(b)).toBe(true);
+    expect(await store.list("delivery-waiting:")).toEqual([]);
+  });
+
+  it("keys an instance name that holds `:` apart from its neighbours; a leftover entry is erased only while its record is as read", async () => {
+    const store = createMemoryStore({ clock: { now: () => NOW } });
+    const queue = createKvDeliveryQueue(store, { clock: { now: () => NOW } });
+    const a = await queue.enqueue({ ...queued(1), unreached: ["eu:1"] });
+    expect(await queue.listWaiting("eu")).toEqual([]);
+    expect(await queue.listWaiting("eu:1")).toEqual([a.record.id]);
+    // A leftover (a batch Workers KV applied in part): the entry without a record to justify it.
+    await store.put(`delivery-waiting:eu%3A1:${queued(9).id}`, queued(9).id);
+    await queue.dropWaiting("eu:1", a.record.id, "stale-version");
+    await queue.dropWaiting("eu:1", queued(9).id, null);
+    expect(await queue.listWaiting("eu:1")).toEqual([a.record.id]);
+  });
+});

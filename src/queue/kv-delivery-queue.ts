@@ -12,6 +12,18 @@ const recordKey = (id: string) => `delivery-record:${id}`;
 /** The listing index: one summary (no body, no headers) per record, under its status. */
 const summaryPrefix = (status: DeliveryStatus) => `delivery-summary:${status}:`;
 const summaryKey = (status: DeliveryStatus, id: string) => `${summaryPrefix(status)}${id}`;
+/** The index of queued deliveries by the instances they wait for (`unreached`), oldest first (issue #12, finding 6). */
+const waitingPrefix = (instance: string) => `delivery-waiting:${encodeURIComponent(instance)}:`;
+const waitingKey = (instance: string, id: string) => `${waitingPrefix(instance)}${id}`;
+/** The instances a record has waiting entries under. */
+const waitingOf = (record: DeliveryRecord) => (record.status === "queued" ? (record.unreached ?? []) : []);
+/** The ops that move delivery `id`'s waiting entries from the instances `from` to `to`: new ones first, as due entries. */
+function moveWaitingOps(id: string, from: readonly string[], to: readonly string[]): KvOp[] {
+  return [
+    ...to.filter((i) => !from.includes(i)).map((i): KvOp => ({ type: "put", key: waitingKey(i, id), value: id })),
+    ...from.filter((i) => !to.includes(i)).map((i): KvOp => ({ type: "delete", key: waitingKey(i, id) })),
+  ];
+}
 /** Where records were kept before issue #12 (one key per status, the record as listed). */
 const legacyPrefix = (status: DeliveryStatus) => `delivery:${status}:`;
 const legacyKey = (status: DeliveryStatus, id: string) => `${legacyPrefix(status)}${id}`;
@@ -94,7 +106,7 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
     const erase: KvOp[] = legacy.map((r) => ({ type: "delete", key: legacyKey(r.status, id) }));
     // Written before its due entry, erased after: on Workers, where this is not atomic, a partial move leaves both.
     const write = writeOps(record) ?? [];
-    const moved = await store.batchIf({ key: recordKey(id), version: null }, [...write, ...due.moveOps(id, undefined, dueOf(record)), ...erase]);
+    const moved = await store.batchIf({ key: recordKey(id), version: null }, [...write, ...due.moveOps(id, undefined, dueOf(record)), ...moveWaitingOps(id, [], waitingOf(record)), ...erase]);
     // Moved by someone else first: what is left of the old layout is stale.
     if (!moved.ok) await store.batch(erase);
     return true;
@@ -117,7 +129,11 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
 
   return {
     async enqueue(record) {
-      const stored = await writeIf(null, record, [...(writeOps(record) ?? []), ...due.moveOps(record.id, undefined, dueOf(record))]);
+      const stored = await writeIf(null, record, [
+        ...(writeOps(record) ?? []),
+        ...due.moveOps(record.id, undefined, dueOf(record)),
+        ...moveWaitingOps(record.id, [], waitingOf(record)),
+      ]);
       if (stored === undefined) throw new Error(`delivery ${record.id} already exists`);
       return stored;
     },
@@ -133,7 +149,7 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
       const previous = current.record;
       const ops: KvOp[] = [...(writeOps(next) ?? [{ type: "delete", key: recordKey(next.id) }])];
       if (previous.status !== next.status) ops.push({ type: "delete", key: summaryKey(previous.status, previous.id) });
-      ops.push(...due.moveOps(next.id, dueOf(previous), dueOf(next)));
+      ops.push(...due.moveOps(next.id, dueOf(previous), dueOf(next)), ...moveWaitingOps(next.id, waitingOf(previous), waitingOf(next)));
       return writeIf(current.version, next, ops);
     },
 
@@ -143,6 +159,7 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
         { type: "delete", key: recordKey(record.id) },
         { type: "delete", key: summaryKey(record.status, record.id) },
         ...due.moveOps(record.id, dueOf(record), undefined),
+        ...moveWaitingOps(record.id, waitingOf(record), []),
       ];
       return (await store.batchIf({ key: recordKey(record.id), version: current.version }, ops)).ok;
     },
@@ -158,6 +175,16 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
       const byId = new Map(legacy.map((e) => summarizeRecord(parse(e.value))).map((summary) => [summary.id, summary] as const));
       for (const summary of summaries) byId.set(summary.id, summary);
       return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+    },
+
+    async listWaiting(instance, listOptions = {}) {
+      const { after } = listOptions;
+      const entries = await store.list(waitingPrefix(instance), { limit: listOptions.limit ?? 100, after: after === undefined ? undefined : waitingKey(instance, after) });
+      return entries.map((e) => e.value);
+    },
+
+    async dropWaiting(instance, id, version) {
+      await store.batchIf({ key: recordKey(id), version }, [{ type: "delete", key: waitingKey(instance, id) }]);
     },
 
     claimDue: (now, limit, leaseMs) => due.claim(now, limit, leaseMs),

@@ -1,6 +1,6 @@
 import { changeDelivery } from "./change-delivery.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
-import type { DeliverySummary } from "./delivery-record.ts";
+import { type DeliverySummary, isInFlight } from "./delivery-record.ts";
 
 const PAGE = 100;
 
@@ -11,7 +11,9 @@ const PAGE = 100;
  * default; by UUID, say, for the webhooks of one CDS instance). Each is a
  * conditional change of the record as it is now (issue #12): a delivery
  * delivered, rescheduled or deleted since it was listed is left as it is,
- * never put back in the queue. Answers how many queued deliveries are due
+ * never put back in the queue. A delivery with an attempt in flight (its
+ * answer awaited, issue #12, finding 2) is left alone too: a second attempt
+ * would send CDS a second copy. Answers how many queued deliveries are due
  * now (made due, or due already).
  */
 export async function retryQueuedNow(
@@ -28,9 +30,9 @@ export async function retryQueuedNow(
       if (due >= limit) break;
       if (options.select && !options.select(summary)) continue;
       const result = await changeDelivery(queue, summary.id, (current) =>
-        current.status === "queued" && (current.nextAttemptAt ?? 0) > now ? { ...current, nextAttemptAt: now } : undefined,
+        current.status === "queued" && !isInFlight(current, now) && (current.nextAttemptAt ?? 0) > now ? { ...current, nextAttemptAt: now } : undefined,
       );
-      if (result.kind === "written" || (result.kind === "unchanged" && result.current.status === "queued")) due++;
+      if (result.kind === "written" || (result.kind === "unchanged" && result.current.status === "queued" && !isInFlight(result.current, now))) due++;
     }
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.id;

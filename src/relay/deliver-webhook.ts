@@ -2,6 +2,7 @@ import type { CdsInstanceConfig, GatewayConfig } from "../core/config/config-typ
 import type { Metrics } from "../core/metrics.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
+import { withTimeout } from "../core/with-timeout.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
 import { routeAdmits } from "./route-admits.ts";
@@ -29,8 +30,63 @@ export interface DeliverDeps {
  * there: the route is dropped and the others are asked once. A UUID whose
  * route is bound to another Bitbucket server's path is refused before
  * anything is sent (routeAdmits, issue #11).
+ *
+ * The attempt ends at the latest `forwardTimeout + lateAnswerWindow` after it
+ * started, whatever it asked (issue #12, finding 2): a request CDS may be
+ * working on is not abandoned at forwardTimeout, when the callers stop
+ * waiting for it (the relay answers 202, the sweep moves on: `inTime` says
+ * "slow"), but listened to until then; only what has not answered by the
+ * end counts as a timeout.
  */
-export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+export function deliverWebhook(deps: DeliverDeps, delivery: Delivery): DeliveryAttempt {
+  const { forwardTimeoutMs, lateAnswerWindowMs } = deps.config.gateway;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let decidedYet = false;
+  let markSlow!: (slow: "slow") => void;
+  const slow = new Promise<"slow">((resolve) => (markSlow = resolve));
+  const decided = () => {
+    decidedYet = true;
+    clearTimeout(timer);
+  };
+  const outcome = withTimeout(forwardTimeoutMs + lateAnswerWindowMs, (signal) =>
+    attempt(deps, delivery, {
+      signal,
+      sending() {
+        // forwardTimeout counts from the first request, as CDS's answer is what is waited for.
+        if (timer === undefined && !decidedYet) timer = setTimeout(() => markSlow("slow"), forwardTimeoutMs);
+      },
+      decided,
+    }),
+  ).finally(decided);
+  const inTime = Promise.race([outcome, slow]);
+  // Its failure is the outcome's, for whoever awaits either: never an unhandled rejection of its own.
+  inTime.catch(() => undefined);
+  return { outcome, inTime };
+}
+
+/** One attempt as deliverWebhook starts it. */
+export interface DeliveryAttempt {
+  /** Its outcome, once CDS answered (or every instance failed, or the answer window ended). */
+  outcome: Promise<DeliveryOutcome>;
+  /**
+   * The outcome, if CDS's answers decide it within forwardTimeout of the first
+   * request; else "slow" then, while `outcome` goes on (issue #12, finding 2).
+   * A store slow to record a route after CDS answered does not make it slow.
+   */
+  inTime: Promise<DeliveryOutcome | "slow">;
+}
+
+/** What the steps of one attempt share: its answer deadline, and the forwardTimeout clock. */
+interface AttemptRun {
+  /** Aborted (a TimeoutError) when the answer window ends. */
+  signal: AbortSignal;
+  /** A request goes out: forwardTimeout starts counting at the first one. */
+  sending(): void;
+  /** CDS's answers decided the outcome; what is left is the store's. */
+  decided(): void;
+}
+
+async function attempt(deps: DeliverDeps, delivery: Delivery, run: AttemptRun): Promise<DeliveryOutcome> {
   const instances = Object.values(deps.config.cds);
   let known: RouteRecord | undefined;
   try {
@@ -41,7 +97,7 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
     // signature may then reach an owner, or the trust issue's bypass would be open (issue #11).
     if (!delivery.verified) return { kind: "store-unavailable", reason: error.message };
     deps.logger.log("warn", "route unreadable: the verified webhook is offered to every instance", { delivery: delivery.id, uuid: delivery.uuid });
-    return discover(deps, delivery, instances);
+    return discover(deps, delivery, instances, run);
   }
   if (known && !routeAdmits(deps.config, known, delivery)) {
     deps.logger.log("warn", "webhook refused: its UUID belongs to another Bitbucket server's path", {
@@ -51,23 +107,25 @@ export async function deliverWebhook(deps: DeliverDeps, delivery: Delivery): Pro
   }
   const owner = known && deps.config.cds[known.instance];
   if (known && owner) {
-    const result = await offer(deps, owner, delivery, deps.clock.now());
+    const result = await offer(deps, owner, delivery, run, deps.clock.now());
     if (result.kind === "answered") {
+      run.decided();
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
     }
-    if (result.kind === "unreachable") return { kind: "unreachable", reasons: [result.reason], instances: [result.instance], retryAfterMs: result.retryAfterMs };
+    if (result.kind === "unreachable") return { kind: "unreachable", instances: [result.instance], reasons: [result.reason], retryAfterMs: result.retryAfterMs };
     await saveRoute(deps, delivery, "drop", () => deps.routes.drop(delivery.uuid));
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
-    return discover(deps, delivery, instances.filter((i) => i.name !== owner.name));
+    return discover(deps, delivery, instances.filter((i) => i.name !== owner.name), run);
   }
-  return discover(deps, delivery, instances);
+  return discover(deps, delivery, instances, run);
 }
 
 async function discover(
   deps: DeliverDeps,
   delivery: Delivery,
   instances: GatewayConfig["cds"][string][],
+  run: AttemptRun,
 ): Promise<DeliveryOutcome> {
   if (instances.length === 0) return { kind: "unknown" };
   const now = deps.clock.now();
@@ -76,7 +134,7 @@ async function discover(
     let settled = false;
     for (const instance of instances) {
       // An unexpected failure counts as "could not be reached", so this promise always settles.
-      offer(deps, instance, delivery, now).then((result) => {
+      offer(deps, instance, delivery, run, now).then((result) => {
         results.push(result);
         if (settled) return;
         if (result.kind === "answered") {
@@ -91,6 +149,7 @@ async function discover(
   });
 
   if (!Array.isArray(winner)) {
+    run.decided();
     await saveRoute(deps, delivery, "discovery", () => deps.routes.put(delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server }));
     deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
     return accepted(winner.name, winner.result);
@@ -100,8 +159,8 @@ async function discover(
   const retryAfters = unreachable.map((r) => r.retryAfterMs).filter((v): v is number => v !== undefined);
   return {
     kind: "unreachable",
-    reasons: unreachable.map((r) => r.reason),
     instances: unreachable.map((r) => r.instance),
+    reasons: unreachable.map((r) => r.reason),
     retryAfterMs: retryAfters.length ? Math.max(...retryAfters) : undefined,
   };
 }
@@ -136,8 +195,9 @@ async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, 
  * told to `onOffer`. An unexpected failure counts as "could not be
  * reached", so the promise always resolves.
  */
-async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, now: number): Promise<OfferResult> {
-  const result = await offerWebhook(deps.fetch, instance, delivery, deps.config.gateway.forwardTimeoutMs, now).catch(
+async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, run: AttemptRun, now: number): Promise<OfferResult> {
+  run.sending();
+  const result = await offerWebhook(deps.fetch, instance, delivery, run.signal, now).catch(
     (): OfferResult => ({ kind: "unreachable", instance: instance.name, cause: "connection", reason: `${instance.name}: unexpected error` }),
   );
   deps.onOffer?.(instance.name, delivery.id, deps.clock.now(), result);

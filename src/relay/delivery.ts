@@ -42,10 +42,10 @@ export type DeliveryOutcome =
     }
   | {
       kind: "unreachable";
+      /** The instances not reached, in the order of `reasons` (the owner is among them; the others answered 404). */
+      instances: string[];
       /** Connection error, timeout, 5xx or 429, per instance that failed. */
       reasons: string[];
-      /** The instances that could not be reached, in the order of `reasons`. */
-      instances: string[];
       /** The largest Retry-After an instance asked for, in ms. */
       retryAfterMs?: number;
     };

@@ -2,7 +2,7 @@ import type { CdsInstanceConfig } from "../core/config/config-types.ts";
 import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
 import { parseRetryAfter } from "../core/parse-retry-after.ts";
-import { TimeoutError, withTimeout } from "../core/with-timeout.ts";
+import { TimeoutError } from "../core/with-timeout.ts";
 import { classifyCdsAnswer, type NotReachedCause } from "./classify-cds-answer.ts";
 
 export type OfferResult =
@@ -20,29 +20,33 @@ export type OfferResult =
 
 /**
  * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
- * the original body, query string and headers (docs/relay.md, "Forwarded request"), within
- * `timeoutMs` for this attempt, and sorts the answer (classifyCdsAnswer):
- * only CDS's own answers count, anything else is "could not be reached". A
- * redirect is never followed (issue #11).
+ * the original body, query string and headers (docs/relay.md, "Forwarded request"), until
+ * `signal` ends the attempt (its reason a TimeoutError: the attempt's answer
+ * deadline, issue #12), and sorts the answer (classifyCdsAnswer): only CDS's
+ * own answers count, anything else is "could not be reached". A redirect is
+ * never followed (issue #11).
  */
 export async function offerWebhook(
   fetch: FetchFn,
   instance: CdsInstanceConfig,
   delivery: Delivery,
-  timeoutMs: number,
+  signal: AbortSignal,
   now: number,
 ): Promise<OfferResult> {
   const url = `${instance.hooksUrl}/webhook/${delivery.uuid}${delivery.search}`;
   let response: Response;
   let responseText: string;
   try {
-    [response, responseText] = await withTimeout(timeoutMs, async (signal) => {
-      const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal, redirect: "manual" });
-      return [res, await res.text()] as const;
-    });
-  } catch (error) {
-    const timedOut = error instanceof TimeoutError;
-    return { kind: "unreachable", instance: instance.name, cause: timedOut ? "timeout" : "connection", reason: `${instance.name}: ${timedOut ? error.message : "connection failed"}` };
+    const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal, redirect: "manual" });
+    [response, responseText] = [res, await res.text()];
+  } catch {
+    const timedOut = signal.aborted && signal.reason instanceof TimeoutError;
+    return {
+      kind: "unreachable",
+      instance: instance.name,
+      cause: timedOut ? "timeout" : "connection",
+      reason: `${instance.name}: ${timedOut ? `no answer within ${(signal.reason as TimeoutError).timeoutMs} ms` : "connection failed"}`,
+    };
   }
   const { status } = response;
   const answer = classifyCdsAnswer(status, response.headers.get("content-type"), responseText);

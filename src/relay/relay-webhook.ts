@@ -1,6 +1,7 @@
 import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { BodyBudget } from "../core/create-body-budget.ts";
+import type { Invocation } from "../core/pending-work.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
@@ -36,6 +37,13 @@ export interface RelayDeps {
    * answers 502.
    */
   onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
+  /**
+   * Called when no instance has answered within forwardTimeout while the
+   * attempt goes on (issue #12, finding 2): writes the delivery as an attempt
+   * in flight, keeps `attempt` going and returns the answer to give
+   * Bitbucket. Without it the relay waits for the attempt to end.
+   */
+  onLate?: (delivery: Delivery, attempt: Promise<DeliveryOutcome>, invocation?: Invocation) => Promise<Response>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
   /** Body bytes in flight across requests (`gateway.maxBodyBytesInFlight`); absent: no budget. */
@@ -56,7 +64,7 @@ export interface RelayDeps {
  * be right, nothing is parsed before the signature is checked, and nothing
  * reaches CDS unless all checks passed.
  */
-export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined): Promise<Response> {
+export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined, invocation?: Invocation): Promise<Response> {
   const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
   if (retryAfterMs > 0) {
     deps.onOutcome?.(undefined, "rate_limited");
@@ -83,16 +91,34 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
     deps.onOutcome?.(target.server.name, REFUSED_BODY[body]);
     return bodyReadRefusal(body, maxBodyBytes);
   }
+  // Set when CDS's answer is awaited after the 202 (issue #12): the body is still in use until it comes.
+  const held: BodyHold = {};
   try {
-    return await relayBody(deps, request, url, target, body, clientIp);
+    return await relayBody(deps, request, url, target, body, clientIp, invocation, held);
   } finally {
-    // The body is held until the webhook was forwarded or queued (issue #11).
-    deps.bodyBudget?.release(body.byteLength);
+    // The body is held until the webhook was forwarded or queued (issue #11), or its late answer came.
+    const release = () => deps.bodyBudget?.release(body.byteLength);
+    if (held.until) held.until.then(release, release);
+    else release();
   }
 }
 
+/** What keeps a webhook's body in memory after its answer to Bitbucket. */
+interface BodyHold {
+  until?: Promise<unknown>;
+}
+
 /** Steps 3–7, once the body was read whole. */
-async function relayBody(deps: RelayDeps, request: Request, url: URL, target: WebhookTarget, body: Uint8Array, clientIp: string | undefined): Promise<Response> {
+async function relayBody(
+  deps: RelayDeps,
+  request: Request,
+  url: URL,
+  target: WebhookTarget,
+  body: Uint8Array,
+  clientIp: string | undefined,
+  invocation: Invocation | undefined,
+  held: BodyHold,
+): Promise<Response> {
   const { server, uuid } = target;
   const eventKey = request.headers.get("x-event-key");
   const signature = request.headers.get("x-hub-signature");
@@ -155,7 +181,7 @@ async function relayBody(deps: RelayDeps, request: Request, url: URL, target: We
   // The request-id claim stays only when CDS got the webhook or the queue holds it.
   let kept = false;
   try {
-    const { response, delivered } = await forward(deps, delivery, eventKey);
+    const { response, delivered } = await forward(deps, delivery, eventKey, invocation, held);
     kept = delivered;
     return response;
   } finally {
@@ -185,15 +211,30 @@ function storeUnavailable(id: string, message: string): Response {
   return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
 }
 
-async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | null): Promise<{ response: Response; delivered: boolean }> {
-  const outcome = await deliverWebhook(deps, delivery);
+async function forward(
+  deps: RelayDeps,
+  delivery: Delivery,
+  eventKey: string | null,
+  invocation: Invocation | undefined,
+  held: BodyHold,
+): Promise<{ response: Response; delivered: boolean }> {
   const fields = { delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, event: eventKey ?? "" };
+  const attempt = deliverWebhook(deps, delivery);
+  // Bitbucket waits forwardTimeout at most; CDS's answer may come later (issue #12, finding 2).
+  const outcome = deps.onLate ? await attempt.inTime : await attempt.outcome;
+  if (outcome === "slow") {
+    deps.logger.log("info", "CDS slow: no answer within forwardTimeout, queued while its answer is awaited", fields);
+    // Its bytes stay counted in maxBodyBytesInFlight until the answer came: memory stays bounded (issue #11).
+    held.until = attempt.outcome;
+    return toQueue(deps, delivery, fields, () => deps.onLate!(delivery, attempt.outcome, invocation),
+      "CDS did not answer within forwardTimeout, and the queue did not confirm the write: the webhook could not be queued (CDS may still take it)");
+  }
   switch (outcome.kind) {
     case "accepted":
       deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
       deps.onOutcome?.(delivery.server, "forwarded");
       deps.recent?.add(delivery.id, delivery.receivedAt, delivery.server, delivery.uuid, eventKey, outcome.instance, outcome.status, deps.clock.now() - delivery.receivedAt);
-      await runAfterAccepted(deps, delivery, outcome);
+      await runAfterAccepted(deps, delivery, outcome, invocation);
       // CDS answers with its internal task configuration: never passed back (docs/relay.md, step 8).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
@@ -210,16 +251,33 @@ async function forward(deps: RelayDeps, delivery: Delivery, eventKey: string | n
         deps.onOutcome?.(delivery.server, "upstream_unreachable");
         return { response: json(502, { delivery: delivery.id, error: "upstream_unreachable", message: "no CDS instance could be reached" }), delivered: false };
       }
-      try {
-        const response = await deps.onUnreachable(delivery, outcome);
-        deps.onOutcome?.(delivery.server, response.status === 202 ? "queued" : "upstream_unreachable");
-        return { response, delivered: response.status === 202 };
-      } catch (error) {
-        deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
-        deps.onOutcome?.(delivery.server, "store_unavailable");
-        return { response: storeUnavailable(delivery.id, "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued"), delivered: false };
-      }
+      const onUnreachable = deps.onUnreachable;
+      return toQueue(deps, delivery, fields, () => onUnreachable(delivery, outcome),
+        "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued");
     }
+  }
+}
+
+/**
+ * Hands a webhook CDS did not take in time to the queue (`write`: its answer
+ * is 202 once the record is stored) and tells how that went; a write the
+ * store did not confirm is a 503 saying `notQueued` (issue #12).
+ */
+async function toQueue(
+  deps: RelayDeps,
+  delivery: Delivery,
+  fields: Record<string, string>,
+  write: () => Promise<Response>,
+  notQueued: string,
+): Promise<{ response: Response; delivered: boolean }> {
+  try {
+    const response = await write();
+    deps.onOutcome?.(delivery.server, response.status === 202 ? "queued" : "upstream_unreachable");
+    return { response, delivered: response.status === 202 };
+  } catch (error) {
+    deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
+    deps.onOutcome?.(delivery.server, "store_unavailable");
+    return { response: storeUnavailable(delivery.id, notQueued), delivered: false };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { KvOp, KvStore } from "../core/ports.ts";
+import { releaseLease, takeLease } from "./lease.ts";
 
 /**
  * Due work with leases (issue #12, finding 5): the one implementation behind
@@ -71,13 +72,7 @@ export function createDueWork<T>(options: DueWorkOptions<T>): DueWork<T> {
   const { store, duePrefix, leasePrefix } = options;
   const leaseKey = (id: string) => `${leasePrefix}${id}`;
   const idOf = (entryKey: string) => entryKey.slice(duePrefix.length + 16);
-  const token = (now: number) => `${now}:${crypto.randomUUID()}`;
-
-  async function release(id: string, held: string): Promise<void> {
-    const lease = await store.getVersioned(leaseKey(id));
-    if (lease?.value !== held) return;
-    await store.batchIf({ key: leaseKey(id), version: lease.version }, [{ type: "delete", key: leaseKey(id) }]);
-  }
+  const release = (id: string, token: string) => releaseLease(store, { key: leaseKey(id), token });
 
   /** Under the lease: the item if this entry is still its due entry; else the entry is erased, on condition. */
   async function recheck(entryKey: string, id: string): Promise<{ item: T; version: string } | undefined> {
@@ -98,12 +93,12 @@ export function createDueWork<T>(options: DueWorkOptions<T>): DueWork<T> {
         for (const entry of page) {
           if (claimed.length >= limit) break;
           const id = idOf(entry.key);
-          const mine = token(now);
           // Held by another process: passed over, the scan goes on behind it.
-          if (!(await store.putIfAbsent(leaseKey(id), mine, { ttlMs: leaseMs }))) continue;
+          const lease = await takeLease(store, leaseKey(id), leaseMs, now);
+          if (lease === undefined) continue;
           const found = await recheck(entry.key, id);
-          if (found === undefined) await release(id, mine);
-          else claimed.push({ id, item: found.item, version: found.version, token: mine });
+          if (found === undefined) await release(id, lease.token);
+          else claimed.push({ id, item: found.item, version: found.version, token: lease.token });
         }
         if (page.length < Math.max(PAGE, limit)) break;
         after = page[page.length - 1]!.key;

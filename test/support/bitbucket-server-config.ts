@@ -39,6 +39,8 @@ export function gatewayConfigWithServers(...servers: BitbucketServerConfig[]): G
       headersTimeoutMs: 10_000,
       bodyTimeoutMs: 30_000,
       forwardTimeoutMs: 10_000,
+      lateAnswerWindowMs: 60_000,
+      drainConcurrency: 4,
       apiTokens: [],
       vcsTokens: [],
       adminTokens: [],

@@ -169,13 +169,14 @@ export default {
     return current.gateway.app.fetch(edgeRequest(request), env, ctx as Parameters<Hono["fetch"]>[2]);
   },
 
-  async scheduled(controller: ScheduledController, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+  async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const missing = checkBindings(env);
     if (missing.length > 0) throw new Error(missing.join("; "));
     // A configuration error fails the run (it shows in the Cron Events), after being logged.
     const { gateway, logger } = await gatewayFor(env);
     await runScheduled({
-      work: () => gateway.runScheduledWork(),
+      // Answers awaited past forwardTimeout go on within the invocation (up to 15 min, issue #12).
+      work: () => gateway.runScheduledWork({ waitUntil: (work) => ctx.waitUntil(work) }),
       logger,
       scheduledTime: controller.scheduledTime,
       cron: controller.cron,
@@ -183,7 +184,7 @@ export default {
   },
 
   /** The delivery queue's consumer: one attempt per due message (workers-delivery-queue.ts). */
-  async queue(batch: MessageBatch, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+  async queue(batch: MessageBatch, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     // Without the store the messages wait (Cloudflare re-delivers them) until the Worker is deployed with it.
     if (checkBindings(env).length > 0) {
       batch.retryAll({ delaySeconds: 300 });
@@ -196,6 +197,7 @@ export default {
       batch.retryAll({ delaySeconds: 300 });
       return;
     }
-    await deliveries.consume(batch, (record) => gateway.attemptRecord(record));
+    // Answers awaited past forwardTimeout go on within the invocation (up to 15 min, issue #12).
+    await deliveries.consume(batch, (record) => gateway.attemptRecord(record, { waitUntil: (work) => ctx.waitUntil(work) }));
   },
 };

@@ -373,16 +373,50 @@ url = "https://bb"
     const first = await consumeSent();
     expect(first[0]!.acked).toBe(true);
     expect(received).toHaveLength(2);
-    expect(producer.sent).toHaveLength(1);
-    expect(producer.sent[0]!.body.attempts).toBe(2);
+    // The attempt marked the record in flight before sending (that state's message is its retry should no
+    // result come: due when the answer window ends, issue #12), then wrote its result.
+    const [inFlight, retry] = producer.take();
+    expect(inFlight).toMatchObject({ attempts: 1, inFlight: true, due: now + 1_000 + 60_000 + 5_000 });
+    expect(retry).toMatchObject({ attempts: 2 });
+    expect(retry!.inFlight).toBeUndefined();
 
     cdsUp = true;
     now += 2_000;
-    await consumeSent();
+    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as WorkersDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    await consume(retry!);
     expect(received).toHaveLength(3);
     expect(new TextDecoder().decode(received[2]!.body)).toBe('{"n":1}');
-    expect(producer.sent).toEqual([]);
     expect((await gateway.queue.get(delivery))?.status).toBe("delivered");
+    // The in-flight messages of both attempts come at their windows' end and find it delivered.
+    const [secondInFlight] = producer.take();
+    expect(secondInFlight).toMatchObject({ attempts: 2, inFlight: true });
+    now = secondInFlight!.due;
+    await consume(inFlight!, secondInFlight!);
+    expect(received).toHaveLength(3);
+    expect(producer.sent).toEqual([]);
+  });
+
+  it("a message meeting an attempt in flight comes back at the window's end; an attempt whose result never came is retried then, and counted", async () => {
+    const res = await post('{"n":4}');
+    const { delivery } = (await res.json()) as { delivery: string };
+    const queued = (await gateway.queue.read(delivery))!;
+    // An attempt marked in flight by an invocation that was cut off before CDS answered.
+    const until = now + 66_000;
+    await gateway.queue.replace(queued, { ...queued.record, inFlightUntil: until, nextAttemptAt: until });
+    const [early] = producer.take().slice(-1);
+    expect(early).toMatchObject({ inFlight: true, due: until });
+    now = until - 500;
+    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as WorkersDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    await consume(early!);
+    expect(received).toHaveLength(1);
+    const [again] = producer.take();
+    expect(again).toMatchObject({ inFlight: true, due: until });
+    cdsUp = true;
+    now = until;
+    await consume(again!);
+    expect(received).toHaveLength(2);
+    // The lost attempt and this one: attempts 1 → 3.
+    expect(await gateway.queue.get(delivery)).toMatchObject({ status: "delivered", attempts: 3 });
   });
 
   it("leaves a delivery whose message could not be sent to the Cron Trigger, which keeps it until delivered", async () => {

@@ -1,6 +1,6 @@
 import { type Clock, type KvStore, type Logger, silentLogger, systemClock } from "../../core/ports.ts";
 import type { DeliveryQueue, StoredDelivery } from "../../queue/delivery-queue.ts";
-import { compareState, type DeliveryRecord } from "../../queue/delivery-record.ts";
+import { compareState, type DeliveryRecord, isInFlight } from "../../queue/delivery-record.ts";
 import { createKvDeliveryQueue } from "../../queue/kv-delivery-queue.ts";
 import type { MessageBatch, Queue, QueueMessage } from "./workers-types.ts";
 
@@ -17,6 +17,8 @@ export interface DeliveryMessage {
   /** The state the message was sent for: the record's `queuedSince` and `attempts` (see compareState). */
   since: number;
   attempts: number;
+  /** The state had an attempt in flight (issue #12): the message is its retry should no result come by `due`. */
+  inFlight?: true;
   /** When the attempt is due, ms since the epoch: the record's `nextAttemptAt`. */
   due: number;
   /** When that state was written to KV, ms since the epoch. */
@@ -131,7 +133,10 @@ export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions)
     const stored = await latest(m.id);
     const order = stored === undefined ? -1 : compareState(stored, m);
     if (stored !== undefined && order >= 0) {
-      if (order === 0 && stored.status === "queued") {
+      if (order === 0 && isInFlight(stored, now)) {
+        // The in-flight state's own message, a little early (or a copy of it): it comes back when the window ends.
+        await send({ ...m, due: stored.inFlightUntil! });
+      } else if (order === 0 && stored.status === "queued") {
         await attempt(stored);
       } else {
         logger.log("debug", "delivery queue: message superseded", { ...fields, status: stored.status });
@@ -176,6 +181,8 @@ export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions)
     read: (id) => generic.read(id),
     get: latest,
     list: (status, listOptions) => generic.list(status, listOptions),
+    listWaiting: (instance, listOptions) => generic.listWaiting(instance, listOptions),
+    dropWaiting: (instance, id, version) => generic.dropWaiting(instance, id, version),
     remove: (current) => generic.remove(current),
     migrate: (limit) => generic.migrate(limit),
 
@@ -223,6 +230,7 @@ export function deliveryMessage(record: DeliveryRecord, written: number): Delive
     attempts: record.attempts,
     due: record.nextAttemptAt ?? written,
     written,
+    ...(record.inFlightUntil !== undefined ? { inFlight: true as const } : {}),
   };
   const carrying: DeliveryMessage = { ...pointer, record };
   return encoder.encode(JSON.stringify(carrying)).byteLength <= MAX_INLINE_MESSAGE_BYTES ? carrying : pointer;
@@ -234,7 +242,7 @@ export function parseDeliveryMessage(body: unknown): DeliveryMessage | undefined
   if (typeof body !== "object" || body === null) return undefined;
   const m = body as Partial<DeliveryMessage>;
   const numbers = [m.since, m.attempts, m.due, m.written].every((n) => typeof n === "number" && Number.isFinite(n));
-  if (m.v !== 1 || typeof m.id !== "string" || !numbers) return undefined;
+  if (m.v !== 1 || typeof m.id !== "string" || !numbers || (m.inFlight !== undefined && m.inFlight !== true)) return undefined;
   if (m.record !== undefined && (typeof m.record !== "object" || m.record === null || m.record.id !== m.id)) return undefined;
   return m as DeliveryMessage;
 }

@@ -72,7 +72,16 @@ export interface GatewaySettings {
   readonly headersTimeoutMs: number;
   /** The whole webhook body must arrive within this once reading started: a total, not an idle timeout. */
   readonly bodyTimeoutMs: number;
+  /** How long the relay waits for CDS's answer before answering Bitbucket 202 queued, and the sweep before it moves on. */
   readonly forwardTimeoutMs: number;
+  /**
+   * How long an attempt still listens for CDS's answer after forwardTimeout
+   * (issue #12, finding 2): no other attempt of the delivery starts meanwhile,
+   * and a late success ends it.
+   */
+  readonly lateAnswerWindowMs: number;
+  /** Queued deliveries of an instance that accepts again attempted at once, per process (issue #12, finding 6). */
+  readonly drainConcurrency: number;
   /** Bearer tokens for both `/vcs/*` and `/-/*`. */
   readonly apiTokens: readonly Secret[];
   /** Bearer tokens for `/vcs/*` only: what CDS or a script posting statuses holds (issue #11). */

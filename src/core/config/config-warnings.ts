@@ -13,7 +13,18 @@ import type { GatewayConfig } from "./config-types.ts";
  * can send it webhooks there.
  */
 export function configWarnings(config: GatewayConfig): ConfigIssue[] {
-  return [...noCdsInstance(config), ...unsignedBesideSigned(config), ...twoLeggedOAuth(config)];
+  return [...noCdsInstance(config), ...unsignedBesideSigned(config), ...twoLeggedOAuth(config), ...shortLateAnswerWindow(config)];
+}
+
+/** Below a minute (issue #12, finding 2), a CDS slower than that gets the webhook again from the next attempt. */
+export const ADVISED_LATE_ANSWER_WINDOW_MS = 60_000;
+
+function shortLateAnswerWindow(config: GatewayConfig): ConfigIssue[] {
+  if (config.gateway.lateAnswerWindowMs >= ADVISED_LATE_ANSWER_WINDOW_MS) return [];
+  return [{
+    path: "gateway.lateAnswerWindow",
+    message: "shorter than 60s: a CDS that answers later than forwardTimeout + lateAnswerWindow is sent the webhook again by the next attempt (a second workflow run)",
+  }];
 }
 
 /** Enough for the commands that only talk to Bitbucket (issue #14); `serve` refuses such a file. */

@@ -43,6 +43,8 @@ url = "https://bitbucket.example.com/"
     expect(config.gateway).toMatchObject({
       maxBodyBytes: 10 * 1024 * 1024,
       forwardTimeoutMs: 10_000,
+      lateAnswerWindowMs: 60_000,
+      drainConcurrency: 4,
       store: "sqlite:./data/gateway.db",
       storeTimeoutMs: 2_000,
       routeCacheTtlMs: 30_000,

@@ -19,7 +19,7 @@ const GATEWAY_KEYS = [
   "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
   "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
   "vcsTokens", "adminTokens", "maxBodyBytesInFlight", "headersTimeout", "bodyTimeout",
-  "storeTimeout", "routeCacheTtl", "routeCacheSize",
+  "storeTimeout", "routeCacheTtl", "routeCacheSize", "lateAnswerWindow", "drainConcurrency",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token", "vcsUrl", "apiPublicKey"];
 const BITBUCKET_KEYS = [
@@ -94,6 +94,8 @@ function readGatewaySettings(t: TableReader): GatewaySettings {
     headersTimeoutMs: t.duration("headersTimeout", "10s"),
     bodyTimeoutMs: t.duration("bodyTimeout", "30s"),
     forwardTimeoutMs: t.duration("forwardTimeout", "10s"),
+    lateAnswerWindowMs: t.duration("lateAnswerWindow", "60s"),
+    drainConcurrency: t.integer("drainConcurrency", 4, 1),
     apiTokens: t.stringList("apiTokens").map((token) => new Secret(token)),
     vcsTokens: t.stringList("vcsTokens").map((token) => new Secret(token)),
     adminTokens: t.stringList("adminTokens").map((token) => new Secret(token)),

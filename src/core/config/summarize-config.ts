@@ -21,6 +21,8 @@ export function summarizeConfig(config: GatewayConfig): string {
     `  headersTimeout      ${ms(g.headersTimeoutMs)}`,
     `  bodyTimeout         ${ms(g.bodyTimeoutMs)}`,
     `  forwardTimeout      ${ms(g.forwardTimeoutMs)}`,
+    `  lateAnswerWindow    ${ms(g.lateAnswerWindowMs)} (CDS's answer still awaited after forwardTimeout)`,
+    `  drainConcurrency    ${g.drainConcurrency} (queued deliveries sent at once when an instance is back)`,
     `  apiTokens           ${g.apiTokens.length} configured (/vcs/* and /-/*)`,
     `  vcsTokens           ${g.vcsTokens.length} configured (/vcs/* only)`,
     `  adminTokens         ${g.adminTokens.length} configured (/-/* only)`,

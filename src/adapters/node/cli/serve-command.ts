@@ -21,6 +21,9 @@ export const SERVE_COMMAND: CommandSpec = {
   options: { config: { type: "string" }, port: { type: "string" } },
 };
 
+/** How long a stopping process waits for CDS's answers still awaited past forwardTimeout (issue #12). */
+export const SHUTDOWN_SETTLE_MS = 10_000;
+
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL("../../../../config/gateway.example.toml", import.meta.url));
 
 /** `--config`, else $CDS_GATEWAY_CONFIG, else ./gateway.toml, else the bundled example (README "Quick start"). */
@@ -77,6 +80,8 @@ export async function runServe(args: CliArgs): Promise<number> {
   });
   await server.close();
   await background.stop();
+  // CDS's answers still awaited (issue #12): what has not come by then is attempted again after its window.
+  if (!(await gateway.settle(SHUTDOWN_SETTLE_MS))) logger.log("warn", "stopping with answers of CDS still awaited: those deliveries are due again after their window");
   await fetch.close();
   await passThrough.close();
   await changes?.close();
