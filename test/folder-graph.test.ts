@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { findCycles, folderGraph, folderOf, folderProblems, importSpecifiers, transitiveReduction } from "../scripts/folder-graph.ts";
+import { readFileSync } from "node:fs";
+import { ARCHITECTURE_DOC, architectureSection, findCycles, folderGraph, folderOf, folderProblems, importSpecifiers, readSourceTree, replaceSection, REPO_ROOT, transitiveReduction } from "../scripts/folder-graph.ts";
+import { FOLDER_RULES } from "../scripts/folder-rules.ts";
+
+describe("the folders of src/ import one way (issue #15)", () => {
+  const graph = folderGraph(readSourceTree(`${REPO_ROOT}/src`));
+
+  it("no folder imports, directly or through others, a folder that imports it; every import is one scripts/folder-rules.ts allows", () => {
+    expect(folderProblems(graph, FOLDER_RULES)).toEqual([]);
+  });
+
+  it("docs/ARCHITECTURE.md draws the graph as it is", () => {
+    const doc = readFileSync(ARCHITECTURE_DOC, "utf8");
+    expect(replaceSection(doc, architectureSection(graph, FOLDER_RULES))).toBe(doc);
+  });
+});
 
 describe("the folder graph check (issue #15)", () => {
   it("reads every kind of import: static, type-only, re-exports, import() and import types", () => {

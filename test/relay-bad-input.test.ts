@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/core/config/load-config.ts";
-import { createApp } from "../src/core/create-app.ts";
+import { loadConfig } from "../src/config/load-config.ts";
+import { createApp } from "../src/app/create-gateway.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import type { Hono } from "hono";

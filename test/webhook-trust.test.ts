@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/core/config/load-config.ts";
-import { createGateway, type Gateway } from "../src/core/create-app.ts";
+import { loadConfig } from "../src/config/load-config.ts";
+import { createGateway, type Gateway } from "../src/app/create-gateway.ts";
 import type { KvStore } from "../src/core/ports.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { refsChangedBody } from "./support/branch-deletion-harness.ts";

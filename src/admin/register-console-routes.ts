@@ -4,7 +4,7 @@ import { COUNT_LIMIT, countDeliveries, type DeliveryCounts } from "../console/co
 import type { ConsoleState } from "../console/create-console-state.ts";
 import { json } from "../core/json-error.ts";
 import type { Clock } from "../core/ports.ts";
-import { within } from "../core/with-timeout.ts";
+import { within } from "../lib/with-timeout.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
 
 /**

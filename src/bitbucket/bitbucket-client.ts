@@ -1,4 +1,4 @@
-import type { BitbucketServerConfig } from "../core/config/config-types.ts";
+import type { BitbucketServerConfig } from "../core/config-types.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 import { OAuth1Signer } from "../oauth1/oauth1-signer.ts";
@@ -6,8 +6,8 @@ import { percentEncode } from "../oauth1/percent-encode.ts";
 import { bitbucketCallKind, type BitbucketCallKind } from "./bitbucket-call-kind.ts";
 import { bitbucketErrorFromResponse } from "./bitbucket-error.ts";
 import type { BuildStatus, Page, PullRequest, PullRequestComment, PullRequestState, Webhook } from "./bitbucket-types.ts";
-import { parseRetryAfter } from "../core/parse-retry-after.ts";
-import { pathSegment } from "../core/path-segment.ts";
+import { parseRetryAfter } from "../lib/parse-retry-after.ts";
+import { pathSegment } from "../lib/path-segment.ts";
 import { truncateComment } from "./truncate-comment.ts";
 
 export interface BitbucketClientOptions {

@@ -1,4 +1,5 @@
 import type { KvStore } from "../core/ports.ts";
+import { bytesToHex } from "../lib/bytes.ts";
 import { createDueWork, type DueClaim } from "../store/due-work.ts";
 
 /**
@@ -77,7 +78,7 @@ const MAX_ROUNDS = 20;
  */
 export async function branchDeletionId(instance: string, project: string, workflow: string, branch: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify([instance, project, workflow, branch])));
-  return Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(new Uint8Array(digest).subarray(0, 16));
 }
 
 /**

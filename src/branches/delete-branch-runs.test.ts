@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-api.ts";
-import type { CdsInstanceConfig } from "../core/config/config-types.ts";
+import type { CdsInstanceConfig } from "../core/config-types.ts";
 import { Secret } from "../core/secret.ts";
-import { createCdsSessions } from "./cds-session.ts";
-import { createCallPacer } from "./create-call-pacer.ts";
+import { createCdsSessions } from "../cds-api/cds-session.ts";
+import { createCallPacer } from "../cds-api/create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsDeps } from "./delete-branch-runs.ts";
 
 const TOKEN = "consumer-token-for-delete-branch-runs";

@@ -1,7 +1,7 @@
-import type { CdsInstanceConfig } from "../core/config/config-types.ts";
-import { pathSegment } from "../core/path-segment.ts";
-import { type CdsApiCallDeps, callCdsApi, describeCdsAnswer } from "./call-cds-api.ts";
-import { CdsApiError } from "./cds-session.ts";
+import type { CdsInstanceConfig } from "../core/config-types.ts";
+import { pathSegment } from "../lib/path-segment.ts";
+import { type CdsApiCallDeps, callCdsApi, describeCdsAnswer } from "../cds-api/call-cds-api.ts";
+import { CdsApiError } from "../cds-api/cds-session.ts";
 import { deleteListedRuns, type RunCounts } from "./delete-listed-runs.ts";
 
 export interface DeleteBranchRunsDeps extends CdsApiCallDeps {

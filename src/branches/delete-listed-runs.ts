@@ -1,6 +1,6 @@
-import type { CdsInstanceConfig } from "../core/config/config-types.ts";
-import { pathSegment } from "../core/path-segment.ts";
-import { type CdsApiAnswer, type CdsApiCallDeps, callCdsApi, describeCdsAnswer } from "./call-cds-api.ts";
+import type { CdsInstanceConfig } from "../core/config-types.ts";
+import { pathSegment } from "../lib/path-segment.ts";
+import { type CdsApiAnswer, type CdsApiCallDeps, callCdsApi, describeCdsAnswer } from "../cds-api/call-cds-api.ts";
 
 /** Runs per listing page: the most CDS's listing says it serves (`Accept-Range: run 50`). */
 export const RUNS_PAGE_SIZE = 50;

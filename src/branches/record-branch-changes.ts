@@ -1,5 +1,5 @@
-import type { GatewayConfig } from "../core/config/config-types.ts";
-import { isDotSegment } from "../core/path-segment.ts";
+import type { GatewayConfig } from "../core/config-types.ts";
+import { isDotSegment } from "../lib/path-segment.ts";
 import type { Clock, Logger } from "../core/ports.ts";
 import type { Delivery } from "../relay/delivery.ts";
 import type { AcceptedOutcome } from "../relay/run-after-accepted.ts";

@@ -1,11 +1,11 @@
-import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { GatewayConfig } from "../core/config-types.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
-import { isDotSegment } from "../core/path-segment.ts";
-import { FIRST_RETRY_MS, retryDelay } from "../queue/retry-delay.ts";
+import { isDotSegment } from "../lib/path-segment.ts";
+import { FIRST_RETRY_MS, retryDelay } from "../lib/retry-delay.ts";
 import type { BranchDeletionStore, ClaimedBranchDeletion } from "./branch-deletion-store.ts";
-import type { CdsSessions } from "./cds-session.ts";
-import type { CallPacer } from "./create-call-pacer.ts";
+import type { CdsSessions } from "../cds-api/cds-session.ts";
+import type { CallPacer } from "../cds-api/create-call-pacer.ts";
 import { deleteBranchRuns, type DeleteBranchRunsResult } from "./delete-branch-runs.ts";
 import type { RunCounts } from "./delete-listed-runs.ts";
 

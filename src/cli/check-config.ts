@@ -1,6 +1,6 @@
-import { ConfigError, configErrorReport, formatConfigIssue } from "../core/config/config-error.ts";
-import { configWarnings } from "../core/config/config-warnings.ts";
-import { summarizeConfig } from "../core/config/summarize-config.ts";
+import { ConfigError, configErrorReport, formatConfigIssue } from "../config/config-error.ts";
+import { configWarnings } from "../config/config-warnings.ts";
+import { summarizeConfig } from "../config/summarize-config.ts";
 import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { flagValue } from "./flag-value.ts";
 

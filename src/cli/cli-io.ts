@@ -1,4 +1,4 @@
-import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { GatewayConfig } from "../core/config-types.ts";
 import type { Clock, FetchFn } from "../core/ports.ts";
 
 /**

@@ -1,4 +1,5 @@
 import { stringify } from "smol-toml";
+import { bytesToBase64 } from "../lib/bytes.ts";
 import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { flagValue } from "./flag-value.ts";
 
@@ -92,8 +93,6 @@ async function exists(io: CliIo, path: string): Promise<boolean> {
 
 /** RFC 7468 textual encoding: base64 in lines of 64 characters between the labels. */
 function toPem(label: string, der: ArrayBuffer): string {
-  let binary = "";
-  for (const byte of new Uint8Array(der)) binary += String.fromCharCode(byte);
-  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  const lines = bytesToBase64(new Uint8Array(der)).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }

@@ -1,6 +1,6 @@
-import { ConfigError, configErrorReport } from "../core/config/config-error.ts";
-import type { BitbucketServerConfig } from "../core/config/config-types.ts";
-import { findServerByName } from "../vcs/find-server-by-name.ts";
+import { ConfigError, configErrorReport } from "../config/config-error.ts";
+import type { BitbucketServerConfig } from "../core/config-types.ts";
+import { findServerByName } from "../core/find-server-by-name.ts";
 import type { CliArgs, CliIo } from "./cli-io.ts";
 import { flagValue } from "./flag-value.ts";
 

@@ -1,7 +1,7 @@
 import { stringify } from "smol-toml";
 import { GatewayError } from "../core/gateway-error.ts";
-import { bitbucketKeyPath } from "../core/config/bitbucket-key-path.ts";
-import type { BitbucketServerConfig } from "../core/config/config-types.ts";
+import { bitbucketKeyPath } from "../config/bitbucket-key-path.ts";
+import type { BitbucketServerConfig } from "../core/config-types.ts";
 import { OAuth1Signer, type OAuth1SignInput } from "../oauth1/oauth1-signer.ts";
 import { parseAuthorizationHeader } from "../oauth1/parse-authorization-header.ts";
 import { percentEncode } from "../oauth1/percent-encode.ts";

@@ -1,7 +1,7 @@
 import { createBitbucketClient } from "../bitbucket/bitbucket-client.ts";
 import type { Webhook } from "../bitbucket/bitbucket-types.ts";
-import { bitbucketKeyPath } from "../core/config/bitbucket-key-path.ts";
-import { redactUrl } from "../core/config/redact-url.ts";
+import { bitbucketKeyPath } from "../config/bitbucket-key-path.ts";
+import { redactUrl } from "../config/redact-url.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { CliArgs, CliIo, CommandSpec } from "./cli-io.ts";
 import { loadBitbucketServer } from "./load-bitbucket-server.ts";

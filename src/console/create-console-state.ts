@@ -1,5 +1,5 @@
 import type { BitbucketCall } from "../bitbucket/bitbucket-client.ts";
-import type { GatewayConfig } from "../core/config/config-types.ts";
+import type { GatewayConfig } from "../core/config-types.ts";
 import type { Counter, Metrics } from "../core/metrics.ts";
 import type { DeliveryStatus } from "../queue/delivery-record.ts";
 import type { OfferResult } from "../relay/offer-webhook.ts";

@@ -1,3 +1,5 @@
+import type { ForwardLog } from "../relay/webhook-outcome.ts";
+
 /** A webhook CDS took at once (never stored), as the console lists it (issue #16). */
 export interface RecentForward {
   id: string;
@@ -12,9 +14,8 @@ export interface RecentForward {
   durationMs: number;
 }
 
-export interface RecentForwards {
-  /** Records one forward: positional arguments, written into a slot of the ring (no allocation). */
-  add(id: string, receivedAt: number, server: string, uuid: string, event: string | null, instance: string, status: number, durationMs: number): void;
+/** The relay's ForwardLog: `add` writes into a slot of the ring (no allocation). */
+export interface RecentForwards extends ForwardLog {
   /** The forwards held, newest first. */
   list(): RecentForward[];
 }

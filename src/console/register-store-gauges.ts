@@ -1,7 +1,7 @@
 import type { BranchDeletionStore } from "../branches/branch-deletion-store.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { Clock } from "../core/ports.ts";
-import { within } from "../core/with-timeout.ts";
+import { within } from "../lib/with-timeout.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
 import { COUNT_LIMIT, countDeliveries } from "./count-deliveries.ts";
 

@@ -1,5 +1,6 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { base64ToBytes, concatBytes, derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../crypto/der.ts";
+import { base64ToBytes, concatBytes } from "../lib/bytes.ts";
+import { derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../lib/der.ts";
 
 /**
  * Imports the RSA public key of CDS's API for RSASSA-PKCS1-v1_5 / SHA-256

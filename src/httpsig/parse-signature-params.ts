@@ -1,4 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { base64ToBytes } from "../lib/bytes.ts";
 
 /** The parameters of a draft-cavage HTTP signature (draft-cavage-http-signatures §2.1). */
 export interface SignatureParams {
@@ -45,9 +46,7 @@ export function parseSignatureParams(headers: Headers): SignatureParams {
   if (!signature) throw malformed("signature is required");
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    const binary = atob(signature);
-    bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    bytes = base64ToBytes(signature);
   } catch {
     throw malformed("signature must be base64");
   }

@@ -1,5 +1,6 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { concatBytes, derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../crypto/der.ts";
+import { concatBytes } from "../lib/bytes.ts";
+import { derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../lib/der.ts";
 
 const PKCS8_LABEL = "PRIVATE KEY";
 const PKCS1_LABEL = "RSA PRIVATE KEY";

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/ports.ts";
 import type { Secret } from "../core/secret.ts";
+import { bytesToHex } from "../lib/bytes.ts";
 import { authorizationHeader } from "./authorization-header.ts";
 import { baseStringUri } from "./base-string-uri.ts";
 import { collectParameters } from "./collect-parameters.ts";
@@ -89,7 +90,7 @@ export class OAuth1Signer {
 /** §3.3: a nonce unique per timestamp; 128 bits from the CSPRNG, as lowercase hex. */
 function randomNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(bytes);
 }
 
 export function createOAuth1Signer(options: OAuth1SignerOptions): OAuth1Signer {

@@ -1,7 +1,7 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { percentEncode } from "./percent-encode.ts";
-import { bytesToBase64 } from "./sign-rsa-sha1.ts";
+import { bytesToBase64 } from "../lib/bytes.ts";
 
 /**
  * HMAC-SHA1 (RFC 5849 §3.4.2): the key is the encoded consumer secret, `&`,

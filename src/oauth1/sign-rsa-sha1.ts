@@ -1,3 +1,5 @@
+import { bytesToBase64 } from "../lib/bytes.ts";
+
 /**
  * RSA-SHA1 (RFC 5849 §3.4.3): RSASSA-PKCS1-v1_5 (RFC 3447 §8.2) with SHA-1 over
  * the UTF-8 bytes of the signature base string, base64-encoded (RFC 2045
@@ -11,10 +13,4 @@ export async function signRsaSha1(key: CryptoKey, baseString: string): Promise<s
     new TextEncoder().encode(baseString),
   );
   return bytesToBase64(new Uint8Array(signature));
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

@@ -1,4 +1,4 @@
-import type { Invocation, PendingWork } from "../core/pending-work.ts";
+import type { Invocation, PendingWork } from "../lib/pending-work.ts";
 import { deliverWebhook, type DeliverDeps } from "../relay/deliver-webhook.ts";
 import { changeDelivery } from "./change-delivery.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";

@@ -1,3 +1,4 @@
+import { base64ToBytes, bytesToBase64 } from "../lib/bytes.ts";
 import type { Delivery } from "../relay/delivery.ts";
 import { isHopByHop } from "../relay/forward-headers.ts";
 import type { DeliveryAttempt } from "./delivery-attempt.ts";
@@ -136,16 +137,3 @@ export function compareState(
 
 /** A message stands for a queued state, or for one with an attempt in flight. */
 const rank = (status: DeliveryStatus | undefined, inFlight: boolean) => (status === undefined || status === "queued" ? (inFlight ? 1 : 0) : 2);
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const binary = atob(b64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}

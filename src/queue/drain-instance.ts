@@ -1,4 +1,4 @@
-import type { Invocation } from "../core/pending-work.ts";
+import type { Invocation } from "../lib/pending-work.ts";
 import type { KvStore } from "../core/ports.ts";
 import { releaseLease, renewLease, takeLease } from "../store/lease.ts";
 import { attemptQueuedDelivery, type QueueDeps } from "./attempt-queued-delivery.ts";

@@ -1,4 +1,4 @@
-import type { Invocation, PendingWork } from "../core/pending-work.ts";
+import type { Invocation, PendingWork } from "../lib/pending-work.ts";
 import type { Clock } from "../core/ports.ts";
 import type { DrainSummary } from "./drain-instance.ts";
 

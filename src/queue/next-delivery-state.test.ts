@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DeliveryRecord } from "./delivery-record.ts";
 import { inFlightState, nextDeliveryState } from "./next-delivery-state.ts";
-import { MAX_QUEUE_AGE_MS } from "./retry-delay.ts";
+import { MAX_QUEUE_AGE_MS } from "../lib/retry-delay.ts";
 
 const NOW = Date.parse("2026-11-25T10:00:00Z");
 const UNTIL = NOW + 75_000;

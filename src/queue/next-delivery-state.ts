@@ -1,7 +1,7 @@
 import type { DeliveryOutcome } from "../relay/delivery.ts";
 import { attemptOf, type DeliveryAttempt, withAttempt } from "./delivery-attempt.ts";
 import type { DeliveryRecord } from "./delivery-record.ts";
-import { MAX_QUEUE_AGE_MS, retryDelay } from "./retry-delay.ts";
+import { MAX_QUEUE_AGE_MS, retryDelay } from "../lib/retry-delay.ts";
 
 /**
  * The one place where an attempt's result becomes the delivery's next state

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../core/config/load-config.ts";
-import { createGateway } from "../core/create-app.ts";
+import { loadConfig } from "../config/load-config.ts";
+import { createGateway } from "../app/create-gateway.ts";
 import type { FetchFn } from "../core/ports.ts";
 import { createMemoryStore } from "../store/memory-store.ts";
 

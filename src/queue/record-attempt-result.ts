@@ -1,5 +1,5 @@
 import type { Metrics } from "../core/metrics.ts";
-import type { Invocation } from "../core/pending-work.ts";
+import type { Invocation } from "../lib/pending-work.ts";
 import type { Clock, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "../relay/delivery.ts";
 import { type OnAccepted, runAfterAccepted } from "../relay/run-after-accepted.ts";

@@ -1,4 +1,4 @@
-import type { Invocation } from "../core/pending-work.ts";
+import type { Invocation } from "../lib/pending-work.ts";
 import { type QueueDeps, attemptQueuedDelivery } from "./attempt-queued-delivery.ts";
 import type { ClaimedDelivery } from "./delivery-queue.ts";
 

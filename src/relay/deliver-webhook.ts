@@ -1,8 +1,8 @@
-import type { CdsInstanceConfig, GatewayConfig } from "../core/config/config-types.ts";
+import type { CdsInstanceConfig, GatewayConfig } from "../core/config-types.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
-import { withTimeout } from "../core/with-timeout.ts";
+import { withTimeout } from "../lib/with-timeout.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
 import { routeAdmits } from "./route-admits.ts";

@@ -49,3 +49,6 @@ export type DeliveryOutcome =
       /** The largest Retry-After an instance asked for, in ms. */
       retryAfterMs?: number;
     };
+
+/** What the queue tells the relay once it has stored a webhook CDS did not take in time: the relay answers 202 queued. */
+export type Queued = "queued";

@@ -1,4 +1,4 @@
-import type { BitbucketServerConfig } from "../core/config/config-types.ts";
+import type { BitbucketServerConfig } from "../core/config-types.ts";
 import { isUuid } from "./is-uuid.ts";
 
 export interface WebhookTarget {

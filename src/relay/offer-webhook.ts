@@ -1,8 +1,8 @@
-import type { CdsInstanceConfig } from "../core/config/config-types.ts";
+import type { CdsInstanceConfig } from "../core/config-types.ts";
 import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
-import { parseRetryAfter } from "../core/parse-retry-after.ts";
-import { TimeoutError } from "../core/with-timeout.ts";
+import { parseRetryAfter } from "../lib/parse-retry-after.ts";
+import { TimeoutError } from "../lib/with-timeout.ts";
 import { classifyCdsAnswer, type NotReachedCause } from "./classify-cds-answer.ts";
 
 export type OfferResult =

@@ -1,23 +1,22 @@
-import type { BitbucketServerConfig, GatewayConfig } from "../core/config/config-types.ts";
+import type { BitbucketServerConfig, GatewayConfig } from "../core/config-types.ts";
 import { json, jsonError } from "../core/json-error.ts";
-import type { BodyBudget } from "../core/create-body-budget.ts";
-import type { Invocation } from "../core/pending-work.ts";
+import type { BodyBudget } from "../lib/create-body-budget.ts";
+import type { Invocation } from "../lib/pending-work.ts";
 import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
-import type { Delivery, DeliveryOutcome } from "./delivery.ts";
+import type { Delivery, DeliveryOutcome, Queued } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import { matchWebhookPath, type WebhookTarget } from "./match-webhook-path.ts";
-import type { IpRange } from "./parse-ip-range.ts";
-import { bodyReadRefusal } from "./body-read-refusal.ts";
-import { readBodyLimited } from "./read-body-limited.ts";
+import type { IpRange } from "../lib/parse-ip-range.ts";
+import { bodyReadRefusal } from "../lib/body-read-refusal.ts";
+import { readBodyLimited } from "../lib/read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
-import { claimRequestId, releaseRequestId, usableRequestId } from "../queue/request-id-dedup.ts";
+import { claimRequestId, releaseRequestId, usableRequestId } from "./request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { RouteStore } from "./route-store.ts";
 import { type OnAccepted, runAfterAccepted } from "./run-after-accepted.ts";
-import type { RecentForwards } from "../console/recent-forwards.ts";
-import type { OnWebhookOutcome, RejectReason } from "./webhook-outcome.ts";
-import { ABORTED, OVER_BUDGET, TIMED_OUT, TOO_LARGE } from "./read-body-limited.ts";
+import type { ForwardLog, OnWebhookOutcome, RejectReason } from "./webhook-outcome.ts";
+import { ABORTED, OVER_BUDGET, TIMED_OUT, TOO_LARGE } from "../lib/read-body-limited.ts";
 
 export interface RelayDeps {
   config: GatewayConfig;
@@ -33,17 +32,18 @@ export interface RelayDeps {
   servers: readonly BitbucketServerConfig[];
   /**
    * Called when no instance accepted and some could not be reached
-   * (docs/RELIABILITY.md). Returns the answer to give Bitbucket; without it the gateway
-   * answers 502.
+   * (docs/RELIABILITY.md): stores the delivery and resolves to "queued" once it
+   * is written (the relay then answers 202); rejects when it could not be.
+   * Without it the gateway answers 502.
    */
-  onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Response>;
+  onUnreachable?: (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }) => Promise<Queued>;
   /**
    * Called when no instance has answered within forwardTimeout while the
    * attempt goes on (issue #12, finding 2): writes the delivery as an attempt
-   * in flight, keeps `attempt` going and returns the answer to give
-   * Bitbucket. Without it the relay waits for the attempt to end.
+   * in flight, keeps `attempt` going and resolves to "queued" as
+   * onUnreachable does. Without it the relay waits for the attempt to end.
    */
-  onLate?: (delivery: Delivery, attempt: Promise<DeliveryOutcome>, invocation?: Invocation) => Promise<Response>;
+  onLate?: (delivery: Delivery, attempt: Promise<DeliveryOutcome>, invocation?: Invocation) => Promise<Queued>;
   /** Per client IP; absent or off: no limit. */
   rateLimiter?: RateLimiter;
   /** Body bytes in flight across requests (`gateway.maxBodyBytesInFlight`); absent: no budget. */
@@ -55,7 +55,7 @@ export interface RelayDeps {
   /** Told how each webhook was answered (metrics, the console's chart; issue #16). */
   onOutcome?: OnWebhookOutcome;
   /** The direct forwards the console lists (metadata only, in memory; issue #16). */
-  recent?: RecentForwards;
+  recent?: ForwardLog;
 }
 
 /**
@@ -259,21 +259,22 @@ async function forward(
 }
 
 /**
- * Hands a webhook CDS did not take in time to the queue (`write`: its answer
- * is 202 once the record is stored) and tells how that went; a write the
- * store did not confirm is a 503 saying `notQueued` (issue #12).
+ * Hands a webhook CDS did not take in time to the queue (`write` resolves
+ * once the record is stored: the answer is then 202 queued) and tells how
+ * that went; a write the store did not confirm is a 503 saying `notQueued`
+ * (issue #12).
  */
 async function toQueue(
   deps: RelayDeps,
   delivery: Delivery,
   fields: Record<string, string>,
-  write: () => Promise<Response>,
+  write: () => Promise<Queued>,
   notQueued: string,
 ): Promise<{ response: Response; delivered: boolean }> {
   try {
-    const response = await write();
-    deps.onOutcome?.(delivery.server, response.status === 202 ? "queued" : "upstream_unreachable");
-    return { response, delivered: response.status === 202 };
+    await write();
+    deps.onOutcome?.(delivery.server, "queued");
+    return { response: json(202, { delivery: delivery.id, status: "queued" }), delivered: true };
   } catch (error) {
     deps.logger.log("error", "webhook not queued: the store did not answer", { ...fields, error: errorText(error) });
     deps.onOutcome?.(delivery.server, "store_unavailable");

@@ -1,4 +1,4 @@
-import type { Invocation } from "../core/pending-work.ts";
+import type { Invocation } from "../lib/pending-work.ts";
 import type { Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 

@@ -1,4 +1,5 @@
 import type { Secret } from "../core/secret.ts";
+import { hexToBytes } from "../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 const keyCache = new WeakMap<Secret, Promise<CryptoKey>>();
@@ -32,10 +33,4 @@ function hmacKey(secret: Secret): Promise<CryptoKey> {
     keyCache.set(secret, key);
   }
   return key;
-}
-
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }

@@ -24,3 +24,12 @@ export type WebhookOutcome = "forwarded" | "queued" | "duplicate" | "ping" | Rej
 
 /** Told of each webhook's outcome, with the Bitbucket server whose path it came on (undefined before the path named one). */
 export type OnWebhookOutcome = (server: string | undefined, outcome: WebhookOutcome) => void;
+
+/**
+ * Where the relay notes each webhook CDS took at once (metadata only, in
+ * memory): the console's list of direct forwards (issue #16). Positional
+ * arguments, so the relay's path allocates nothing.
+ */
+export interface ForwardLog {
+  add(id: string, receivedAt: number, server: string, uuid: string, event: string | null, instance: string, status: number, durationMs: number): void;
+}

@@ -1,3 +1,5 @@
+import { bytesToHex } from "../lib/bytes.ts";
+
 /**
  * Versions of KvStore entries (memory, SQLite, Redis, Workers; Deno KV has
  * its own versionstamps). A version must never repeat for a key, even after
@@ -9,7 +11,7 @@ let counter = 0;
 
 export function newVersion(): string {
   // Chosen at the first write, not at load: Workers refuse random values in a module's global scope.
-  processPart ??= Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+  processPart ??= bytesToHex(crypto.getRandomValues(new Uint8Array(8)));
   counter += 1;
   return `${processPart}.${counter.toString(36)}`;
 }

@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKvWake } from "../../src/adapters/deno/deno-kv-wake.ts";
 import { createDenoKvStore } from "../../src/adapters/deno/deno-kv-store.ts";
-import { type ScheduledWork, scheduleWork } from "../../src/core/schedule-work.ts";
-import { loadConfig } from "../../src/core/config/load-config.ts";
-import { createGateway, type Gateway } from "../../src/core/create-app.ts";
+import { type ScheduledWork, scheduleWork } from "../../src/app/schedule-work.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { createGateway, type Gateway } from "../../src/app/create-gateway.ts";
 import type { KvStore } from "../../src/core/ports.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";

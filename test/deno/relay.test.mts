@@ -6,8 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDenoKvStore } from "../../src/adapters/deno/deno-kv-store.ts";
-import { loadConfig } from "../../src/core/config/load-config.ts";
-import { createGateway, type Gateway } from "../../src/core/create-app.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { createGateway, type Gateway } from "../../src/app/create-gateway.ts";
 import type { KvStore } from "../../src/core/ports.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";

@@ -1,4 +1,4 @@
-import type { BitbucketServerConfig, GatewayConfig } from "../../src/core/config/config-types.ts";
+import type { BitbucketServerConfig, GatewayConfig } from "../../src/core/config-types.ts";
 import { Secret } from "../../src/core/secret.ts";
 
 /**

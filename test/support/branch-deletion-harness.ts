@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
-import { loadConfig } from "../../src/core/config/load-config.ts";
-import { createGateway, type Gateway } from "../../src/core/create-app.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { createGateway, type Gateway } from "../../src/app/create-gateway.ts";
 import type { KvStore, LogFields, Logger, LogLevel } from "../../src/core/ports.ts";
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import type { StubCds } from "./stub-cds.ts";

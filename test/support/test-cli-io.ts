@@ -2,8 +2,8 @@ import { mkdtemp, readFile, writeFile, chmod, mkdir, rm } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import type { CliIo } from "../../src/cli/cli-io.ts";
-import { ConfigError } from "../../src/core/config/config-error.ts";
-import type { GatewayConfig } from "../../src/core/config/config-types.ts";
+import { ConfigError } from "../../src/config/config-error.ts";
+import type { GatewayConfig } from "../../src/core/config-types.ts";
 import { systemClock, type Clock, type FetchFn } from "../../src/core/ports.ts";
 
 /**

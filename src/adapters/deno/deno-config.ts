@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../../core/config/config-error.ts";
-import type { GatewayConfig } from "../../core/config/config-types.ts";
-import { loadConfig } from "../../core/config/load-config.ts";
+import { ConfigError } from "../../config/config-error.ts";
+import type { GatewayConfig } from "../../core/config-types.ts";
+import { loadConfig } from "../../config/load-config.ts";
 
 /** Where the configuration came from, for logs and errors (never its content). */
 export interface ConfigOrigin {

@@ -12,13 +12,13 @@
  */
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../../core/config/config-error.ts";
-import { createGateway } from "../../core/create-app.ts";
+import { ConfigError } from "../../config/config-error.ts";
+import { createGateway } from "../../app/create-gateway.ts";
 import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
 import { createDenoKvStore } from "./deno-kv-store.ts";
 import { createKvWake } from "./deno-kv-wake.ts";
-import { type ScheduledWork, scheduleWork } from "../../core/schedule-work.ts";
+import { type ScheduledWork, scheduleWork } from "../../app/schedule-work.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { ConfigError } from "../../core/config/config-error.ts";
-import type { GatewayConfig } from "../../core/config/config-types.ts";
-import { loadConfig, type LoadConfigOptions } from "../../core/config/load-config.ts";
+import { ConfigError } from "../../config/config-error.ts";
+import type { GatewayConfig } from "../../core/config-types.ts";
+import { loadConfig, type LoadConfigOptions } from "../../config/load-config.ts";
 import { nodeConfigSources } from "./node-config-sources.ts";
 
 /** Reads and validates a configuration file; a missing file is a ConfigError too. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ConfigSources } from "../../core/config/load-config.ts";
+import type { ConfigSources } from "../../config/load-config.ts";
 
 /** `env:` from the process environment, `file:` relative to the configuration file. */
 export function nodeConfigSources(configPath: string, env: NodeJS.ProcessEnv = process.env): ConfigSources {

@@ -1,6 +1,6 @@
-import type { Gateway } from "../../core/create-app.ts";
+import type { Gateway } from "../../app/create-gateway.ts";
 import type { Logger } from "../../core/ports.ts";
-import { scheduleWork } from "../../core/schedule-work.ts";
+import { scheduleWork } from "../../app/schedule-work.ts";
 
 export interface BackgroundWork {
   /** Arms a timer so work due at `at` runs then rather than at the next interval. */

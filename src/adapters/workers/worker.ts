@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
-import { ConfigError } from "../../core/config/config-error.ts";
-import { loadConfig } from "../../core/config/load-config.ts";
-import { createGateway, type Gateway } from "../../core/create-app.ts";
+import { ConfigError } from "../../config/config-error.ts";
+import { loadConfig } from "../../config/load-config.ts";
+import { createGateway, type Gateway } from "../../app/create-gateway.ts";
 import { jsonError } from "../../core/json-error.ts";
 import type { FetchFn, Logger } from "../../core/ports.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";

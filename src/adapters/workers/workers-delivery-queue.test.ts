@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../core/config/load-config.ts";
-import { createGateway, type Gateway } from "../../core/create-app.ts";
+import { loadConfig } from "../../config/load-config.ts";
+import { createGateway, type Gateway } from "../../app/create-gateway.ts";
 import type { FetchFn, KvStore } from "../../core/ports.ts";
 import type { DeliveryRecord } from "../../queue/delivery-record.ts";
 import { createMemoryStore } from "../../store/memory-store.ts";
