@@ -1,7 +1,7 @@
 import { systemClock } from "../core/ports.ts";
-import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../core/ports.ts";
+import type { Clock, KvEntry, KvStore } from "../core/ports.ts";
+import { type CheckedKvOp, checkedStore, type KvBackend } from "./checked-store.ts";
 import { compareUtf8 } from "./utf8-order.ts";
-import { type CheckedKvOp, checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "./kv-input-checks.ts";
 import { newVersion } from "./kv-version.ts";
 
 export interface MemoryStoreOptions {
@@ -29,7 +29,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
   const clock = options.clock ?? systemClock;
   const sortedKeys: string[] = [];
   const entries = new Map<string, Entry>();
-  let closed = false;
   let nextSweepAt = clock.now() + SWEEP_INTERVAL_MS;
 
   const isLive = (entry: Entry, now: number): boolean =>
@@ -82,39 +81,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
     for (const [key, entry] of entries) if (!isLive(entry, now)) remove(key);
   }
 
-  function assertOpen(): void {
-    if (closed) throw closedError();
-  }
-
-  return {
-    async get(key: string): Promise<string | null> {
-      assertOpen();
-      checkKey(key);
+  const backend: KvBackend = {
+    async get(key) {
       return live(key, clock.now())?.value ?? null;
     },
 
-    async getVersioned(key: string): Promise<KvVersioned | null> {
-      assertOpen();
-      checkKey(key);
+    async getVersioned(key) {
       const entry = live(key, clock.now());
       return entry === undefined ? null : { value: entry.value, version: entry.version };
     },
 
-    async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async put(key, value, ttlMs) {
       const now = clock.now();
       sweepIfDue(now);
       set(key, value, ttlMs, now);
     },
 
-    async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async putIfAbsent(key, value, ttlMs) {
       const now = clock.now();
       sweepIfDue(now);
       // No await between the check and the write: atomic within the process.
@@ -124,23 +107,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       return true;
     },
 
-    async delete(key: string): Promise<void> {
-      assertOpen();
-      checkKey(key);
+    async delete(key) {
       remove(key);
     },
 
-    async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
-      assertOpen();
-      const { after, before, limit } = checkListArgs(prefix, listOptions);
+    async list(prefix, { after, before, limit }) {
       const now = clock.now();
       const result: KvEntry[] = [];
       const expired: string[] = [];
       // Keys sharing a prefix form one contiguous run starting at the prefix.
-      let i =
-        after !== undefined && compareUtf8(after, prefix) >= 0
-          ? searchFrom(after, true)
-          : searchFrom(prefix, false);
+      let i = after !== undefined ? searchFrom(after, true) : searchFrom(prefix, false);
       for (; i < sortedKeys.length && result.length < limit; i++) {
         const key = sortedKeys[i] as string;
         if (!key.startsWith(prefix)) break;
@@ -153,31 +129,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       return result;
     },
 
-    async batch(ops: readonly KvOp[]): Promise<void> {
-      assertOpen();
-      const checked = checkOps(ops);
+    async batch(ops) {
       const now = clock.now();
       sweepIfDue(now);
       // Synchronous from here on: no other call can observe half a batch.
-      apply(checked, now);
+      apply(ops, now);
     },
 
-    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
-      assertOpen();
-      const { key, version } = checkCondition(check);
-      const checked = checkOps(ops);
+    async batchIf({ key, version }, ops) {
       const now = clock.now();
       sweepIfDue(now);
       // No await between the check and the writes: atomic within the process.
       if ((live(key, now)?.version ?? null) !== version) return { ok: false };
-      apply(checked, now);
+      apply(ops, now);
       return { ok: true, version: entries.get(key)?.version ?? null };
     },
 
-    async close(): Promise<void> {
-      closed = true;
+    async close() {
       sortedKeys.length = 0;
       entries.clear();
     },
   };
+  return checkedStore(backend);
 }

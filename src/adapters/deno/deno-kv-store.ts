@@ -1,6 +1,6 @@
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
-import { type CheckedKvOp, checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError } from "../../store/kv-input-checks.ts";
+import type { Clock, KvCheck, KvCommit, KvEntry, KvStore, KvVersioned } from "../../core/ports.ts";
+import { type CheckedKvOp, checkedStore } from "../../store/checked-store.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 /**
@@ -108,11 +108,6 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
   const { kv } = options;
   const clock = options.clock ?? systemClock;
   const closeKv = options.closeKv ?? true;
-  let closed = false;
-
-  const assertOpen = () => {
-    if (closed) throw closedError();
-  };
   const isLive = (header: Header | null, now: number): header is Header =>
     header !== null && (header.e === undefined || now < header.e);
 
@@ -246,37 +241,20 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
     }
   }
 
-  return {
-    async get(key: string): Promise<string | null> {
-      assertOpen();
-      checkKey(key);
-      return read(key);
+  return checkedStore({
+    get: read,
+
+    getVersioned: readVersioned,
+
+    async batchIf(check, ops) {
+      return commit(ops, check);
     },
 
-    async getVersioned(key: string): Promise<KvVersioned | null> {
-      assertOpen();
-      checkKey(key);
-      return readVersioned(key);
+    async put(key, value, ttlMs) {
+      await commit([{ type: "put", key, value, ttlMs }]);
     },
 
-    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
-      assertOpen();
-      const condition = checkCondition(check);
-      return commit(checkOps(ops), condition);
-    },
-
-    async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      await commit([{ type: "put", key, value, ttlMs: checkTtlMs(putOptions?.ttlMs) }]);
-    },
-
-    async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async putIfAbsent(key, value, ttlMs) {
       let next: Prepared | undefined;
       try {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -300,19 +278,12 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
       }
     },
 
-    async delete(key: string): Promise<void> {
-      assertOpen();
-      checkKey(key);
+    async delete(key) {
       await commit([{ type: "delete", key }]);
     },
 
-    async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
-      assertOpen();
-      const { after, before, limit } = checkListArgs(prefix, listOptions);
-      if (limit === 0) return [];
-
-      let start = prefix;
-      if (after !== undefined && compareUtf8(after, start) > 0) start = after;
+    async list(prefix, { after, before, limit }) {
+      const start = after ?? prefix;
       const upper = prefixUpperBound(prefix);
       let end: Deno.KvKey = upper === undefined ? END_OF_STRINGS : [upper];
       if (before !== undefined && (upper === undefined || compareUtf8(before, upper) < 0)) end = [before];
@@ -335,15 +306,12 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
       return out;
     },
 
-    async batch(ops: readonly KvOp[]): Promise<void> {
-      assertOpen();
-      await commit(checkOps(ops));
+    async batch(ops) {
+      await commit(ops);
     },
 
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
+    async close() {
       if (closeKv) kv.close();
     },
-  };
+  });
 }

@@ -14,25 +14,14 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/config-error.ts";
 import { createGateway } from "../../app/create-gateway.ts";
-import type { FetchFn, Logger, LogLevel } from "../../core/ports.ts";
+import type { FetchFn } from "../../core/ports.ts";
+import { createJsonLogger } from "../../lib/create-json-logger.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
 import { createDenoKvStore } from "./deno-kv-store.ts";
 import { createKvWake } from "./deno-kv-wake.ts";
 import { type ScheduledWork, scheduleWork } from "../../app/schedule-work.ts";
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const encoder = new TextEncoder();
-
-/** One JSON object per line on stderr, like the Node server's logs. */
-export function createJsonLogger(level: string | undefined): Logger {
-  const threshold = ORDER[level as LogLevel] ?? ORDER.info;
-  return {
-    log(lvl, message, fields) {
-      if (ORDER[lvl] < threshold) return;
-      Deno.stderr.writeSync(encoder.encode(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...fields })}\n`));
-    },
-  };
-}
 
 // Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
 const denoFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
@@ -50,7 +39,8 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     Deno.stderr.writeSync(encoder.encode(`cds-gateway: ${message}\nusage: deno task start [--config FILE] [--port N]\n`));
     return 2;
   }
-  const logger = createJsonLogger(Deno.env.get("LOG_LEVEL"));
+  // One JSON object per line on stderr, like the Node server's logs.
+  const logger = createJsonLogger({ level: Deno.env.get("LOG_LEVEL"), write: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)) });
   let loaded;
   try {
     loaded = await loadDenoConfig(args, (name) => Deno.env.get(name));

@@ -1,13 +1,6 @@
 import { Redis } from "ioredis";
-import type { KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore } from "../../core/ports.ts";
-import {
-  checkCondition,
-  checkKey,
-  checkOps,
-  checkTtlMs,
-  checkValue,
-  closedError, checkListArgs } from "../../store/kv-input-checks.ts";
-import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import type { KvEntry, KvStore } from "../../core/ports.ts";
+import { type CheckedKvOp, checkedStore } from "../../store/checked-store.ts";
 import { newVersion, UNVERSIONED } from "../../store/kv-version.ts";
 
 export interface RedisStoreOptions {
@@ -175,12 +168,7 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
     kvPutIfAbsent(...args: Array<string | number>): Promise<number>;
     kvBatchIf(...args: Array<string | number>): Promise<[number, string?] | null>;
   };
-  let closing: Promise<void> | undefined;
   let nextPurgeAt = 0;
-
-  function assertOpen(): void {
-    if (closing !== undefined) throw closedError();
-  }
 
   /** Runs a MULTI and throws the first command error, if any. */
   async function exec(multi: ReturnType<Redis["multi"]>): Promise<unknown[]> {
@@ -224,37 +212,25 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
     await redis.eval(DROP_MISSING, 2 + members.length, indexKey, expiryKey, ...members.map(valueKey), ...members);
   }
 
-  return {
+  return checkedStore({
     async get(key) {
-      assertOpen();
-      checkKey(key);
       return redis.get(valueKey(key));
     },
 
     async getVersioned(key) {
-      assertOpen();
-      checkKey(key);
       // One MULTI: the value and the version of the same write.
       const [value, version] = (await exec(redis.multi().get(valueKey(key)).get(versionKey(key)))) as Array<string | null>;
       return value === null || value === undefined ? null : { value, version: version ?? UNVERSIONED };
     },
 
-    async put(key, value, putOptions?: KvPutOptions) {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async put(key, value, ttlMs) {
       const multi = redis.multi();
       queueOp(multi, { type: "put", key, value, ttlMs }, Date.now());
       await exec(multi);
       await purgeIfDue();
     },
 
-    async putIfAbsent(key, value, putOptions?: KvPutOptions) {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async putIfAbsent(key, value, ttlMs) {
       // SET NX is the claim; Redis drops an expired key before looking, so an
       // expired entry counts as absent. The script writes the version and the
       // index members only when the claim won.
@@ -264,34 +240,26 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
     },
 
     async delete(key) {
-      assertOpen();
-      checkKey(key);
       const multi = redis.multi();
       queueOp(multi, { type: "delete", key }, Date.now());
       await exec(multi);
     },
 
-    async batch(ops: readonly KvOp[]) {
-      assertOpen();
-      const checked = checkOps(ops);
-      if (checked.length === 0) return;
+    async batch(ops) {
       // One MULTI: other clients see all of the batch or none of it. Redis
       // does not roll back a command that fails inside EXEC, which is why
       // every op was checked before anything was sent.
       const multi = redis.multi();
       const now = Date.now();
-      for (const op of checked) queueOp(multi, op, now);
+      for (const op of ops) queueOp(multi, op, now);
       await exec(multi);
       await purgeIfDue();
     },
 
-    async batchIf(check, ops: readonly KvOp[]): Promise<KvCommit> {
-      assertOpen();
-      const { key, version } = checkCondition(check);
-      const checked = checkOps(ops);
+    async batchIf({ key, version }, ops) {
       const args: Array<string | number> = version === null ? ["0", ""] : ["1", version];
       args.push(Date.now(), valuePrefix, versionPrefix);
-      for (const op of checked) {
+      for (const op of ops) {
         if (op.type === "delete") args.push("d", op.key);
         else args.push("p", op.key, op.value, op.ttlMs ?? "", newVersion());
       }
@@ -301,18 +269,12 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       return { ok: true, version: reply[1] ?? null };
     },
 
-    async list(keyPrefix, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
-      assertOpen();
-      const { after, before, limit } = checkListArgs(keyPrefix, listOptions);
-
+    async list(keyPrefix, { after, before, limit }): Promise<KvEntry[]> {
       // ZRANGEBYLEX bounds: "[x" inclusive, "(x" exclusive, "+" no upper
       // bound. 0xFF never occurs in UTF-8, so prefix + 0xFF is above every
       // key that starts with the prefix and below every other key above it.
       const prefixBytes = Buffer.from(keyPrefix, "utf8");
-      let min: Buffer =
-        after !== undefined && Buffer.compare(Buffer.from(after, "utf8"), prefixBytes) >= 0
-          ? lexBound("(", Buffer.from(after, "utf8"))
-          : lexBound("[", prefixBytes);
+      let min: Buffer = after !== undefined ? lexBound("(", Buffer.from(after, "utf8")) : lexBound("[", prefixBytes);
       const prefixEnd = Buffer.concat([prefixBytes, Buffer.from([0xff])]);
       let max: Buffer | string = keyPrefix === "" ? "+" : lexBound("(", prefixEnd);
       if (before !== undefined) {
@@ -341,19 +303,16 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       return result;
     },
 
-    close() {
-      closing ??= (async () => {
-        if (redis.status === "end") return;
-        try {
-          await redis.quit();
-        } catch {
-          // Not connected (e.g. still retrying): nothing to say goodbye to.
-          redis.disconnect();
-        }
-      })();
-      return closing;
+    async close() {
+      if (redis.status === "end") return;
+      try {
+        await redis.quit();
+      } catch {
+        // Not connected (e.g. still retrying): nothing to say goodbye to.
+        redis.disconnect();
+      }
     },
-  };
+  });
 }
 
 function lexBound(kind: "[" | "(", bytes: Buffer): Buffer {

@@ -2,15 +2,8 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
-import {
-  checkCondition,
-  checkKey,
-  checkOps,
-  checkTtlMs,
-  checkValue,
-  closedError, checkListArgs } from "../../store/kv-input-checks.ts";
-import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
+import type { Clock, KvEntry, KvStore, KvVersioned } from "../../core/ports.ts";
+import { type CheckedKvOp, checkedStore, checkedSyncStore, type KvBackend, type KvSyncBackend, type KvSyncStore } from "../../store/checked-store.ts";
 import { newVersion } from "../../store/kv-version.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
@@ -31,14 +24,7 @@ export interface SqliteStoreOptions {
  * The KvStore operations, synchronous, for use inside {@link SqliteKvStore.transaction}.
  * Same semantics and argument checks as the async methods.
  */
-export interface SqliteKvTransaction {
-  get(key: string): string | null;
-  getVersioned(key: string): KvVersioned | null;
-  put(key: string, value: string, options?: KvPutOptions): void;
-  putIfAbsent(key: string, value: string, options?: KvPutOptions): boolean;
-  delete(key: string): void;
-  list(prefix: string, options?: KvListOptions): KvEntry[];
-}
+export type SqliteKvTransaction = KvSyncStore;
 
 export interface SqliteKvStore extends KvStore {
   /**
@@ -160,12 +146,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     return stmt;
   }
 
-  let closed = false;
   let nextPurgeAt = 0;
-
-  function assertOpen(): void {
-    if (closed) throw closedError();
-  }
 
   function purgeIfDue(now: number): void {
     if (now < nextPurgeAt) return;
@@ -186,34 +167,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     }
   }
 
-  const ops: SqliteKvTransaction = {
+  const ops: KvSyncBackend = {
     get(key) {
-      assertOpen();
-      checkKey(key);
       return getStmt.get({ key, now: clock.now() })?.value ?? null;
     },
 
     getVersioned(key) {
-      assertOpen();
-      checkKey(key);
       return getStmt.get({ key, now: clock.now() }) ?? null;
     },
 
-    put(key, value, putOptions) {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    put(key, value, ttlMs) {
       const now = clock.now();
       purgeIfDue(now);
       write(key, value, ttlMs, now);
     },
 
-    putIfAbsent(key, value, putOptions) {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    putIfAbsent(key, value, ttlMs) {
       const now = clock.now();
       purgeIfDue(now);
       const expiresAt = ttlMs === undefined ? null : now + ttlMs;
@@ -221,19 +190,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     },
 
     delete(key) {
-      assertOpen();
-      checkKey(key);
       deleteStmt.run(key);
     },
 
-    list(prefix, listOptions = {}) {
-      assertOpen();
-      const { after, before, limit: checkedLimit } = checkListArgs(prefix, listOptions);
+    list(prefix, { after, before, limit: checkedLimit }) {
       const limit = checkedLimit === Infinity ? -1 : checkedLimit; // LIMIT -1: no limit
-      if (limit === 0) return [];
-
-      const lowerExclusive = after !== undefined && compareUtf8(after, prefix) >= 0;
-      const lower = lowerExclusive ? (after as string) : prefix;
+      const lowerExclusive = after !== undefined;
+      const lower = after ?? prefix;
       let upper = prefixUpperBound(prefix);
       if (before !== undefined && (upper === undefined || compareUtf8(before, upper) < 0)) {
         upper = before;
@@ -244,7 +207,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     },
   };
 
-  const runInTransaction = db.transaction((fn: (tx: SqliteKvTransaction) => unknown) => fn(ops));
+  const runInTransaction = db.transaction((fn: () => unknown) => fn());
   const runBatch = db.transaction(apply);
   // The check and the writes in one transaction, the write lock taken first (BEGIN IMMEDIATE):
   // no other connection or process can write between them.
@@ -254,44 +217,26 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     return { ok: true as const, version: ops.getVersioned(key)?.version ?? null };
   });
 
-  return {
-    async get(key) {
-      return ops.get(key);
-    },
-    async getVersioned(key) {
-      return ops.getVersioned(key);
-    },
-    async put(key, value, putOptions) {
-      ops.put(key, value, putOptions);
-    },
-    async putIfAbsent(key, value, putOptions) {
-      return ops.putIfAbsent(key, value, putOptions);
-    },
-    async delete(key) {
-      ops.delete(key);
-    },
-    async list(prefix, listOptions) {
-      return ops.list(prefix, listOptions);
-    },
-    async batch(batchOps: readonly KvOp[]) {
-      assertOpen();
-      const checked = checkOps(batchOps);
-      if (checked.length > 0) runBatch.immediate(checked);
-    },
-    async batchIf(check, batchOps: readonly KvOp[]) {
-      assertOpen();
-      const { key, version } = checkCondition(check);
-      const checked = checkOps(batchOps);
-      return runBatchIf.immediate(key, version, checked);
-    },
-    transaction<T>(fn: (tx: SqliteKvTransaction) => T): T {
-      assertOpen();
-      return runInTransaction.immediate(fn) as T;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
+  const backend: KvBackend = {
+    get: async (key) => ops.get(key),
+    getVersioned: async (key) => ops.getVersioned(key),
+    put: async (key, value, ttlMs) => ops.put(key, value, ttlMs),
+    putIfAbsent: async (key, value, ttlMs) => ops.putIfAbsent(key, value, ttlMs),
+    delete: async (key) => ops.delete(key),
+    list: async (prefix, range) => ops.list(prefix, range),
+    batch: async (checked) => void runBatch.immediate(checked),
+    batchIf: async ({ key, version }, checked) => runBatchIf.immediate(key, version, checked),
+    close: async () => {
       db.close();
     },
   };
+  return checkedStore(backend, (guard) => {
+    const tx = checkedSyncStore(ops, guard);
+    return {
+      transaction<T>(fn: (tx: SqliteKvTransaction) => T): T {
+        guard.assertOpen();
+        return runInTransaction.immediate(() => fn(tx)) as T;
+      },
+    };
+  });
 }

@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { KvCommit, KvVersioned } from "../../core/ports.ts";
-import type { CheckedKvOp } from "../../store/kv-input-checks.ts";
-import { lastOpPerKey } from "../../store/kv-input-checks.ts";
+import { type CheckedKvOp, lastOpPerKey } from "../../store/checked-store.ts";
 import { newVersion, UNVERSIONED } from "../../store/kv-version.ts";
 import { deleteEntry, type EntryMeta, isLive, writeEntry } from "./kv-entry.ts";
 import type { DurableObjectNamespace, KvNamespace } from "./workers-types.ts";

@@ -4,11 +4,11 @@ import { loadConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../app/create-gateway.ts";
 import { jsonError } from "../../core/json-error.ts";
 import type { FetchFn, Logger } from "../../core/ports.ts";
+import { createMessageDeliveryQueue, type DeliveryMessage, type MessageDeliveryQueue } from "../../queue/message-delivery-queue.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { createConsoleLogger } from "./console-logger.ts";
 import { missingBindings, missingBindingsResponse } from "./missing-bindings.ts";
 import { runScheduled } from "./run-scheduled.ts";
-import { createWorkersDeliveryQueue, type DeliveryMessage, type WorkersDeliveryQueue } from "./workers-delivery-queue.ts";
 import { createWorkersKvStore } from "./workers-kv-store.ts";
 import type {
   DurableObjectNamespace,
@@ -41,7 +41,7 @@ interface WorkerGateway {
   gateway: Gateway;
   logger: Logger;
   /** The Queue-backed durable queue; undefined without a DELIVERY_QUEUE binding. */
-  deliveries: WorkersDeliveryQueue | undefined;
+  deliveries: MessageDeliveryQueue | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
     );
     const store = createWorkersKvStore({ kv: env.GATEWAY_KV, claims: env.CLAIM_LOCK });
     // Queued deliveries: records in KV, each due attempt a delayed message to this Worker's `queue` handler.
-    const deliveries = env.DELIVERY_QUEUE === undefined ? undefined : createWorkersDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });
+    const deliveries = env.DELIVERY_QUEUE === undefined ? undefined : createMessageDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });
     if (deliveries === undefined) logger.log("warn", "no DELIVERY_QUEUE binding: queued deliveries are retried by the Cron Trigger, once a minute");
     const gateway = createGateway({
       config,
@@ -183,7 +183,7 @@ export default {
     });
   },
 
-  /** The delivery queue's consumer: one attempt per due message (workers-delivery-queue.ts). */
+  /** The delivery queue's consumer: one attempt per due message (src/queue/message-delivery-queue.ts). */
   async queue(batch: MessageBatch, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     // Without the store the messages wait (Cloudflare re-delivers them) until the Worker is deployed with it.
     if (checkBindings(env).length > 0) {

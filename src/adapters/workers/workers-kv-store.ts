@@ -1,6 +1,6 @@
 import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvCheck, KvCommit, KvEntry, KvListOptions, KvOp, KvPutOptions, KvStore, KvVersioned } from "../../core/ports.ts";
-import { checkCondition, checkKey, checkListArgs, checkOps, checkTtlMs, checkValue, closedError, lastOpPerKey } from "../../store/kv-input-checks.ts";
+import type { Clock, KvEntry, KvStore } from "../../core/ports.ts";
+import { checkedStore, lastOpPerKey } from "../../store/checked-store.ts";
 import { compareUtf8 } from "../../store/utf8-order.ts";
 import type { ClaimLockStub } from "./claim-lock.ts";
 import { type EntryMeta, isLive, readLive } from "./kv-entry.ts";
@@ -59,59 +59,33 @@ const BULK_GET = 100;
 export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
   const { kv, claims } = options;
   const clock = options.clock ?? systemClock;
-  let closed = false;
-
-  const assertOpen = () => {
-    if (closed) throw closedError();
-  };
   const lockFor = (key: string): ClaimLockStub => claims.get(claims.idFromName(key));
 
-  return {
-    async get(key: string): Promise<string | null> {
-      assertOpen();
-      checkKey(key);
+  return checkedStore({
+    async get(key) {
       return readLive(kv, key, clock.now());
     },
 
-    async getVersioned(key: string): Promise<KvVersioned | null> {
-      assertOpen();
-      checkKey(key);
+    async getVersioned(key) {
       return lockFor(key).read(key);
     },
 
-    async put(key: string, value: string, putOptions?: KvPutOptions): Promise<void> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async put(key, value, ttlMs) {
       await lockFor(key).write(key, value, ttlMs ?? null);
     },
 
-    async putIfAbsent(key: string, value: string, putOptions?: KvPutOptions): Promise<boolean> {
-      assertOpen();
-      checkKey(key);
-      checkValue(value);
-      const ttlMs = checkTtlMs(putOptions?.ttlMs);
+    async putIfAbsent(key, value, ttlMs) {
       // Decided by the key's ClaimLock alone: a KV read here could be up to a
       // minute old in this location, and refuse a claim that was just released.
       return lockFor(key).claim(key, value, ttlMs ?? null);
     },
 
-    async delete(key: string): Promise<void> {
-      assertOpen();
-      checkKey(key);
+    async delete(key) {
       await lockFor(key).release(key);
     },
 
-    async list(prefix: string, listOptions: KvListOptions = {}): Promise<KvEntry[]> {
-      assertOpen();
-      const { after, before, limit } = checkListArgs(prefix, listOptions);
-      if (limit === 0) return [];
-      // Every key under `prefix` is >= prefix, and < any larger string that
-      // does not start with it: some bounds leave nothing to list.
-      if (before !== undefined && compareUtf8(before, prefix) <= 0) return [];
-      if (after !== undefined && !after.startsWith(prefix) && compareUtf8(after, prefix) > 0) return [];
-
+    async list(prefix, { after, before, limit }) {
+      // Ranges that hold nothing never get here (checkedStore): every key listed is under `prefix`.
       const now = clock.now();
       const found: Array<KvListKey<EntryMeta>> = [];
       let cursor: string | undefined;
@@ -137,25 +111,21 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
       return entries;
     },
 
-    async batch(ops: readonly KvOp[]): Promise<void> {
-      assertOpen();
-      for (const op of lastOpPerKey(checkOps(ops))) {
+    async batch(ops) {
+      for (const op of lastOpPerKey(ops)) {
         if (op.type === "put") await lockFor(op.key).write(op.key, op.value, op.ttlMs ?? null);
         else await lockFor(op.key).release(op.key);
       }
     },
 
-    async batchIf(check: KvCheck, ops: readonly KvOp[]): Promise<KvCommit> {
-      assertOpen();
-      const { key, version } = checkCondition(check);
-      return lockFor(key).commit(key, version, checkOps(ops));
+    async batchIf({ key, version }, ops) {
+      return lockFor(key).commit(key, version, ops);
     },
 
-    async close(): Promise<void> {
+    async close() {
       // Bindings hold no connection of ours; closing only refuses later calls.
-      closed = true;
     },
-  };
+  });
 }
 
 /**

@@ -4,11 +4,9 @@ import type { CliArgs, CommandSpec } from "../../../cli/cli-io.ts";
 import { flagValue } from "../../../cli/flag-value.ts";
 import { ConfigError, configErrorReport } from "../../../config/config-error.ts";
 import { configWarnings } from "../../../config/config-warnings.ts";
-import type { LogLevel } from "../../../core/ports.ts";
-import { createJsonLogger } from "../json-logger.ts";
+import { createJsonLogger } from "../../../lib/create-json-logger.ts";
 import { loadConfigFile } from "../load-config-file.ts";
 import { isRedisStore, openStore } from "../open-store.ts";
-import { createRedisChangeFeed } from "../redis-change-feed.ts";
 import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
 import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
 import { createGateway, type Gateway } from "../../../app/create-gateway.ts";
@@ -36,7 +34,8 @@ export function resolveConfigPath(args: CliArgs, env: NodeJS.ProcessEnv): string
  * then stops accepting, lets in-flight requests finish and closes the store.
  */
 export async function runServe(args: CliArgs): Promise<number> {
-  const logger = createJsonLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? "info");
+  // One JSON object per line on stderr (journald and container logs read it as is).
+  const logger = createJsonLogger({ level: process.env.LOG_LEVEL, write: (line) => process.stderr.write(`${line}\n`) });
   const configPath = resolveConfigPath(args, process.env);
   let config;
   try {
@@ -52,7 +51,7 @@ export async function runServe(args: CliArgs): Promise<number> {
   const { store: storeSpec, storeTimeoutMs } = config.gateway;
   const store = await openStore(storeSpec, { timeoutMs: storeTimeoutMs });
   // Processes sharing a Redis tell each other which routes changed (issue #12).
-  const changes = isRedisStore(storeSpec) ? createRedisChangeFeed({ url: storeSpec, timeoutMs: storeTimeoutMs }) : undefined;
+  const changes = isRedisStore(storeSpec) ? (await import("../redis-change-feed.ts")).createRedisChangeFeed({ url: storeSpec, timeoutMs: storeTimeoutMs }) : undefined;
   const fetch = createUndiciFetch();
   const passThrough = createUndiciPassThrough();
   for (const warning of configWarnings(config)) logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });

@@ -1,8 +1,7 @@
-import { type Clock, type KvStore, type Logger, silentLogger, systemClock } from "../../core/ports.ts";
-import type { DeliveryQueue, StoredDelivery } from "../../queue/delivery-queue.ts";
-import { compareState, type DeliveryRecord, isInFlight } from "../../queue/delivery-record.ts";
-import { createKvDeliveryQueue } from "../../queue/kv-delivery-queue.ts";
-import type { MessageBatch, Queue, QueueMessage } from "./workers-types.ts";
+import { type Clock, type KvStore, type Logger, silentLogger, systemClock } from "../core/ports.ts";
+import type { DeliveryQueue, StoredDelivery } from "./delivery-queue.ts";
+import { compareState, type DeliveryRecord, isInFlight } from "./delivery-record.ts";
+import { createKvDeliveryQueue } from "./kv-delivery-queue.ts";
 
 /**
  * What the delivery queue's messages carry (JSON, `contentType: "json"`):
@@ -27,6 +26,36 @@ export interface DeliveryMessage {
   record?: DeliveryRecord;
 }
 
+/**
+ * How a message is sent: as JSON (its size is then the size of its JSON
+ * text, which MAX_INLINE_MESSAGE_BYTES bounds), delivered `delaySeconds`
+ * later (0 to MAX_DELAY_SECONDS).
+ */
+export interface DeliverySendOptions {
+  contentType: "json";
+  delaySeconds: number;
+}
+
+/**
+ * The producer port (issue #15): the queue that carries the messages to the
+ * consumer, with delayed delivery. On Workers, the Cloudflare Queue's
+ * producer binding (`env.DELIVERY_QUEUE`) is one as it is.
+ */
+export interface DeliveryProducer {
+  send(message: DeliveryMessage, options: DeliverySendOptions): Promise<void>;
+}
+
+/** One message as the consumer receives it (a Cloudflare Queue message is one). */
+export interface ReceivedMessage {
+  readonly id: string;
+  readonly body: unknown;
+  /** How many times it has been delivered, this delivery included (1 the first time). */
+  readonly attempts: number;
+  ack(): void;
+  /** Delivers it again later. */
+  retry(options?: { delaySeconds?: number }): void;
+}
+
 /** Cloudflare Queues delays a message by at most 12 h; a later due time is reached by sending it again when it arrives. */
 export const MAX_DELAY_SECONDS = 43_200;
 /**
@@ -45,27 +74,28 @@ const EARLY_TOLERANCE_MS = 1_000;
 
 const encoder = new TextEncoder();
 
-export interface WorkersDeliveryQueueOptions {
-  /** The gateway's store (Workers KV + ClaimLock). */
+export interface MessageDeliveryQueueOptions {
+  /** The gateway's store (on Workers: Workers KV + ClaimLock). */
   store: KvStore;
-  /** The producer binding of the delivery queue (`env.DELIVERY_QUEUE`). */
-  producer: Queue<DeliveryMessage>;
+  /** Where the messages go (on Workers: `env.DELIVERY_QUEUE`). */
+  producer: DeliveryProducer;
   clock?: Clock;
   logger?: Logger;
 }
 
-export interface WorkersDeliveryQueue extends DeliveryQueue {
+export interface MessageDeliveryQueue extends DeliveryQueue {
   /**
-   * The Worker's `queue` handler: one attempt per due message, through
-   * `attempt` (`Gateway.attemptRecord`), then `ack()`; `retry()` when
-   * something threw. Messages of one delivery are handled one after the
-   * other, different deliveries concurrently.
+   * The consumer (the Worker's `queue` handler): one attempt per due
+   * message, through `attempt` (`Gateway.attemptRecord`), then `ack()`;
+   * `retry()` when something threw. Messages of one delivery are handled
+   * one after the other, different deliveries concurrently.
    */
-  consume(batch: MessageBatch, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<void>;
+  consume(batch: { readonly messages: readonly ReceivedMessage[] }, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<void>;
 }
 
 /**
- * The durable queue on Workers: the generic KV queue's records, summaries
+ * The durable queue on Workers (its runtime-neutral half; the Worker
+ * passes its bindings): the generic KV queue's records, summaries
  * and leases (so the admin API, replay and delete work alike, every change
  * conditional on the record's version, decided by its ClaimLock), and a
  * Cloudflare Queue message per due attempt, delayed until `nextAttemptAt`,
@@ -88,7 +118,7 @@ export interface WorkersDeliveryQueue extends DeliveryQueue {
  *   is attempted, the state change that follows is decided by the record's
  *   ClaimLock against the record as it is (src/queue/change-delivery.ts).
  */
-export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions): WorkersDeliveryQueue {
+export function createMessageDeliveryQueue(options: MessageDeliveryQueueOptions): MessageDeliveryQueue {
   const { store, producer } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -117,7 +147,7 @@ export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions)
   type Decision = { ack: true } | { ack: false; delaySeconds: number };
   const ACK: Decision = { ack: true };
 
-  async function handle(message: QueueMessage, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<Decision> {
+  async function handle(message: ReceivedMessage, attempt: (record: DeliveryRecord) => Promise<unknown>): Promise<Decision> {
     const m = parseDeliveryMessage(message.body);
     if (m === undefined) {
       logger.log("warn", "delivery queue: unreadable message dropped", { message: message.id });
@@ -198,7 +228,7 @@ export function createWorkersDeliveryQueue(options: WorkersDeliveryQueueOptions)
     },
 
     async consume(batch, attempt) {
-      const byDelivery = new Map<string, QueueMessage[]>();
+      const byDelivery = new Map<string, ReceivedMessage[]>();
       for (const message of batch.messages) {
         const id = parseDeliveryMessage(message.body)?.id ?? `message:${message.id}`;
         byDelivery.set(id, [...(byDelivery.get(id) ?? []), message]);

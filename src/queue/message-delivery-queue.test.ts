@@ -1,32 +1,34 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../config/load-config.ts";
-import { createGateway, type Gateway } from "../../app/create-gateway.ts";
-import type { FetchFn, KvStore } from "../../core/ports.ts";
-import type { DeliveryRecord } from "../../queue/delivery-record.ts";
-import { createMemoryStore } from "../../store/memory-store.ts";
+import { createGateway, type Gateway } from "../app/create-gateway.ts";
+import { loadConfig } from "../config/load-config.ts";
+import type { FetchFn, KvStore } from "../core/ports.ts";
+import { createMemoryStore } from "../store/memory-store.ts";
+import type { DeliveryRecord } from "./delivery-record.ts";
 import {
   compareState,
-  createWorkersDeliveryQueue,
+  createMessageDeliveryQueue,
   type DeliveryMessage,
+  type DeliveryProducer,
+  type DeliverySendOptions,
   delaySecondsUntil,
   deliveryMessage,
   KV_SETTLE_MS,
   MAX_DELAY_SECONDS,
   MAX_INLINE_MESSAGE_BYTES,
+  type MessageDeliveryQueue,
   POINTER_PATIENCE_MS,
-  type WorkersDeliveryQueue,
-} from "./workers-delivery-queue.ts";
-import type { MessageBatch, Queue, QueueMessage, QueueSendOptions } from "./workers-types.ts";
+  type ReceivedMessage,
+} from "./message-delivery-queue.ts";
 
 const START = Date.parse("2026-11-25T10:00:00Z");
 const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const ID = "01a21315-1736-7b88-8456-57c0c6e4cb40";
 
 /** A producer binding that keeps what was sent (as JSON, like `contentType: "json"`), or refuses it. */
-class FakeProducer implements Queue<DeliveryMessage> {
-  sent: Array<{ body: DeliveryMessage; options: QueueSendOptions | undefined }> = [];
+class FakeProducer implements DeliveryProducer {
+  sent: Array<{ body: DeliveryMessage; options: DeliverySendOptions | undefined }> = [];
   failing = false;
-  async send(body: DeliveryMessage, options?: QueueSendOptions): Promise<void> {
+  async send(body: DeliveryMessage, options?: DeliverySendOptions): Promise<void> {
     if (this.failing) throw new Error("Queue send failed: Too Many Requests");
     this.sent.push({ body: JSON.parse(JSON.stringify(body)) as DeliveryMessage, options });
   }
@@ -37,7 +39,9 @@ class FakeProducer implements Queue<DeliveryMessage> {
   }
 }
 
-interface FakeMessage extends QueueMessage<unknown> {
+/** As a Cloudflare Queue consumer receives it. */
+interface FakeMessage extends ReceivedMessage {
+  timestamp: Date;
   acked: boolean;
   retried: { delaySeconds?: number } | undefined;
 }
@@ -60,7 +64,7 @@ function message(body: unknown, attempts = 1): FakeMessage {
   };
 }
 
-const batch = (...messages: FakeMessage[]): MessageBatch => ({ queue: "cds-gateway-deliveries", messages, ackAll() {}, retryAll() {} });
+const batch = (...messages: FakeMessage[]) => ({ queue: "cds-gateway-deliveries", messages, ackAll() {}, retryAll() {} });
 
 function record(overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
   return {
@@ -121,7 +125,7 @@ describe("Workers delivery queue: producer and consumer", () => {
   let now: number;
   let store: KvStore;
   let producer: FakeProducer;
-  let queue: WorkersDeliveryQueue;
+  let queue: MessageDeliveryQueue;
   let attempted: DeliveryRecord[];
   const clock = { now: () => now };
   const attempt = async (r: DeliveryRecord) => {
@@ -132,7 +136,7 @@ describe("Workers delivery queue: producer and consumer", () => {
     now = START;
     store = createMemoryStore({ clock });
     producer = new FakeProducer();
-    queue = createWorkersDeliveryQueue({ store, producer, clock });
+    queue = createMessageDeliveryQueue({ store, producer, clock });
     attempted = [];
   });
 
@@ -351,7 +355,7 @@ url = "https://bb"
 `,
       { env: () => undefined },
     );
-    const queue = createWorkersDeliveryQueue({ store, producer, clock });
+    const queue = createMessageDeliveryQueue({ store, producer, clock });
     gateway = createGateway({ config, store, fetch: fakeCds, clock, queue, random: () => 0.5 });
   });
 
@@ -359,7 +363,7 @@ url = "https://bb"
     gateway.app.request(`https://gw/${UUID}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": "pr:opened" } });
   const consumeSent = async () => {
     const messages = producer.take().map((body) => message(body));
-    await (gateway.queue as WorkersDeliveryQueue).consume(batch(...messages), (r) => gateway.attemptRecord(r));
+    await (gateway.queue as MessageDeliveryQueue).consume(batch(...messages), (r) => gateway.attemptRecord(r));
     return messages;
   };
 
@@ -382,7 +386,7 @@ url = "https://bb"
 
     cdsUp = true;
     now += 2_000;
-    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as WorkersDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
     await consume(retry!);
     expect(received).toHaveLength(3);
     expect(new TextDecoder().decode(received[2]!.body)).toBe('{"n":1}');
@@ -406,7 +410,7 @@ url = "https://bb"
     const [early] = producer.take().slice(-1);
     expect(early).toMatchObject({ inFlight: true, due: until });
     now = until - 500;
-    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as WorkersDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
     await consume(early!);
     expect(received).toHaveLength(1);
     const [again] = producer.take();
