@@ -34,10 +34,10 @@ export function registerBranchDeletionRoutes(app: Hono, deps: { deletions: Branc
 
   app.get("/-/branch-deletions/:id", async (c) => {
     const record = await deps.deletions.get(c.req.param("id"));
-    return record ? json(200, summarizeBranchDeletion(record)) : jsonError(404, "not_found", "no such pending branch deletion");
+    return record ? json(200, summarizeBranchDeletion(record)) : jsonError("not_found", "no such pending branch deletion");
   });
 
   app.delete("/-/branch-deletions/:id", async (c) => {
-    return (await deps.deletions.cancel(c.req.param("id"))) ? new Response(null, { status: 204 }) : jsonError(404, "not_found", "no such pending branch deletion");
+    return (await deps.deletions.cancel(c.req.param("id"))) ? new Response(null, { status: 204 }) : jsonError("not_found", "no such pending branch deletion");
   });
 }

@@ -42,7 +42,7 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
       const deliveries = (deps.recent?.list() ?? []).filter((forward) => match === undefined || match(forward)).slice(0, limit);
       return json(200, { status, now, deliveries });
     }
-    if (!STATUSES.includes(status as DeliveryStatus)) return jsonError(400, "bad_request", "status must be queued, delivered, dead or forwarded");
+    if (!STATUSES.includes(status as DeliveryStatus)) return jsonError("bad_request", "status must be queued, delivered, dead or forwarded");
     const found = await findSummaries(deps.queue, status as DeliveryStatus, { limit, after: c.req.query("after"), match });
     return json(200, { status, now, ...found });
   });
@@ -57,12 +57,12 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
 
   app.get("/-/deliveries/:id", async (c) => {
     const record = await deps.queue.get(c.req.param("id"));
-    return record ? json(200, { now: deps.clock.now(), ...deliveryDetail(record) }) : jsonError(404, "not_found", "no such delivery");
+    return record ? json(200, { now: deps.clock.now(), ...deliveryDetail(record) }) : jsonError("not_found", "no such delivery");
   });
 
   app.post("/-/deliveries/:id/replay", async (c) => {
     const expected = c.req.query("status") as DeliveryStatus | undefined;
-    if (expected !== undefined && !STATUSES.includes(expected)) return jsonError(400, "bad_request", "status must be queued, delivered or dead");
+    if (expected !== undefined && !STATUSES.includes(expected)) return jsonError("bad_request", "status must be queued, delivered or dead");
     const now = deps.clock.now();
     let moved: DeliveryStatus | undefined;
     let inFlightUntil: number | undefined;
@@ -80,10 +80,10 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
       if (current.status === "queued") return (current.nextAttemptAt ?? 0) > now ? { ...current, nextAttemptAt: now } : undefined;
       return { ...current, status: "queued", nextAttemptAt: now, queuedSince: now, deadAt: undefined, deliveredAt: undefined };
     });
-    if (result.kind === "missing") return jsonError(404, "not_found", "no such delivery");
-    if (moved !== undefined) return jsonError(409, "conflict", `the delivery is ${moved} now, not ${expected}: nothing was replayed`);
+    if (result.kind === "missing") return jsonError("not_found", "no such delivery");
+    if (moved !== undefined) return jsonError("conflict", `the delivery is ${moved} now, not ${expected}: nothing was replayed`);
     if (inFlightUntil !== undefined) {
-      return jsonError(409, "conflict", `an attempt awaits CDS's answer until ${new Date(inFlightUntil).toISOString()}: nothing was replayed (it is due then if no answer came)`);
+      return jsonError("conflict", `an attempt awaits CDS's answer until ${new Date(inFlightUntil).toISOString()}: nothing was replayed (it is due then if no answer came)`);
     }
     deps.wake?.(now);
     return json(202, { delivery: c.req.param("id"), status: "queued" });
@@ -91,7 +91,7 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
 
   app.delete("/-/deliveries/:id", async (c) => {
     const result = await changeDelivery(deps.queue, c.req.param("id"), () => "delete");
-    return result.kind === "deleted" ? new Response(null, { status: 204 }) : jsonError(404, "not_found", "no such delivery");
+    return result.kind === "deleted" ? new Response(null, { status: 204 }) : jsonError("not_found", "no such delivery");
   });
 }
 

@@ -150,7 +150,7 @@ export function createGateway(deps: AppDeps): Gateway {
       await within(storeTimeoutMs, deps.store.get("health:probe"));
       return json(200, { status: "ok" });
     } catch {
-      return jsonError(503, "store_unavailable", "the store does not answer");
+      return jsonError("store_unavailable", "the store does not answer");
     }
   });
 
@@ -175,8 +175,8 @@ export function createGateway(deps: AppDeps): Gateway {
   registerConsoleRoutes(app, { console: consoleState, queue, clock, timeoutMs: storeTimeoutMs, servers: Object.keys(deps.config.servers) });
   registerRouteRoutes(app, base);
   registerBranchDeletionRoutes(app, { deletions });
-  app.all("/vcs/*", () => jsonError(404, "not_found", "no such route"));
-  app.all("/-/*", () => jsonError(404, "not_found", "no such route"));
+  app.all("/vcs/*", () => jsonError("not_found", "no such route"));
+  app.all("/-/*", () => jsonError("not_found", "no such route"));
 
   app.all("*", async (c) => {
     const started = performance.now();
@@ -187,7 +187,7 @@ export function createGateway(deps: AppDeps): Gateway {
 
   app.onError((error, c) => {
     logger.log("error", "unhandled error", { path: new URL(c.req.url).pathname, error: error.name, message: error.message });
-    return jsonError(500, "internal_error", "the gateway failed to handle this request");
+    return jsonError("internal_error", "the gateway failed to handle this request");
   });
 
   return {

@@ -21,7 +21,7 @@ export function requireBearer(tokens: readonly Secret[]): MiddlewareHandler {
       for (const candidate of await expected) ok = constantTimeEqual(given, candidate) || ok;
       if (ok) return next();
     }
-    return jsonError(401, "unauthorized", "a valid bearer token is required", { "www-authenticate": "Bearer" });
+    return jsonError("unauthorized", "a valid bearer token is required", { headers: { "www-authenticate": "Bearer" } });
   };
 }
 

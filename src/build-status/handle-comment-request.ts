@@ -29,7 +29,7 @@ export async function handleCommentRequest(input: CommentRequestInput): Promise<
   const body = await readJsonBody(input.request, input.maxBodyBytes);
   if (!body.ok) return body.response;
   const parsed = (input.parse ?? parseCommentRequest)(body.value);
-  if (parsed.kind === "invalid") return jsonError(400, "bad_request", parsed.message);
+  if (parsed.kind === "invalid") return jsonError("bad_request", parsed.message);
 
   const fields = { server: server.name, project, repo, pullRequest: parsed.id };
   try {

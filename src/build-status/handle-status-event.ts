@@ -47,7 +47,7 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
   if (!body.ok) return body.response;
 
   const parsed = parseRunEvent(body.value);
-  if (parsed.kind === "invalid") return jsonError(400, "bad_request", parsed.message);
+  if (parsed.kind === "invalid") return jsonError("bad_request", parsed.message);
   if (parsed.kind === "ignored") return json(200, { posted: false, reason: "ignored_event" });
   const event = parsed.event;
   // A node whose application is on another vcs server (CDS sends the names lower-cased, issue #14).
@@ -58,7 +58,7 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
   const query = new URL(input.request.url).searchParams;
   const { caller } = input;
   const picked = caller ? { instance: caller } : pickCdsInstance(config.cds, { requested: query.get("cds") ?? undefined, cdsName: event.cdsName });
-  if ("error" in picked) return jsonError(400, "bad_request", picked.error);
+  if ("error" in picked) return jsonError("bad_request", picked.error);
   // CDS reads the flag with Go's strconv.ParseBool.
   const detailsDisabled = caller !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(query.get("disableStatusDetails") ?? "");
 

@@ -29,8 +29,8 @@ export function registerBuildStatusRoutes(app: Hono, deps: BuildStatusDeps): voi
     const name = c.req.param("server");
     return name === undefined ? undefined : findServerByName(deps.config.servers, name);
   };
-  const unknownServer = () => jsonError(404, "unknown_server", "no Bitbucket server of that name is configured");
-  const onlyPost = () => jsonError(405, "method_not_allowed", "this route takes POST requests", { allow: "POST" });
+  const unknownServer = () => jsonError("unknown_server", "no Bitbucket server of that name is configured");
+  const onlyPost = () => jsonError("method_not_allowed", "this route takes POST requests", { headers: { allow: "POST" } });
 
   app.post("/vcs/:server/status", (c) => {
     const server = serverOf(c);

@@ -34,7 +34,7 @@ export async function handleSignedVcsCall(deps: SignedVcsDeps, request: Request)
   } catch (error) {
     if (!(error instanceof GatewayError) || !error.code.startsWith("ERR_SIGNATURE_")) throw error;
     deps.logger.log("warn", "refused a signed vcs call", { method: request.method, path: url.pathname, reason: error.code });
-    return jsonError(401, "unauthorized", error.message, { "www-authenticate": 'Signature headers="(request-target) host date"' });
+    return jsonError("unauthorized", error.message, { headers: { "www-authenticate": 'Signature headers="(request-target) host date"' } });
   }
 
   const route = matchCdsVcsRoute(request.method, url.pathname);
@@ -42,7 +42,7 @@ export async function handleSignedVcsCall(deps: SignedVcsDeps, request: Request)
   if (!route || !server) return passOn(deps, request, url, caller);
 
   const accessToken = readCdsAccessToken(request.headers);
-  if (!accessToken.ok) return jsonError(400, "bad_request", accessToken.message);
+  if (!accessToken.ok) return jsonError("bad_request", accessToken.message);
   const client = accessToken.token === undefined ? deps.clients.of(server) : deps.clients.withAccessToken(server, accessToken.token);
   deps.logger.log("debug", "answering a vcs call of CDS", { instance: caller.name, server: server.name, route: route.kind });
   const { config, store, clock, logger } = deps;
@@ -63,14 +63,10 @@ export async function handleSignedVcsCall(deps: SignedVcsDeps, request: Request)
 
 async function passOn(deps: SignedVcsDeps, request: Request, url: URL, caller: CdsInstanceConfig): Promise<Response> {
   if (!deps.passThrough) {
-    return jsonError(
-      501,
-      "pass_through_unavailable",
-      "this call must reach CDS's vcs service with the Host CDS signed, which this runtime's fetch cannot send: run the gateway that CDS's API calls on Node",
-    );
+    return jsonError("pass_through_unavailable", "this call must reach CDS's vcs service with the Host CDS signed, which this runtime's fetch cannot send: run the gateway that CDS's API calls on Node");
   }
   if (caller.vcsUrl === undefined) {
-    return jsonError(502, "vcs_not_configured", `gateway.cds.${caller.name}.vcsUrl is not set: the gateway has nowhere to pass this call on`);
+    return jsonError("vcs_not_configured", `gateway.cds.${caller.name}.vcsUrl is not set: the gateway has nowhere to pass this call on`);
   }
   const target = caller.vcsUrl + url.pathname + url.search;
   try {
@@ -79,6 +75,6 @@ async function passOn(deps: SignedVcsDeps, request: Request, url: URL, caller: C
     return response;
   } catch (error) {
     deps.logger.log("warn", "CDS's vcs service could not be reached", { instance: caller.name, path: url.pathname, error: error instanceof Error ? error.message : String(error) });
-    return jsonError(502, "vcs_unreachable", `CDS's vcs service of instance ${caller.name} (vcsUrl) could not be reached`);
+    return jsonError("vcs_unreachable", `CDS's vcs service of instance ${caller.name} (vcsUrl) could not be reached`);
   }
 }

@@ -8,13 +8,13 @@ export const BUSY_RETRY_AFTER_S = 5;
 export function bodyReadRefusal(outcome: typeof TOO_LARGE | typeof OVER_BUDGET | typeof TIMED_OUT | typeof ABORTED, maxBytes: number): Response {
   switch (outcome) {
     case TOO_LARGE:
-      return jsonError(413, "payload_too_large", `bodies are limited to ${maxBytes} bytes`);
+      return jsonError("payload_too_large", `bodies are limited to ${maxBytes} bytes`);
     case OVER_BUDGET:
-      return jsonError(503, "busy", "too many request bodies in flight; retry later", { "retry-after": String(BUSY_RETRY_AFTER_S) });
+      return jsonError("busy", "too many request bodies in flight; retry later", { headers: { "retry-after": String(BUSY_RETRY_AFTER_S) } });
     case TIMED_OUT:
       // The rest of the body is not waited for: the connection cannot be reused.
-      return jsonError(408, "request_timeout", "the request body did not arrive in time", { connection: "close" });
+      return jsonError("request_timeout", "the request body did not arrive in time", { headers: { connection: "close" } });
     case ABORTED:
-      return jsonError(400, "bad_request", "the request body could not be read", { connection: "close" });
+      return jsonError("bad_request", "the request body could not be read", { headers: { connection: "close" } });
   }
 }

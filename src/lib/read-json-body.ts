@@ -12,11 +12,11 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, response: jsonError(400, "bad_request", "the body must be UTF-8 JSON") };
+    return { ok: false, response: jsonError("bad_request", "the body must be UTF-8 JSON") };
   }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
-    return { ok: false, response: jsonError(400, "bad_request", "the body must be JSON") };
+    return { ok: false, response: jsonError("bad_request", "the body must be JSON") };
   }
 }

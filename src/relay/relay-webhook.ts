@@ -68,21 +68,21 @@ export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: 
   const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
   if (retryAfterMs > 0) {
     deps.onOutcome?.(undefined, "rate_limited");
-    return jsonError(429, "too_many_requests", "too many webhooks from this address", { "retry-after": String(Math.ceil(retryAfterMs / 1000)) });
+    return jsonError("too_many_requests", "too many webhooks from this address", { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } });
   }
   const url = new URL(request.url);
   const target = matchWebhookPath(url.pathname, deps.servers);
   if (!target) {
     deps.onOutcome?.(undefined, "no_route");
-    return jsonError(404, "not_found", "no webhook route for this path");
+    return jsonError("not_found", "no webhook route for this path");
   }
   if (request.method !== "POST") {
     deps.onOutcome?.(target.server.name, "method_not_allowed");
-    return jsonError(405, "method_not_allowed", "webhooks are POST requests", { allow: "POST" });
+    return jsonError("method_not_allowed", "webhooks are POST requests", { headers: { allow: "POST" } });
   }
   if (target.server.disableWebHooks) {
     deps.onOutcome?.(target.server.name, "webhooks_disabled");
-    return jsonError(403, "webhooks_disabled", "webhooks are disabled for this Bitbucket server");
+    return jsonError("webhooks_disabled", "webhooks are disabled for this Bitbucket server");
   }
 
   const { maxBodyBytes, bodyTimeoutMs } = deps.config.gateway;
@@ -130,7 +130,7 @@ async function relayBody(
     if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
       deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
       deps.onOutcome?.(server.name, "bad_signature");
-      return jsonError(401, "bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
+      return jsonError("bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");
     }
   }
 
@@ -208,7 +208,7 @@ const REFUSED_BODY: Record<typeof TOO_LARGE | typeof OVER_BUDGET | typeof TIMED_
 
 /** 503 for a webhook the store's silence kept from CDS or from the queue (issue #12). */
 function storeUnavailable(id: string, message: string): Response {
-  return json(503, { delivery: id, error: "store_unavailable", message }, { "retry-after": "5" });
+  return jsonError("store_unavailable", message, { headers: { "retry-after": "5" }, fields: { delivery: id } });
 }
 
 async function forward(
@@ -240,7 +240,7 @@ async function forward(
     case "unknown":
       if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
       deps.onOutcome?.(delivery.server, "unknown_webhook");
-      return { response: json(404, { delivery: delivery.id, error: "unknown_webhook", message: "no CDS instance knows this webhook" }), delivered: false };
+      return { response: jsonError("unknown_webhook", "no CDS instance knows this webhook", { fields: { delivery: delivery.id } }), delivered: false };
     case "store-unavailable":
       deps.logger.log("warn", "webhook not forwarded: the store did not answer", { ...fields, reason: outcome.reason });
       deps.onOutcome?.(delivery.server, "store_unavailable");
@@ -249,7 +249,7 @@ async function forward(
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
       if (!deps.onUnreachable) {
         deps.onOutcome?.(delivery.server, "upstream_unreachable");
-        return { response: json(502, { delivery: delivery.id, error: "upstream_unreachable", message: "no CDS instance could be reached" }), delivered: false };
+        return { response: jsonError("upstream_unreachable", "no CDS instance could be reached", { fields: { delivery: delivery.id } }), delivered: false };
       }
       const onUnreachable = deps.onUnreachable;
       return toQueue(deps, delivery, fields, () => onUnreachable(delivery, outcome),

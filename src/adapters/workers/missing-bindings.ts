@@ -34,5 +34,5 @@ export function missingBindings(env: Record<string, unknown>): string[] {
 
 /** The answer to every request of a Worker deployed without a binding it needs: 503, naming it. */
 export function missingBindingsResponse(missing: readonly string[]): Response {
-  return jsonError(503, "missing_binding", missing.join("; "));
+  return jsonError("missing_binding", missing.join("; "));
 }

@@ -102,7 +102,7 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
 
 function configErrorResponse(error: unknown): Response {
   const message = error instanceof ConfigError ? error.message : "the configuration could not be loaded";
-  return jsonError(500, "config_error", message);
+  return jsonError("config_error", message);
 }
 
 /** Headers Cloudflare adds on its way in; they describe the edge hop, not the webhook, and CDS gets none of them. */
