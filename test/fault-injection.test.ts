@@ -53,7 +53,7 @@ hooksUrl = "${cds.hooksUrl}"
       dir,
     );
     gateway = await startGateway(config);
-    let port = gateway.port;
+    const port = gateway.port;
 
     const bodies = new Map<string, string>();
     const accepted = new Set<string>();

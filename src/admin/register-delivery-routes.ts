@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { maskHeaders } from "../console/mask-headers.ts";
+import { decodeUtf8 } from "../lib/bytes.ts";
 import type { RecentForwards } from "../console/recent-forwards.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import type { Clock } from "../core/ports.ts";
@@ -116,7 +117,7 @@ export function deliveryDetail(record: DeliveryRecord) {
   let text: string;
   let bodyEncoding: "utf-8" | "base64" = "utf-8";
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    text = decodeUtf8(body);
   } catch {
     text = record.body;
     bodyEncoding = "base64";

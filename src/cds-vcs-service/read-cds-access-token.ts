@@ -1,4 +1,4 @@
-import { base64ToBytes } from "../lib/bytes.ts";
+import { base64ToBytes, decodeUtf8 } from "../lib/bytes.ts";
 
 export type CdsAccessToken = { ok: true; token: string | undefined } | { ok: false; message: string };
 
@@ -12,7 +12,7 @@ export function readCdsAccessToken(headers: Headers): CdsAccessToken {
   const value = headers.get("x-cds-access-token");
   if (value === null || value === "") return { ok: true, token: undefined };
   try {
-    const token = new TextDecoder("utf-8", { fatal: true }).decode(base64ToBytes(value));
+    const token = decodeUtf8(base64ToBytes(value));
     return { ok: true, token: token === "" ? undefined : token };
   } catch {
     return { ok: false, message: "X-CDS-ACCESS-TOKEN is not base64" };

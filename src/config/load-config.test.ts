@@ -176,7 +176,7 @@ url = "https://b"
   });
 
   it("gives line and column for TOML syntax errors and never echoes the offending line", async () => {
-    const error = await loadConfig(`[gateway]\napiTokens = "super-secret-token\nstore = \"memory\"\n`, sources()).catch((e: unknown) => e);
+    const error = await loadConfig(`[gateway]\napiTokens = "super-secret-token\nstore = "memory"\n`, sources()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const issue = (error as ConfigError).issues[0]!;
     expect(issue.line).toBe(2);

@@ -1,5 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { base64ToBytes, concatBytes } from "../lib/bytes.ts";
+import { base64ToBytes, concatBytes, decodeUtf8 } from "../lib/bytes.ts";
 import { derElement, readPem, RSA_ALGORITHM_IDENTIFIER } from "../lib/der.ts";
 
 /**
@@ -31,7 +31,7 @@ export async function importRsaPublicKey(text: string): Promise<CryptoKey> {
 function unwrapBase64(text: string): string {
   if (text.startsWith("-----BEGIN")) return text;
   try {
-    const decoded = new TextDecoder("utf-8", { fatal: true }).decode(base64ToBytes(text.replace(/\s+/g, "")));
+    const decoded = decodeUtf8(base64ToBytes(text.replace(/\s+/g, "")));
     return decoded.trim().startsWith("-----BEGIN") ? decoded : text;
   } catch {
     return text;

@@ -50,7 +50,7 @@ export function createPendingWork(logger: Logger): PendingWork {
       try {
         return await Promise.race([all, timeout]);
       } finally {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
       }
     },
   };

@@ -107,5 +107,8 @@ function createDeadline(timeoutMs: number | undefined): Deadline {
   const expired = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
   });
-  return { race: (promise) => Promise.race([promise, expired]), clear: () => clearTimeout(timer) };
+  return { race: (promise) => Promise.race([promise, expired]), clear() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { jsonError } from "../core/json-error.ts";
 import { bodyReadRefusal } from "./body-read-refusal.ts";
+import { decodeUtf8 } from "./bytes.ts";
 import { readBodyLimited } from "./read-body-limited.ts";
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false; response: Response };
@@ -10,7 +11,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (!(bytes instanceof Uint8Array)) return { ok: false, response: bodyReadRefusal(bytes, maxBytes) };
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = decodeUtf8(bytes);
   } catch {
     return { ok: false, response: jsonError("bad_request", "the body must be UTF-8 JSON") };
   }

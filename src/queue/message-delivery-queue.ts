@@ -42,7 +42,8 @@ export interface DeliverySendOptions {
  * producer binding (`env.DELIVERY_QUEUE`) is one as it is.
  */
 export interface DeliveryProducer {
-  send(message: DeliveryMessage, options: DeliverySendOptions): Promise<void>;
+  /** Resolves once the message is accepted (what it resolves to is not used). */
+  send(message: DeliveryMessage, options: DeliverySendOptions): Promise<unknown>;
 }
 
 /** One message as the consumer receives it (a Cloudflare Queue message is one). */

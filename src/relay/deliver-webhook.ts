@@ -46,7 +46,7 @@ export function deliverWebhook(deps: DeliverDeps, delivery: Delivery): DeliveryA
   const slow = new Promise<"slow">((resolve) => (markSlow = resolve));
   const decided = () => {
     decidedYet = true;
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   };
   const outcome = withTimeout(forwardTimeoutMs + lateAnswerWindowMs, (signal) =>
     attempt(deps, delivery, {

@@ -9,14 +9,13 @@ import { forwardHeaders } from "./forward-headers.ts";
 import { matchWebhookPath, type WebhookTarget } from "./match-webhook-path.ts";
 import type { IpRange } from "../lib/parse-ip-range.ts";
 import { bodyReadRefusal } from "../lib/body-read-refusal.ts";
-import { readBodyLimited } from "../lib/read-body-limited.ts";
+import { readBodyLimited, ABORTED, OVER_BUDGET, TIMED_OUT, TOO_LARGE } from "../lib/read-body-limited.ts";
 import { verifyWebhookSignature } from "./verify-webhook-signature.ts";
 import { claimRequestId, releaseRequestId, usableRequestId } from "./request-id-dedup.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { RouteStore } from "./route-store.ts";
 import { type OnAccepted, runAfterAccepted } from "./run-after-accepted.ts";
 import type { ForwardLog, OnWebhookOutcome, RejectReason } from "./webhook-outcome.ts";
-import { ABORTED, OVER_BUDGET, TIMED_OUT, TOO_LARGE } from "../lib/read-body-limited.ts";
 
 export interface RelayDeps {
   config: GatewayConfig;

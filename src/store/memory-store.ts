@@ -1,5 +1,4 @@
-import { systemClock } from "../core/ports.ts";
-import type { Clock, KvEntry, KvStore } from "../core/ports.ts";
+import { systemClock, type Clock, type KvEntry, type KvStore } from "../core/ports.ts";
 import { type CheckedKvOp, checkedStore, type KvBackend } from "./checked-store.ts";
 import { compareUtf8 } from "./utf8-order.ts";
 import { newVersion } from "./kv-version.ts";

@@ -13,9 +13,8 @@
  *
  * One request per test keeps each within a Worker invocation's limits.
  */
-import { ClaimLock, type ClaimLockStub } from "../../src/adapters/workers/claim-lock.ts";
+import { ClaimLock } from "../../src/adapters/workers/claim-lock.ts";
 import { createWorkersKvStore } from "../../src/adapters/workers/workers-kv-store.ts";
-import type { DurableObjectNamespace, KvNamespace } from "../../src/adapters/workers/workers-types.ts";
 import { describeDueWorkContract } from "./due-work-contract.ts";
 import { describeKvStoreContract, type KvStoreHarness } from "./kv-store-contract.ts";
 import { collectedTests } from "./workers-mini-vitest.ts";
@@ -24,8 +23,8 @@ import { describeRuntimeVectors } from "./workers-runtime-vectors.ts";
 export { ClaimLock };
 
 interface Env {
-  GATEWAY_KV: KvNamespace;
-  CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
+  GATEWAY_KV: KVNamespace;
+  CLAIM_LOCK: DurableObjectNamespace<ClaimLock>;
 }
 
 let env: Env | undefined;

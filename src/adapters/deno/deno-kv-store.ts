@@ -1,5 +1,4 @@
-import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvCheck, KvCommit, KvEntry, KvStore, KvVersioned } from "../../core/ports.ts";
+import { systemClock, type Clock, type KvCheck, type KvCommit, type KvEntry, type KvStore, type KvVersioned } from "../../core/ports.ts";
 import { type CheckedKvOp, checkedStore } from "../../store/checked-store.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 

@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KvStore } from "../../core/ports.ts";
 import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
 import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
-import { startRedisServer } from "../../../test/support/redis-server.ts";
-import type { RedisServerHandle } from "../../../test/support/redis-server.ts";
+import { startRedisServer, type RedisServerHandle } from "../../../test/support/redis-server.ts";
 import { createRedisStore } from "./redis-store.ts";
 
 // One real redis-server for the whole file; each test works under its own

@@ -8,8 +8,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeDueWorkContract } from "../../../test/support/due-work-contract.ts";
 import { describeKvStoreContract, type KvStoreHarness } from "../../../test/support/kv-store-contract.ts";
-import { createSqliteStore } from "./sqlite-store.ts";
-import type { SqliteKvStore } from "./sqlite-store.ts";
+import { createSqliteStore, type SqliteKvStore } from "./sqlite-store.ts";
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "kv-sqlite-"));

@@ -1,8 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvStore, KvVersioned } from "../../core/ports.ts";
+import { systemClock, type Clock, type KvEntry, type KvStore, type KvVersioned } from "../../core/ports.ts";
 import { type CheckedKvOp, checkedStore, checkedSyncStore, type KvBackend, type KvSyncBackend, type KvSyncStore } from "../../store/checked-store.ts";
 import { newVersion } from "../../store/kv-version.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";

@@ -3,7 +3,6 @@ import type { KvCommit, KvVersioned } from "../../core/ports.ts";
 import { type CheckedKvOp, lastOpPerKey } from "../../store/checked-store.ts";
 import { newVersion, UNVERSIONED } from "../../store/kv-version.ts";
 import { deleteEntry, type EntryMeta, isLive, writeEntry } from "./kv-entry.ts";
-import type { DurableObjectNamespace, KvNamespace } from "./workers-types.ts";
 
 /**
  * What a ClaimLock keeps in its transactional storage (key `entry`): the
@@ -36,8 +35,8 @@ const READ_ATTEMPTS = 5;
 const READ_PAUSE_MS = 200;
 
 export interface ClaimLockEnv {
-  GATEWAY_KV: KvNamespace;
-  CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
+  GATEWAY_KV: KVNamespace;
+  CLAIM_LOCK: DurableObjectNamespace<ClaimLock>;
 }
 
 /** The RPC surface of a ClaimLock stub (`env.CLAIM_LOCK.get(id)`). */

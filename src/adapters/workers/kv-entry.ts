@@ -1,5 +1,3 @@
-import type { KvNamespace } from "./workers-types.ts";
-
 /**
  * How one KvStore entry is laid out in Workers KV: the value is the KV value,
  * and the KV metadata (at most 1024 bytes of JSON) carries
@@ -48,7 +46,7 @@ export function kvExpirationTtl(ttlMs: number): number {
 
 /** Writes one entry (see {@link retryRateLimited}). */
 export async function writeEntry(
-  kv: KvNamespace,
+  kv: KVNamespace,
   key: string,
   value: string,
   ttlMs: number | undefined,
@@ -61,7 +59,7 @@ export async function writeEntry(
 }
 
 /** Deletes one entry (a delete is a write too, see {@link retryRateLimited}). */
-export async function deleteEntry(kv: KvNamespace, key: string): Promise<void> {
+export async function deleteEntry(kv: KVNamespace, key: string): Promise<void> {
   await retryRateLimited(() => kv.delete(key));
 }
 
@@ -83,7 +81,7 @@ async function retryRateLimited(write: () => Promise<void>): Promise<void> {
 }
 
 /** The value of `key` unless it is missing or past its stored expiry. */
-export async function readLive(kv: KvNamespace, key: string, now: number): Promise<string | null> {
+export async function readLive(kv: KVNamespace, key: string, now: number): Promise<string | null> {
   const { value, metadata } = await kv.getWithMetadata<EntryMeta>(key, "text");
   if (value === null || !isLive(metadata, now)) return null;
   return value;

@@ -5,19 +5,11 @@ import { createGateway, type Gateway } from "../../app/create-gateway.ts";
 import { jsonError } from "../../core/json-error.ts";
 import type { FetchFn, Logger } from "../../core/ports.ts";
 import { createMessageDeliveryQueue, type DeliveryMessage, type MessageDeliveryQueue } from "../../queue/message-delivery-queue.ts";
-import type { ClaimLockStub } from "./claim-lock.ts";
+import type { ClaimLock } from "./claim-lock.ts";
 import { createConsoleLogger } from "./console-logger.ts";
 import { missingBindings, missingBindingsResponse } from "./missing-bindings.ts";
 import { runScheduled } from "./run-scheduled.ts";
 import { createWorkersKvStore } from "./workers-kv-store.ts";
-import type {
-  DurableObjectNamespace,
-  ExecutionContext,
-  KvNamespace,
-  MessageBatch,
-  Queue,
-  ScheduledController,
-} from "./workers-types.ts";
 
 export { ClaimLock } from "./claim-lock.ts";
 
@@ -25,8 +17,8 @@ export { ClaimLock } from "./claim-lock.ts";
 export interface WorkerEnv {
   /** The gateway's TOML configuration (a var, or a secret when it holds secrets inline). */
   GATEWAY_CONFIG?: string;
-  GATEWAY_KV: KvNamespace;
-  CLAIM_LOCK: DurableObjectNamespace<ClaimLockStub>;
+  GATEWAY_KV: KVNamespace;
+  CLAIM_LOCK: DurableObjectNamespace<ClaimLock>;
   /**
    * Producer binding of the delivery queue (this Worker is also its consumer).
    * Without it, queued deliveries are retried by the Cron Trigger alone.

@@ -1,16 +1,14 @@
-import { systemClock } from "../../core/ports.ts";
-import type { Clock, KvEntry, KvStore } from "../../core/ports.ts";
+import { systemClock, type Clock, type KvEntry, type KvStore } from "../../core/ports.ts";
 import { checkedStore, lastOpPerKey } from "../../store/checked-store.ts";
 import { compareUtf8 } from "../../store/utf8-order.ts";
-import type { ClaimLockStub } from "./claim-lock.ts";
+import type { ClaimLock } from "./claim-lock.ts";
 import { type EntryMeta, isLive, readLive } from "./kv-entry.ts";
-import type { DurableObjectNamespace, KvListKey, KvNamespace } from "./workers-types.ts";
 
 export interface WorkersKvStoreOptions {
   /** The KV namespace (`env.GATEWAY_KV`). */
-  kv: KvNamespace;
+  kv: KVNamespace;
   /** The ClaimLock Durable Object namespace (`env.CLAIM_LOCK`): every write, and what depends on the current state. */
-  claims: DurableObjectNamespace<ClaimLockStub>;
+  claims: DurableObjectNamespace<ClaimLock>;
   clock?: Clock;
 }
 
@@ -59,7 +57,7 @@ const BULK_GET = 100;
 export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
   const { kv, claims } = options;
   const clock = options.clock ?? systemClock;
-  const lockFor = (key: string): ClaimLockStub => claims.get(claims.idFromName(key));
+  const lockFor = (key: string) => claims.get(claims.idFromName(key));
 
   return checkedStore({
     async get(key) {
@@ -87,7 +85,7 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
     async list(prefix, { after, before, limit }) {
       // Ranges that hold nothing never get here (checkedStore): every key listed is under `prefix`.
       const now = clock.now();
-      const found: Array<KvListKey<EntryMeta>> = [];
+      const found: Array<KVNamespaceListKey<EntryMeta>> = [];
       let cursor: string | undefined;
       scan: do {
         const page = await kv.list<EntryMeta>({ prefix: prefix === "" ? undefined : prefix, cursor, limit: LIST_PAGE });
@@ -132,7 +130,7 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
  * Values of `keys`, read with bulk gets. A bulk get fails when its values
  * add up to more than 25 MiB: such a group is read one key at a time.
  */
-async function readValues(kv: KvNamespace, keys: string[]): Promise<Map<string, string | null>> {
+async function readValues(kv: KVNamespace, keys: string[]): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   for (let i = 0; i < keys.length; i += BULK_GET) {
     const group = keys.slice(i, i + BULK_GET);
