@@ -10,10 +10,14 @@ const NODE_ONLY_PACKAGES = ["better-sqlite3", "ioredis", "undici", "@hono/node-s
 
 /** `no-restricted-imports` patterns that refuse other runtime adapters and runtime-only modules. */
 const refuse = (what, why) => ({ regex: what, message: why });
-const NODE_BUILTINS = refuse("^node:", "src/ outside src/adapters/node and src/adapters/deno uses Web-standard APIs only (README, Development)");
+const NODE_BUILTINS = refuse(
+  "^node:",
+  "src/ outside src/adapters/node and src/adapters/deno uses Web-standard APIs only (README, Development)",
+);
 const CLOUDFLARE = refuse("^cloudflare:", "cloudflare:* modules belong to src/adapters/workers");
 const NODE_PACKAGES = refuse(`^(${NODE_ONLY_PACKAGES.join("|")})(/|$)`, "Node-only packages belong to src/adapters/node");
-const otherAdapter = (...names) => refuse(`(^|/)adapters/(${names.join("|")})/|^\\.\\./(\\.\\./)?(${names.join("|")})/`, "a runtime adapter does not import another one");
+const otherAdapter = (...names) =>
+  refuse(`(^|/)adapters/(${names.join("|")})/|^\\.\\./(\\.\\./)?(${names.join("|")})/`, "a runtime adapter does not import another one");
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", ".wrangler/", "data/"] },
@@ -22,7 +26,10 @@ export default tseslint.config(
   {
     rules: {
       // `_name`: left out on purpose (a destructured field dropped from a copy).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "use a union of string literals" }],
       // A `let` read by a closure before its one assignment (a handle set once started) stays a `let`.
@@ -50,7 +57,10 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     ignores: ["src/adapters/**", "src/**/*.test.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [NODE_BUILTINS, CLOUDFLARE, NODE_PACKAGES, refuse("(^|/)adapters/", "only the adapters import the adapters")] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [NODE_BUILTINS, CLOUDFLARE, NODE_PACKAGES, refuse("(^|/)adapters/", "only the adapters import the adapters")] },
+      ],
       "no-restricted-globals": [
         "error",
         ...["process", "Buffer", "Deno", "require", "__dirname", "__filename", "global"].map((name) => ({

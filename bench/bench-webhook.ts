@@ -31,7 +31,10 @@ export function benchWebhook(secret?: string): BenchWebhook {
 
 /** A webhook body of exactly `bytes` bytes: the push, with a padding field. */
 export function paddedWebhookBody(bytes: number): Buffer {
-  const push = JSON.parse(readFileSync(join(REPO_ROOT, "test/fixtures/bitbucket/refs-changed-update.json"), "utf8")) as Record<string, unknown>;
+  const push = JSON.parse(readFileSync(join(REPO_ROOT, "test/fixtures/bitbucket/refs-changed-update.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   const base = Buffer.byteLength(JSON.stringify({ ...push, padding: "" }));
   return Buffer.from(JSON.stringify({ ...push, padding: "x".repeat(Math.max(0, bytes - base)) }));
 }

@@ -15,7 +15,14 @@ Deno.serve(
       const value = request.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const res = await fetch(`${upstream}${url.pathname}${url.search}`, { method: request.method, headers, body: await request.arrayBuffer() });
-    return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
+    const res = await fetch(`${upstream}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers,
+      body: await request.arrayBuffer(),
+    });
+    return new Response(await res.arrayBuffer(), {
+      status: res.status,
+      headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
+    });
   },
 );

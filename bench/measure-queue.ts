@@ -27,7 +27,10 @@ export interface QueueFigures {
  * 1000 queued deliveries due now), again each time that many have arrived,
  * until all have.
  */
-export async function measureQueue(load: LoadClient, options: { deliveries: number; connections: number; phaseTimeoutMs: number }): Promise<QueueFigures> {
+export async function measureQueue(
+  load: LoadClient,
+  options: { deliveries: number; connections: number; phaseTimeoutMs: number },
+): Promise<QueueFigures> {
   const cdsPort = await freePort();
   let stub = await startStubCds(cdsPort);
   const apiToken = randomBytes(16).toString("hex");
@@ -38,7 +41,14 @@ export async function measureQueue(load: LoadClient, options: { deliveries: numb
     await postWebhook(url, webhook, 200); // the route is known before CDS goes down
     await stub.stop();
     const burst = await load.run(
-      { url, connections: options.connections, amount: options.deliveries, method: "POST", headers: webhook.headers, body: webhook.body.toString("base64") },
+      {
+        url,
+        connections: options.connections,
+        amount: options.deliveries,
+        method: "POST",
+        headers: webhook.headers,
+        body: webhook.body.toString("base64"),
+      },
       options.phaseTimeoutMs,
     );
     const queued = burst.statuses["202"] ?? 0;
@@ -79,7 +89,10 @@ export async function measureQueue(load: LoadClient, options: { deliveries: numb
 }
 
 async function retryQueued(port: number, token: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/-/deliveries/retry-queued`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`http://127.0.0.1:${port}/-/deliveries/retry-queued`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (res.status !== 202) throw new Error(`POST /-/deliveries/retry-queued answered ${res.status}`);
   return ((await res.json()) as { due: number }).due;
 }

@@ -46,7 +46,14 @@ export async function measureRss(
     const idle = residentMiB(gateway.pid);
     if (idle === undefined) return undefined;
     const body = paddedWebhookBody(options.bodyBytes);
-    const r = await load.run({ url, connections: options.bodies, amount: options.bodies * options.waves, method: "POST", headers, body: body.toString("base64") });
+    const r = await load.run({
+      url,
+      connections: options.bodies,
+      amount: options.bodies * options.waves,
+      method: "POST",
+      headers,
+      body: body.toString("base64"),
+    });
     const after = residentMiB(gateway.pid)!;
     let answered = 0;
     for (const [code, count] of Object.entries(r.statuses)) if (code.startsWith("2")) answered += count;

@@ -43,7 +43,10 @@ export async function measureThroughput(
   progress: (line: string) => void = () => {},
 ): Promise<VariantFigures[]> {
   const job = (v: ThroughputVariant, seconds: number) =>
-    load.run({ url: v.url, connections: plan.connections, seconds, method: "POST", headers: v.headers, body: v.body.toString("base64") }, (seconds + 60) * 1000);
+    load.run(
+      { url: v.url, connections: plan.connections, seconds, method: "POST", headers: v.headers, body: v.body.toString("base64") },
+      (seconds + 60) * 1000,
+    );
   for (const v of variants) {
     progress(`warm-up ${v.name}`);
     await job(v, plan.warmupSeconds);
@@ -54,7 +57,9 @@ export async function measureThroughput(
       const r = await job(v, plan.seconds);
       const figure = roundFigure(r);
       figures[i]!.rounds.push(figure);
-      progress(`round ${round + 1}/${plan.rounds} ${v.name}: ${Math.round(figure.rps)} req/s, p99 ${figure.p99} ms${figure.failures ? `, ${figure.failures} failed` : ""}`);
+      progress(
+        `round ${round + 1}/${plan.rounds} ${v.name}: ${Math.round(figure.rps)} req/s, p99 ${figure.p99} ms${figure.failures ? `, ${figure.failures} failed` : ""}`,
+      );
     }
   }
   return figures;

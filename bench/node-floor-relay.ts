@@ -26,7 +26,10 @@ const server = createServer((req, res) => {
       upRes.on("data", (chunk: Buffer) => answer.push(chunk));
       upRes.on("end", () => {
         const bytes = Buffer.concat(answer);
-        res.writeHead(upRes.statusCode ?? 502, { "content-type": upRes.headers["content-type"] ?? "application/json", "content-length": bytes.length });
+        res.writeHead(upRes.statusCode ?? 502, {
+          "content-type": upRes.headers["content-type"] ?? "application/json",
+          "content-length": bytes.length,
+        });
         res.end(bytes);
       });
     });

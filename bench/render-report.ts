@@ -19,7 +19,9 @@ export function renderReport(r: BenchResults): string {
   const byName = new Map(r.throughput.map((v) => [v.name, v]));
   const floor = byName.get("node-floor");
   const m = r.machine;
-  const tools = Object.entries(r.tools).map(([name, version]) => `${name} ${version}`).join(", ");
+  const tools = Object.entries(r.tools)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ");
   const out: string[] = [];
   out.push(
     `Run of ${m.date}, \`${r.command}\`${r.mode === "quick" ? " (a short run: indicative figures only)" : ""}.`,
@@ -36,7 +38,9 @@ export function renderReport(r: BenchResults): string {
     const s = summarize(v);
     const ratio = floor ? times(pairedRatio(v, floor, (x) => x.rps)) : "—";
     const p99 = floor ? times(pairedRatio(v, floor, (x) => x.p99)) : "—";
-    return [`| ${VARIANTS[name]} | ${int(s.rps)} | ${int(s.rpsMin)}–${int(s.rpsMax)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ratio} | ${p99} | ${s.failures} |`];
+    return [
+      `| ${VARIANTS[name]} | ${int(s.rps)} | ${int(s.rpsMin)}–${int(s.rpsMax)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ratio} | ${p99} | ${s.failures} |`,
+    ];
   });
   if (rows.length > 0) {
     out.push(
@@ -99,7 +103,9 @@ function targets(r: BenchResults, byName: Map<string, VariantFigures>): TargetRo
   rows.push({
     figure: "queue: drain once CDS is back",
     goal: "≥ 2,000/s",
-    measured: q ? `${int(q.drainRate)}/s${q.drained < q.queued ? ` (${int(q.drained)} of ${int(q.queued)} before the deadline)` : ""}` : missing("queue"),
+    measured: q
+      ? `${int(q.drainRate)}/s${q.drained < q.queued ? ` (${int(q.drained)} of ${int(q.queued)} before the deadline)` : ""}`
+      : missing("queue"),
     met: q ? q.drained === q.queued && q.drainRate >= 2000 : undefined,
   });
   const m = r.rss;

@@ -58,7 +58,13 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     command,
     machine: describeMachine(),
     tools,
-    plan: { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.seconds, rounds: options.rounds, bodyBytes: benchWebhook().body.length },
+    plan: {
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      seconds: options.seconds,
+      rounds: options.rounds,
+      bodyBytes: benchWebhook().body.length,
+    },
     throughput: [],
     missing,
   };
@@ -94,7 +100,12 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       {
         names: ["node-floor"],
         start: async () => {
-          const s = await spawnServer({ name: "node-floor", command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "bench/node-floor-relay.ts"), "--upstream", upstream], cwd: REPO_ROOT });
+          const s = await spawnServer({
+            name: "node-floor",
+            command: process.execPath,
+            args: ["--import", "tsx", join(REPO_ROOT, "bench/node-floor-relay.ts"), "--upstream", upstream],
+            cwd: REPO_ROOT,
+          });
           return { servers: [s], urls: { "node-floor": at(s) } };
         },
       },
@@ -159,7 +170,10 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
           const w = await startWorkerdRelays({ cdsPort }, upstream);
           return {
             servers: [w.host],
-            urls: { "worker-minimal": `http://127.0.0.1:${w.minimalPort}/${BENCH_UUID}`, "worker-gateway": `http://127.0.0.1:${w.gatewayPort}/${BENCH_UUID}` },
+            urls: {
+              "worker-minimal": `http://127.0.0.1:${w.minimalPort}/${BENCH_UUID}`,
+              "worker-gateway": `http://127.0.0.1:${w.gatewayPort}/${BENCH_UUID}`,
+            },
           };
         },
       },
@@ -243,10 +257,14 @@ function packageVersion(name: string): string {
 
 /** bench/sign-rate.ts in its own process (no server shares its thread). */
 async function signRate(plan: { seconds: number; rounds: number }): Promise<SigningFigures> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "bench/sign-rate.ts"), "--seconds", String(plan.seconds), "--rounds", String(plan.rounds)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "bench/sign-rate.ts"), "--seconds", String(plan.seconds), "--rounds", String(plan.rounds)],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const timeoutMs = (plan.seconds * 2 * (plan.rounds + 1) + 60) * 1000;

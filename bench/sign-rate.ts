@@ -39,9 +39,25 @@ const base = "https://bitbucket.example.com/rest";
 const json = { "content-type": "application/json" };
 // What the gateway sends to Bitbucket: a build status, a pull-request comment, a lookup with a query.
 const inputs: OAuth1SignInput[] = [
-  { method: "POST", url: `${base}/build-status/1.0/commits/${sha}`, headers: json, body: '{"state":"SUCCESSFUL"}', token: "access-token-0123456789" },
-  { method: "POST", url: `${base}/api/1.0/projects/PRJ/repos/my-repo/pull-requests/42/comments`, headers: json, body: '{"text":"ok"}', token: "access-token-0123456789" },
-  { method: "GET", url: `${base}/api/1.0/projects/PRJ/repos/my-repo/branches?filterText=feature%2Fx&limit=25`, token: "access-token-0123456789" },
+  {
+    method: "POST",
+    url: `${base}/build-status/1.0/commits/${sha}`,
+    headers: json,
+    body: '{"state":"SUCCESSFUL"}',
+    token: "access-token-0123456789",
+  },
+  {
+    method: "POST",
+    url: `${base}/api/1.0/projects/PRJ/repos/my-repo/pull-requests/42/comments`,
+    headers: json,
+    body: '{"text":"ok"}',
+    token: "access-token-0123456789",
+  },
+  {
+    method: "GET",
+    url: `${base}/api/1.0/projects/PRJ/repos/my-repo/branches?filterText=feature%2Fx&limit=25`,
+    token: "access-token-0123456789",
+  },
 ];
 // Nonces drawn once, used in a fixed cycle: the signer's calls repeat with a period of
 // inputs × nonces, so the base strings it signs can be recorded once and signed bare too.
@@ -62,7 +78,9 @@ const originalSign = subtle.sign;
 const baseStrings: Buffer[] = [];
 subtle.sign = async function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto["sign"]>) {
   const data = args[2];
-  baseStrings.push(Buffer.from(ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)));
+  baseStrings.push(
+    Buffer.from(ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)),
+  );
   return originalSign.apply(this, args);
 } as SubtleCrypto["sign"];
 for (let i = 0; i < period; i++) await signNext(i);

@@ -106,12 +106,13 @@ export function spawnServer(options: SpawnServerOptions): Promise<ServerProcess>
       resolve({ name: options.name, port: p, pid: child.pid!, tail: () => tail, stop });
     };
     child.once("error", (error) => fail(error.message));
-    if (options.readyPort !== undefined) void pollPort(options.readyPort, () => port !== undefined || child.exitCode !== null).then((ok) => {
-      if (ok && port === undefined) {
-        port = options.readyPort;
-        announced(options.readyPort!);
-      }
-    });
+    if (options.readyPort !== undefined)
+      void pollPort(options.readyPort, () => port !== undefined || child.exitCode !== null).then((ok) => {
+        if (ok && port === undefined) {
+          port = options.readyPort;
+          announced(options.readyPort!);
+        }
+      });
     void exited.then(() => {
       if (port === undefined) fail(`exited (code ${child.exitCode}, signal ${child.signalCode}) before listening`);
     });

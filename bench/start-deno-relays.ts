@@ -20,7 +20,14 @@ export async function startDenoGateway(deno: string, options: GatewayTomlOptions
     command: deno,
     args: ["task", "start", "--config", path, "--port", "0"],
     cwd: REPO_ROOT,
-    env: { HOST: "127.0.0.1", DENO_KV_PATH: join(dir, "gateway.kv"), LOG_LEVEL: undefined, GATEWAY_CONFIG: undefined, CDS_GATEWAY_CONFIG: undefined, PORT: undefined },
+    env: {
+      HOST: "127.0.0.1",
+      DENO_KV_PATH: join(dir, "gateway.kv"),
+      LOG_LEVEL: undefined,
+      GATEWAY_CONFIG: undefined,
+      CDS_GATEWAY_CONFIG: undefined,
+      PORT: undefined,
+    },
     group: true,
   });
 }

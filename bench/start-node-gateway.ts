@@ -31,7 +31,10 @@ export function writeGatewayConfig(options: (dir: string) => GatewayTomlOptions)
  */
 export function startNodeGateway(options: NodeGatewayOptions): Promise<ServerProcess> {
   const { path } = writeGatewayConfig((dir) => ({ ...options, store: options.store ?? `sqlite:${join(dir, "gateway.db")}` }));
-  const profile = options.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir, "--cpu-prof-name", `${options.name}.cpuprofile`];
+  const profile =
+    options.cpuProfDir === undefined
+      ? []
+      : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir, "--cpu-prof-name", `${options.name}.cpuprofile`];
   return spawnServer({
     name: options.name,
     command: process.execPath,

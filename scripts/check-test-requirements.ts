@@ -18,7 +18,10 @@ import { findOnPath, TEST_REQUIREMENTS, type TestRequirement } from "./test-requ
 export type Installer = { aptGet: string; prefix: string[] } | { reason: string };
 
 /** The requirements this machine lacks. */
-export function missingRequirements(env: NodeJS.ProcessEnv, requirements: readonly TestRequirement[] = TEST_REQUIREMENTS): TestRequirement[] {
+export function missingRequirements(
+  env: NodeJS.ProcessEnv,
+  requirements: readonly TestRequirement[] = TEST_REQUIREMENTS,
+): TestRequirement[] {
   return requirements.filter((r) => !r.present(env));
 }
 
@@ -57,7 +60,9 @@ export function checkTestRequirements(options: { env: NodeJS.ProcessEnv; uid: nu
   if (missing.length === 0) return 0;
   const packages = debianPackages(missing);
 
-  const installer: Installer = options.install ? findInstaller(env, options.uid) : { reason: "asked only to check (--no-install or CDS_GATEWAY_TEST_NO_INSTALL=1)" };
+  const installer: Installer = options.install
+    ? findInstaller(env, options.uid)
+    : { reason: "asked only to check (--no-install or CDS_GATEWAY_TEST_NO_INSTALL=1)" };
   if ("reason" in installer) {
     process.stderr.write(
       `npm test needs what this machine lacks:\n${listMissing(missing)}` +
@@ -71,7 +76,10 @@ export function checkTestRequirements(options: { env: NodeJS.ProcessEnv; uid: nu
     `npm test needs what this machine lacks:\n${listMissing(missing)}` +
       `Installing these Debian packages now with apt-get: ${packages.join(" ")}\n`,
   );
-  if (!runApt(installer, ["update", "-qq"], env) || !runApt(installer, ["install", "-y", "-qq", "--no-install-recommends", ...packages], env)) {
+  if (
+    !runApt(installer, ["update", "-qq"], env) ||
+    !runApt(installer, ["install", "-y", "-qq", "--no-install-recommends", ...packages], env)
+  ) {
     process.stderr.write(`apt-get could not install ${packages.join(" ")}: install them yourself, then run npm test again\n`);
     return 1;
   }

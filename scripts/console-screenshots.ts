@@ -46,8 +46,15 @@ const pr = (project: string, slug: string) => body("pr-opened.json", project, sl
 const uuid = (n: number) => `4b8e2f1a-6c3d-4e5f-9a7b-${String(n).padStart(12, "0")}`;
 
 /** The webhooks of each instance: UUID and repository. */
-const PROD = [[uuid(1), "PLAT", "api-gateway"], [uuid(2), "WEB", "storefront"], [uuid(3), "PLAT", "billing"]] as const;
-const STAGING = [[uuid(11), "DATA", "etl-jobs"], [uuid(12), "DATA", "warehouse"]] as const;
+const PROD = [
+  [uuid(1), "PLAT", "api-gateway"],
+  [uuid(2), "WEB", "storefront"],
+  [uuid(3), "PLAT", "billing"],
+] as const;
+const STAGING = [
+  [uuid(11), "DATA", "etl-jobs"],
+  [uuid(12), "DATA", "warehouse"],
+] as const;
 
 async function main(): Promise<void> {
   const prod = await startStubCds({ owned: PROD.map(([u]) => u) });
@@ -78,7 +85,12 @@ url = "${bitbucket.url}"
 `,
     { env: () => undefined },
   );
-  const gateway = createGateway({ config, store: createMemoryStore({ clock }), fetch: (url, init) => fetch(url, init as RequestInit), clock });
+  const gateway = createGateway({
+    config,
+    store: createMemoryStore({ clock }),
+    fetch: (url, init) => fetch(url, init as RequestInit),
+    clock,
+  });
   const server = await startNodeServer(gateway.app, { port: 0, hostname: "127.0.0.1" });
   const url = `http://127.0.0.1:${server.port}`;
 
@@ -104,16 +116,27 @@ url = "${bitbucket.url}"
       if (minute === 18) prod.answer(() => ({ status: 502, body: "{}" }));
       if (minute === 19) prod.answer(undefined);
       // staging goes down behind its proxy for the last quarter of an hour.
-      if (minute === 44) staging.answer(() => ({ status: 503, headers: { "content-type": "text/html", "retry-after": "300" }, body: "<html><body>Service Unavailable</body></html>" }));
+      if (minute === 44)
+        staging.answer(() => ({
+          status: 503,
+          headers: { "content-type": "text/html", "retry-after": "300" },
+          body: "<html><body>Service Unavailable</body></html>",
+        }));
       const count = 1 + ((minute * 7) % 5);
       for (let i = 0; i < count; i++) {
         const [u, project, slug] = i % 3 === 2 ? STAGING[(minute + i) % STAGING.length]! : PROD[(minute + i) % PROD.length]!;
-        await send(u, (minute + i) % 4 === 0 ? pr(project, slug) : push(project, slug), (minute + i) % 4 === 0 ? "pr:opened" : "repo:refs_changed");
+        await send(
+          u,
+          (minute + i) % 4 === 0 ? pr(project, slug) : push(project, slug),
+          (minute + i) % 4 === 0 ? "pr:opened" : "repo:refs_changed",
+        );
         later(3_000);
       }
       if (minute % 13 === 5) {
         // Bitbucket retrying a webhook it already sent, and a webhook with a stale secret.
-        await send(PROD[0][0], push("PLAT", "api-gateway"), "repo:refs_changed", { "x-request-id": "9e1c0001-5a2b-4c3d-8e4f-a1b2c3d4e5f6" });
+        await send(PROD[0][0], push("PLAT", "api-gateway"), "repo:refs_changed", {
+          "x-request-id": "9e1c0001-5a2b-4c3d-8e4f-a1b2c3d4e5f6",
+        });
         await send(PROD[1][0], push("WEB", "storefront"), "repo:refs_changed", { "x-hub-signature": "sha256=00c0ffee" });
       }
       if (minute === 31) {
@@ -136,7 +159,10 @@ url = "${bitbucket.url}"
     }
     setTime(end);
 
-    const browser = await chromium.launch({ executablePath: chromiumPath(process.env), args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(process.env),
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+    });
     try {
       const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await desktop.goto(`${url}/-/`);
@@ -146,19 +172,29 @@ url = "${bitbucket.url}"
       await desktop.waitForSelector("#table tbody tr[data-status='queued']");
       await desktop.screenshot({ path: join(ROOT, "docs/console.png"), fullPage: true });
 
-      const queued = (await (await fetch(`${url}/-/deliveries?status=queued&instance=staging`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { deliveries: Array<{ id: string; event: string }> };
+      const queued = (await (
+        await fetch(`${url}/-/deliveries?status=queued&instance=staging`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as { deliveries: Array<{ id: string; event: string }> };
       const shown = queued.deliveries.find((d) => d.event === "pr:opened") ?? queued.deliveries[0]!;
       await desktop.goto(`${url}/-/#delivery=${shown.id}`);
       await desktop.waitForSelector("#detail:not([hidden]) #headers tr[data-header='x-hub-signature']");
       const box = (await desktop.locator("#detail").boundingBox())!;
-      await desktop.screenshot({ path: join(ROOT, "docs/console-delivery.png"), fullPage: true, clip: { x: 0, y: box.y - 8, width: 1280, height: Math.min(box.height + 16, 1250) } });
+      await desktop.screenshot({
+        path: join(ROOT, "docs/console-delivery.png"),
+        fullPage: true,
+        clip: { x: 0, y: box.y - 8, width: 1280, height: Math.min(box.height + 16, 1250) },
+      });
 
       const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
       await phone.goto(`${url}/-/`);
       await phone.fill("#token", TOKEN);
       await phone.click("#login button");
       await phone.waitForSelector("#table tbody tr[data-status='queued']");
-      await phone.screenshot({ path: join(ROOT, "docs/console-phone.png"), fullPage: true, clip: { x: 0, y: 0, width: 390, height: 1700 } });
+      await phone.screenshot({
+        path: join(ROOT, "docs/console-phone.png"),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 390, height: 1700 },
+      });
     } finally {
       await browser.close();
     }

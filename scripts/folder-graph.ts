@@ -30,14 +30,22 @@ export function importSpecifiers(source: string, fileName = "module.ts"): string
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push(node.moduleSpecifier.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [first] = node.arguments;
       if (first && ts.isStringLiteralLike(first)) found.push(first.text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push(node.argument.literal.text);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push(node.moduleReference.expression.text);
     }
     ts.forEachChild(node, visit);
@@ -55,7 +63,8 @@ export function readSourceTree(root: string): SourceTree {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) tree[relative(root, path).split(sep).join("/")] = readFileSync(path, "utf8");
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts"))
+        tree[relative(root, path).split(sep).join("/")] = readFileSync(path, "utf8");
     }
   };
   walk(root);
@@ -241,7 +250,9 @@ export function architectureSection(graph: FolderGraph, rules: FolderRules): str
   lines.push("```", "", "| folder | holds | may import |", "|---|---|---|");
   for (const folder of Object.keys(rules)) {
     const rule = rules[folder]!;
-    lines.push(`| \`${folder}/\` | ${rule.holds} | ${rule.imports.length === 0 ? "nothing of `src/`" : rule.imports.map((f) => `\`${f}\``).join(", ")} |`);
+    lines.push(
+      `| \`${folder}/\` | ${rule.holds} | ${rule.imports.length === 0 ? "nothing of `src/`" : rule.imports.map((f) => `\`${f}\``).join(", ")} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -257,7 +268,8 @@ export function replaceSection(doc: string, section: string): string {
 /** Everything wrong with `tree` under `rules`: cycles first, then forbidden imports. */
 export function folderProblems(graph: FolderGraph, rules: FolderRules): string[] {
   const cycles = findCycles(graph).map(
-    (cycle) => `folder cycle among ${cycle.folders.join(", ")}, e.g. ${cycle.example.join(" → ")}; its imports:\n${cycle.edges.map((e) => `  ${e.from} → ${e.to}: ${e.via.join(", ")}`).join("\n")}`,
+    (cycle) =>
+      `folder cycle among ${cycle.folders.join(", ")}, e.g. ${cycle.example.join(" → ")}; its imports:\n${cycle.edges.map((e) => `  ${e.from} → ${e.to}: ${e.via.join(", ")}`).join("\n")}`,
   );
   return [...cycles, ...ruleViolations(graph, rules)];
 }
@@ -281,7 +293,9 @@ function main(argv: string[]): number {
     const problems = folderProblems(graph, FOLDER_RULES);
     const doc = readFileSync(ARCHITECTURE_DOC, "utf8");
     if (problems.length === 0 && replaceSection(doc, architectureSection(graph, FOLDER_RULES)) !== doc) {
-      problems.push("docs/ARCHITECTURE.md: the folder diagram is not the graph of src/; run `node --import tsx scripts/folder-graph.ts --write`");
+      problems.push(
+        "docs/ARCHITECTURE.md: the folder diagram is not the graph of src/; run `node --import tsx scripts/folder-graph.ts --write`",
+      );
     }
     if (problems.length > 0) process.stderr.write(`${problems.join("\n")}\n`);
     return problems.length > 0 ? 1 : 0;
@@ -295,4 +309,3 @@ function main(argv: string[]): number {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   process.exitCode = main(process.argv.slice(2));
 }
-

@@ -52,7 +52,9 @@ function pythonModule(module: string, usedBy: string, debianPackage: string): Te
     name: `Python module ${module} for ${SYSTEM_PYTHON}`,
     usedBy,
     debian: [debianPackage],
-    present: () => isExecutableFile(SYSTEM_PYTHON) && spawnSync(SYSTEM_PYTHON, ["-c", `import ${module}`], { stdio: "ignore", timeout: 30_000 }).status === 0,
+    present: () =>
+      isExecutableFile(SYSTEM_PYTHON) &&
+      spawnSync(SYSTEM_PYTHON, ["-c", `import ${module}`], { stdio: "ignore", timeout: 30_000 }).status === 0,
   };
 }
 

@@ -60,7 +60,9 @@ export interface BundleSize {
 
 /** Sizes of the modules in a `--outdir` build. */
 export function measureBundle(outdir: string): BundleSize {
-  const files = readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f)).sort();
+  const files = readdirSync(outdir)
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .sort();
   if (files.length === 0) throw new Error(`no module in ${outdir}`);
   let rawBytes = 0;
   let gzipBytes = 0;

@@ -47,7 +47,15 @@ url = "https://bitbucket.example.com"
     );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, 60_000);
@@ -58,9 +66,15 @@ url = "https://bitbucket.example.com"
   });
 
   const send = (uuid: string, body = PUSH) =>
-    fetch(`${gateway.url}/${uuid}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", "x-hub-signature": sign(body) } });
-  const api = async <T>(path: string) => (await (await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as T;
-  const listed = async (status: string) => (await api<{ deliveries: Array<{ id: string; uuid: string }> }>(`/-/deliveries?status=${status}`)).deliveries;
+    fetch(`${gateway.url}/${uuid}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", "x-hub-signature": sign(body) },
+    });
+  const api = async <T>(path: string) =>
+    (await (await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as T;
+  const listed = async (status: string) =>
+    (await api<{ deliveries: Array<{ id: string; uuid: string }> }>(`/-/deliveries?status=${status}`)).deliveries;
   /** The page refreshes itself every 5 s; a click makes a check quicker, never required. */
   const refreshed = async (selector: string) => {
     await page.click("#refresh");
@@ -83,46 +97,50 @@ url = "https://bitbucket.example.com"
     expect(await page.getAttribute("#instances [data-instance='prod']", "data-health")).toBe("idle");
   });
 
-  it("sees the instance go unreachable, the queued delivery's detail with its signature masked, and the instance come back", { timeout: 60_000 }, async () => {
-    expect((await send(OWNED)).status).toBe(200);
-    await refreshed("#instances [data-instance='prod'][data-health='up']");
-    await page.click("nav button[data-view='forwarded']");
-    await page.waitForSelector("#table tr[data-status='forwarded'] td:has-text('Forwarded · direct')");
-    expect(await page.textContent("#table")).toContain("prod");
+  it(
+    "sees the instance go unreachable, the queued delivery's detail with its signature masked, and the instance come back",
+    { timeout: 60_000 },
+    async () => {
+      expect((await send(OWNED)).status).toBe(200);
+      await refreshed("#instances [data-instance='prod'][data-health='up']");
+      await page.click("nav button[data-view='forwarded']");
+      await page.waitForSelector("#table tr[data-status='forwarded'] td:has-text('Forwarded · direct')");
+      expect(await page.textContent("#table")).toContain("prod");
 
-    // CDS fails: the next webhook is queued and prod is unreachable.
-    cds.answer(() => ({ status: 503, body: "{}", headers: { "retry-after": "4" } }));
-    const queued = (await (await send(OWNED)).json()) as { delivery: string; status: string };
-    expect(queued.status).toBe("queued");
-    await page.click("nav button[data-view='queued']");
-    await refreshed("#instances [data-instance='prod'][data-reachable='false']");
-    expect(await page.textContent("#instances [data-instance='prod']")).toContain("Unreachable");
-    expect(await page.textContent("#instances [data-instance='prod']")).toContain("answered 503 Service Unavailable");
-    await page.waitForSelector(`#table tr[data-id='${queued.delivery}']`);
-    const row = await page.textContent(`#table tr[data-id='${queued.delivery}']`);
-    expect(row).toContain("MYPROJECT/test-repo");
-    expect(row).toContain("repo:refs_changed");
-    expect(row).toMatch(/in \d+ s|due now/);
+      // CDS fails: the next webhook is queued and prod is unreachable.
+      cds.answer(() => ({ status: 503, body: "{}", headers: { "retry-after": "4" } }));
+      const queued = (await (await send(OWNED)).json()) as { delivery: string; status: string };
+      expect(queued.status).toBe("queued");
+      await page.click("nav button[data-view='queued']");
+      await refreshed("#instances [data-instance='prod'][data-reachable='false']");
+      expect(await page.textContent("#instances [data-instance='prod']")).toContain("Unreachable");
+      expect(await page.textContent("#instances [data-instance='prod']")).toContain("answered 503 Service Unavailable");
+      await page.waitForSelector(`#table tr[data-id='${queued.delivery}']`);
+      const row = await page.textContent(`#table tr[data-id='${queued.delivery}']`);
+      expect(row).toContain("MYPROJECT/test-repo");
+      expect(row).toContain("repo:refs_changed");
+      expect(row).toMatch(/in \d+ s|due now/);
 
-    await page.click(`#table tr[data-id='${queued.delivery}'] a:has-text('Details')`);
-    await page.waitForSelector("#detail:not([hidden]) #headers tr[data-header='x-hub-signature']");
-    expect(await page.textContent("#headers tr[data-header='x-hub-signature']")).toContain("sha256=[masked]");
-    expect(await page.textContent("#detail")).not.toContain(sign(PUSH).slice("sha256=".length));
-    expect(await page.textContent("#detail-fields")).toContain("MYPROJECT/test-repo");
-    expect(await page.textContent("#attempts")).toContain("answered 503");
-    // The body as pretty JSON, with its size.
-    expect(await page.textContent("#body")).toContain('"eventKey": "repo:refs_changed"');
-    expect(await page.textContent("#body-size")).toContain(`${Buffer.byteLength(PUSH)} bytes`);
-    expect(await page.isHidden("#list")).toBe(true);
+      await page.click(`#table tr[data-id='${queued.delivery}'] a:has-text('Details')`);
+      await page.waitForSelector("#detail:not([hidden]) #headers tr[data-header='x-hub-signature']");
+      expect(await page.textContent("#headers tr[data-header='x-hub-signature']")).toContain("sha256=[masked]");
+      expect(await page.textContent("#detail")).not.toContain(sign(PUSH).slice("sha256=".length));
+      expect(await page.textContent("#detail-fields")).toContain("MYPROJECT/test-repo");
+      expect(await page.textContent("#attempts")).toContain("answered 503");
+      // The body as pretty JSON, with its size.
+      expect(await page.textContent("#body")).toContain('"eventKey": "repo:refs_changed"');
+      expect(await page.textContent("#body-size")).toContain(`${Buffer.byteLength(PUSH)} bytes`);
+      expect(await page.isHidden("#list")).toBe(true);
 
-    // CDS is back: the retry delivers, prod is reachable again, and the detail says so.
-    cds.answer(undefined);
-    await refreshed("#instances [data-instance='prod'][data-reachable='true']");
-    await refreshed("#detail-fields .badge.delivered");
-    expect(await page.textContent("#attempts")).toContain("taken: HTTP 200");
-    await page.click("#back");
-    await page.waitForSelector("#list:not([hidden])");
-  });
+      // CDS is back: the retry delivers, prod is reachable again, and the detail says so.
+      cds.answer(undefined);
+      await refreshed("#instances [data-instance='prod'][data-reachable='true']");
+      await refreshed("#detail-fields .badge.delivered");
+      expect(await page.textContent("#attempts")).toContain("taken: HTTP 200");
+      await page.click("#back");
+      await page.waitForSelector("#list:not([hidden])");
+    },
+  );
 
   it("replays a dead letter from its detail and sees it delivered", { timeout: 60_000 }, async () => {
     cds.answer(() => ({ status: 503, body: "{}" }));
@@ -153,7 +171,10 @@ url = "https://bitbucket.example.com"
   });
 
   it("shows what a payload says as text, never as markup", { timeout: 30_000 }, async () => {
-    const forged = JSON.stringify({ eventKey: "repo:refs_changed", repository: { slug: "<img src=x id=injected>", project: { key: "<b id=bold>P</b>" } } });
+    const forged = JSON.stringify({
+      eventKey: "repo:refs_changed",
+      repository: { slug: "<img src=x id=injected>", project: { key: "<b id=bold>P</b>" } },
+    });
     cds.answer(() => ({ status: 503, body: "{}", headers: { "retry-after": "3600" } }));
     const { delivery } = (await (await send(OWNED, forged)).json()) as { delivery: string };
     await page.click("nav button[data-view='queued']");
@@ -166,23 +187,27 @@ url = "https://bitbucket.example.com"
     await page.click("#back");
   });
 
-  it("shows an attempt whose answer is awaited past forwardTimeout, then the late answer among its attempts (issue #12)", { timeout: 40_000 }, async () => {
-    // CDS takes it, but answers long after forwardTimeout (1 s): Bitbucket gets 202 queued meanwhile.
-    cds.answer(() => ({ status: 200, body: "{}", delayMs: 8_000 }));
-    const { delivery, status } = (await (await send(OWNED)).json()) as { delivery: string; status: string };
-    expect(status).toBe("queued");
-    cds.answer(undefined);
-    await page.click("nav button[data-view='queued']");
-    await refreshed(`#table tr[data-id='${delivery}']`);
-    await page.click(`#table tr[data-id='${delivery}'] a:has-text('Details')`);
-    await page.waitForSelector("#detail:not([hidden]) #detail-fields [data-field='in-flight']");
-    expect(await page.textContent("#detail-fields")).toContain("CDS's answer awaited");
-    expect(await page.textContent("#attempts")).toContain("No attempt has ended yet.");
-    await refreshed("#detail-fields .badge.delivered");
-    expect(await page.textContent("#attempts")).toContain("taken: HTTP 200");
-    expect(await page.isVisible("#detail-fields [data-field='in-flight']")).toBe(false);
-    await page.click("#back");
-  });
+  it(
+    "shows an attempt whose answer is awaited past forwardTimeout, then the late answer among its attempts (issue #12)",
+    { timeout: 40_000 },
+    async () => {
+      // CDS takes it, but answers long after forwardTimeout (1 s): Bitbucket gets 202 queued meanwhile.
+      cds.answer(() => ({ status: 200, body: "{}", delayMs: 8_000 }));
+      const { delivery, status } = (await (await send(OWNED)).json()) as { delivery: string; status: string };
+      expect(status).toBe("queued");
+      cds.answer(undefined);
+      await page.click("nav button[data-view='queued']");
+      await refreshed(`#table tr[data-id='${delivery}']`);
+      await page.click(`#table tr[data-id='${delivery}'] a:has-text('Details')`);
+      await page.waitForSelector("#detail:not([hidden]) #detail-fields [data-field='in-flight']");
+      expect(await page.textContent("#detail-fields")).toContain("CDS's answer awaited");
+      expect(await page.textContent("#attempts")).toContain("No attempt has ended yet.");
+      await refreshed("#detail-fields .badge.delivered");
+      expect(await page.textContent("#attempts")).toContain("taken: HTTP 200");
+      expect(await page.isVisible("#detail-fields [data-field='in-flight']")).toBe(false);
+      await page.click("#back");
+    },
+  );
 
   it("fits a phone: one column, table rows as cards, nothing wider than the screen", { timeout: 30_000 }, async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -196,7 +221,9 @@ url = "https://bitbucket.example.com"
       expect(await phone.evaluate(() => getComputedStyle(document.querySelector("#table thead")!).display)).toBe("none");
       const label = await phone.evaluate(() => getComputedStyle(document.querySelector("#table tbody td")!, "::before").content);
       expect(label).toBe('"Received"');
-      const [a, b] = await phone.evaluate(() => [...document.querySelectorAll("#instances .card, #servers .card")].slice(0, 2).map((c) => c.getBoundingClientRect().left));
+      const [a, b] = await phone.evaluate(() =>
+        [...document.querySelectorAll("#instances .card, #servers .card")].slice(0, 2).map((c) => c.getBoundingClientRect().left),
+      );
       expect(a).toBe(b);
     } finally {
       await phone.close();
@@ -206,7 +233,14 @@ url = "https://bitbucket.example.com"
   it("serves the page shell without a token, but none of the data", async () => {
     expect((await fetch(`${gateway.url}/-/`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/-/admin.js`)).status).toBe(200);
-    for (const path of ["/-/deliveries", "/-/deliveries?status=forwarded", "/-/routes", "/-/instances", "/-/activity", `/-/deliveries/${(await listed("delivered"))[0]!.id}`]) {
+    for (const path of [
+      "/-/deliveries",
+      "/-/deliveries?status=forwarded",
+      "/-/routes",
+      "/-/instances",
+      "/-/activity",
+      `/-/deliveries/${(await listed("delivered"))[0]!.id}`,
+    ]) {
       expect((await fetch(`${gateway.url}${path}`)).status, path).toBe(401);
     }
   });

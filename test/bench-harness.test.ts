@@ -15,7 +15,9 @@ describe("npm run bench: the generated section of docs/BENCHMARKS.md", () => {
   });
 
   it("appends the section under its heading when the markers are missing, and refuses half a pair", () => {
-    expect(replaceGeneratedSection("# Benchmarks\n", "figures", "## Relay")).toBe(`# Benchmarks\n\n## Relay\n\n${BEGIN_MARKER}\nfigures\n${END_MARKER}\n`);
+    expect(replaceGeneratedSection("# Benchmarks\n", "figures", "## Relay")).toBe(
+      `# Benchmarks\n\n## Relay\n\n${BEGIN_MARKER}\nfigures\n${END_MARKER}\n`,
+    );
     expect(() => replaceGeneratedSection(`x\n${BEGIN_MARKER}\nfigures\n`, "new", "## Relay")).toThrow(/markers/);
   });
 });
@@ -24,7 +26,21 @@ describe("npm run bench: a smoke run", () => {
   it("measures the stub, the Node floor and the gateway (the built bin), every request answered, and prints the tables", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "bench/run.ts", "--quick", "--no-write", "--only", "stub,node-floor,gateway", "--seconds", "0.5", "--rounds", "1", "--warmup", "0.2"],
+      [
+        "--import",
+        "tsx",
+        "bench/run.ts",
+        "--quick",
+        "--no-write",
+        "--only",
+        "stub,node-floor,gateway",
+        "--seconds",
+        "0.5",
+        "--rounds",
+        "1",
+        "--warmup",
+        "0.2",
+      ],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

@@ -60,9 +60,17 @@ url = "https://bitbucket.example.com"
   });
 
   const push = (gateway: GatewayProcess, body: string) =>
-    fetch(`${gateway.url}/${UUID}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", "x-request-id": crypto.randomUUID() } });
+    fetch(`${gateway.url}/${UUID}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", "x-request-id": crypto.randomUUID() },
+    });
   const pending = async (gateway: GatewayProcess) =>
-    ((await (await fetch(`${gateway.url}/-/branch-deletions`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { branchDeletions: Array<{ branch: string }> }).branchDeletions;
+    (
+      (await (await fetch(`${gateway.url}/-/branch-deletions`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        branchDeletions: Array<{ branch: string }>;
+      }
+    ).branchDeletions;
 
   it("executes each due deletion exactly once", async () => {
     const branches = gateways.map((_, g) => Array.from({ length: PER_GATEWAY }, (_, i) => `feature/g${g}-${i}`));
@@ -81,9 +89,20 @@ url = "https://bitbucket.example.com"
     expect(await waitFor(() => api.deletes().length > all.length, 1_000)).toBe(false);
 
     // Each branch's one run deleted once (a `/` in the name: listed, then deleted by number).
-    expect(api.deletes().map((r) => r.url).sort()).toEqual(all.map((_, i) => `${RUNS}/${i + 1}`).sort());
+    expect(
+      api
+        .deletes()
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual(all.map((_, i) => `${RUNS}/${i + 1}`).sort());
     expect(api.runs("PRJ", "my-workflow")).toEqual([]);
-    const removed = gateways.map((g) => g.output().split("\n").filter((line) => line.includes('"msg":"runs of deleted branch removed"')).length);
+    const removed = gateways.map(
+      (g) =>
+        g
+          .output()
+          .split("\n")
+          .filter((line) => line.includes('"msg":"runs of deleted branch removed"')).length,
+    );
     expect(removed.reduce((a, b) => a + b, 0)).toBe(all.length);
     for (const g of gateways) expect(g.output()).not.toContain(CONSUMER);
   });

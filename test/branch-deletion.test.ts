@@ -139,8 +139,18 @@ url = "https://bitbucket.example.com"
 
     // `feature/wip` cannot go to …/runs/branch/feature%2Fwip (CDS 0.52+ would answer 200 and delete
     // nothing): its runs were listed and deleted one by one; the branch that came back kept its runs.
-    expect(api.runs("PRJ", "my-workflow").map((r) => r.branch).sort()).toEqual(["bugfix/old", "bugfix/old", "main"]);
-    expect(api.deletes().map((r) => r.url).sort()).toEqual([`${RUNS}/1`, `${RUNS}/2`, `${RUNS}/3`]);
+    expect(
+      api
+        .runs("PRJ", "my-workflow")
+        .map((r) => r.branch)
+        .sort(),
+    ).toEqual(["bugfix/old", "bugfix/old", "main"]);
+    expect(
+      api
+        .deletes()
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual([`${RUNS}/1`, `${RUNS}/2`, `${RUNS}/3`]);
     expect(api.lists()[0]!.url).toBe(`${RUNS}?git.branch=feature%2Fwip&offset=0&limit=50`);
     const [signin, ...calls] = api.requests;
     expect(api.signins()).toEqual([signin]);

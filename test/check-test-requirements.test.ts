@@ -33,7 +33,12 @@ function pathWithoutRedis(stubs: { aptGet?: boolean } = {}): { path: string; apt
 
 function runCheck(path: string, args: string[] = []) {
   const { CDS_GATEWAY_TEST_NO_INSTALL: _ignored, ...env } = process.env;
-  const run = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...env, PATH: path }, encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...env, PATH: path },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -47,7 +52,9 @@ describe("npm test's requirement check (scripts/check-test-requirements.ts)", ()
     const { path } = pathWithoutRedis();
     const run = runCheck(path);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("  - redis-server on PATH, for the Redis store tests (test/*-redis.test.ts) (Debian/Ubuntu package: redis-server)\n");
+    expect(run.stderr).toContain(
+      "  - redis-server on PATH, for the Redis store tests (test/*-redis.test.ts) (Debian/Ubuntu package: redis-server)\n",
+    );
     expect(run.stderr).toContain("  sudo apt-get install redis-server\n");
     expect(run.stderr).toContain("apt-get is not on PATH");
     expect(run.stderr).not.toContain("openssl");

@@ -39,7 +39,10 @@ async function run(argv: string[]) {
 
 describe("bitbucket command", () => {
   it("makes one OAuth-signed GET and prints the status line and the body", async () => {
-    bb.setHandler("GET", "/rest/api/1.0/projects", { headers: { "X-AUSERNAME": "cds-bot" }, json: { values: [{ key: "PRJ" }], isLastPage: true } });
+    bb.setHandler("GET", "/rest/api/1.0/projects", {
+      headers: { "X-AUSERNAME": "cds-bot" },
+      json: { values: [{ key: "PRJ" }], isLastPage: true },
+    });
     const { code, out, err } = await run(["--config", "gw.toml", "--server", "oauth", "GET", "/rest/api/1.0/projects?limit=1"]);
     expect(code, err).toBe(0);
     expect(out).toBe('200 OK\n{\n  "values": [\n    {\n      "key": "PRJ"\n    }\n  ],\n  "isLastPage": true\n}\n');
@@ -61,7 +64,16 @@ describe("bitbucket command", () => {
 
   it("sends --data as JSON with a Bearer token", async () => {
     bb.setHandler("POST", "/rest/build-status/1.0/commits/abc", { status: 204 });
-    const { code, out } = await run(["--config", "gw.toml", "--server", "bearer", "post", "/rest/build-status/1.0/commits/abc", "--data", '{"state":"SUCCESSFUL"}']);
+    const { code, out } = await run([
+      "--config",
+      "gw.toml",
+      "--server",
+      "bearer",
+      "post",
+      "/rest/build-status/1.0/commits/abc",
+      "--data",
+      '{"state":"SUCCESSFUL"}',
+    ]);
     expect(code).toBe(0);
     expect(out).toBe("204 No Content\n");
     expect(bb.requests[0]!.method).toBe("POST");

@@ -31,7 +31,13 @@ url = "https://bitbucket.example.com"
     expect(out.stdout).toContain("[gateway.cds.prod]");
     expect(out.stdout).toContain("/bb/<uuid>");
     expect(out.stdout).toContain("webhookSecret    2 configured");
-    for (const secret of ["gateway-api-token-value", "cds-consumer-token-value", "bitbucket-http-token-value", "hook-secret-one", "redispass"]) {
+    for (const secret of [
+      "gateway-api-token-value",
+      "cds-consumer-token-value",
+      "bitbucket-http-token-value",
+      "hook-secret-one",
+      "redispass",
+    ]) {
       expect(out.stdout + out.stderr).not.toContain(secret);
     }
   });
@@ -52,7 +58,9 @@ url = "https://open.example.com"
     const out = run(["check-config", "--config", path]);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toContain("configuration OK");
-    expect(out.stderr).toContain("warning: vcs.servers.Open.bitbucket.webhookSecret: not set, while vcs.servers.Signed verifies signatures");
+    expect(out.stderr).toContain(
+      "warning: vcs.servers.Open.bitbucket.webhookSecret: not set, while vcs.servers.Signed verifies signatures",
+    );
     expect(out.stdout + out.stderr).not.toContain("hook-secret-one");
     // All signed, or none: no warning.
     const none = run(["check-config", "--config", writeConfig(`[gateway.cds.prod]\nhooksUrl = "https://cds.example.com/cdshooks"\n`)]);

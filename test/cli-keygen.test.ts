@@ -28,7 +28,10 @@ function pemBody(pem: string): string {
 describe("keygen", () => {
   it("writes a PKCS#8 key (mode 0600) that openssl reads, prints the matching public key and TOML, never the private key", async () => {
     io = await createTestCliIo();
-    const code = await runKeygen(parseCommandLine(["--out", "keys/bb.pem", "--consumer-key", "CDS-prod", "--server", "BB"], KEYGEN_COMMAND), io);
+    const code = await runKeygen(
+      parseCommandLine(["--out", "keys/bb.pem", "--consumer-key", "CDS-prod", "--server", "BB"], KEYGEN_COMMAND),
+      io,
+    );
     expect(code, io.stderrText).toBe(0);
 
     const file = io.path("keys/bb.pem");

@@ -24,7 +24,10 @@ afterEach(async () => {
   io = undefined;
 });
 
-async function cliIo(stdin: string[], server = bitbucketServerConfig({ name: "BB", url: bb.url + "/bitbucket", consumerKey: "CDS", privateKey: OAUTHLIB_KEY_PKCS8 })) {
+async function cliIo(
+  stdin: string[],
+  server = bitbucketServerConfig({ name: "BB", url: bb.url + "/bitbucket", consumerKey: "CDS", privateKey: OAUTHLIB_KEY_PKCS8 }),
+) {
   io = await createTestCliIo({ stdin, configs: { "gw.toml": gatewayConfigWithServers(server) }, clock: { now: () => 1_700_000_000_000 } });
   return io;
 }
@@ -118,7 +121,11 @@ describe("oauth link", () => {
   });
 
   it("answers usage errors with exit 2 and one line", async () => {
-    for (const argv of [["--server", "BB"], ["--config", "gw.toml"], ["--config", "gw.toml", "--server", "Nope"]]) {
+    for (const argv of [
+      ["--server", "BB"],
+      ["--config", "gw.toml"],
+      ["--config", "gw.toml", "--server", "Nope"],
+    ]) {
       const io = await cliIo([]);
       expect(await runOauthLink(parseCommandLine(argv, OAUTH_LINK_COMMAND), io)).toBe(2);
       expect(io.stderrText.trim().split("\n")).toHaveLength(1);

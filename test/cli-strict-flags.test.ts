@@ -33,7 +33,18 @@ beforeEach(() => {
   bb.reset();
   bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos", { json: { values: [{ slug: "api" }], isLastPage: true } });
   bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos/api/webhooks", {
-    json: { values: [{ id: 1, name: "cds", url: "https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f", events: ["repo:refs_changed"], configuration: {} }], isLastPage: true },
+    json: {
+      values: [
+        {
+          id: 1,
+          name: "cds",
+          url: "https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f",
+          events: ["repo:refs_changed"],
+          configuration: {},
+        },
+      ],
+      isLastPage: true,
+    },
   });
   bb.setHandler("PUT", /webhooks\/1$/, (req) => ({ json: JSON.parse(req.body) }));
 });
@@ -43,7 +54,10 @@ beforeEach(() => {
  * directory (a command that wrongly runs writes nothing here), killed after 10 s.
  */
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: mkdtempSync(join(tmpdir(), "cds-gw-flags-")), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: mkdtempSync(join(tmpdir(), "cds-gw-flags-")),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

@@ -18,9 +18,30 @@ afterEach(async () => {
 });
 
 const hooks = (repo: string) => [
-  { id: 11, name: `PRJ/${repo}`, url: `https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f`, events: ["repo:refs_changed"], active: true, configuration: {}, createdDate: 1 },
-  { id: 12, name: "jenkins", url: "https://jenkins.example.com/bitbucket-hook/", events: ["repo:refs_changed"], active: true, configuration: {} },
-  { id: 13, name: "other proxy path", url: "https://gw.example.com/bbx/0b7e1d3a-2222-4c2a-9e5f-0a1b2c3d4e5f", events: ["pr:opened"], active: true },
+  {
+    id: 11,
+    name: `PRJ/${repo}`,
+    url: `https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f`,
+    events: ["repo:refs_changed"],
+    active: true,
+    configuration: {},
+    createdDate: 1,
+  },
+  {
+    id: 12,
+    name: "jenkins",
+    url: "https://jenkins.example.com/bitbucket-hook/",
+    events: ["repo:refs_changed"],
+    active: true,
+    configuration: {},
+  },
+  {
+    id: 13,
+    name: "other proxy path",
+    url: "https://gw.example.com/bbx/0b7e1d3a-2222-4c2a-9e5f-0a1b2c3d4e5f",
+    events: ["pr:opened"],
+    active: true,
+  },
 ];
 
 beforeEach(() => {
@@ -28,7 +49,9 @@ beforeEach(() => {
   bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos", { json: { values: [{ slug: "api" }, { slug: "web" }], isLastPage: true } });
   for (const repo of ["api", "web"]) {
     bb.setHandler("GET", `/rest/api/latest/projects/PRJ/repos/${repo}/webhooks`, { json: { values: hooks(repo), isLastPage: true } });
-    bb.setHandler("PUT", new RegExp(`^/rest/api/latest/projects/PRJ/repos/${repo}/webhooks/\\d+$`), (req) => ({ json: JSON.parse(req.body) }));
+    bb.setHandler("PUT", new RegExp(`^/rest/api/latest/projects/PRJ/repos/${repo}/webhooks/\\d+$`), (req) => ({
+      json: JSON.parse(req.body),
+    }));
   }
 });
 
@@ -36,7 +59,13 @@ async function run(argv: string[], secrets = ["first-secret", "second-secret"]) 
   io = await createTestCliIo({
     configs: {
       "gw.toml": gatewayConfigWithServers(
-        bitbucketServerConfig({ name: "B", url: bb.url, token: "http-token", proxyWebhook: "https://gw.example.com/bb", webhookSecrets: secrets.map((s) => new Secret(s)) }),
+        bitbucketServerConfig({
+          name: "B",
+          url: bb.url,
+          token: "http-token",
+          proxyWebhook: "https://gw.example.com/bb",
+          webhookSecrets: secrets.map((s) => new Secret(s)),
+        }),
       ),
     },
   });
@@ -71,7 +100,10 @@ describe("cds-gateway webhooks secure", () => {
   it("refuses without a webhookSecret, and reports Bitbucket errors", async () => {
     expect((await run(["--config", "gw.toml", "--server", "B", "--project", "PRJ"], [])).code).toBe(2);
     expect((await run(["--config", "gw.toml", "--server", "B"])).code).toBe(2);
-    bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos/api/webhooks", { status: 401, json: { errors: [{ message: "You are not permitted to access this resource" }] } });
+    bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos/api/webhooks", {
+      status: 401,
+      json: { errors: [{ message: "You are not permitted to access this resource" }] },
+    });
     const failed = await run(["--config", "gw.toml", "--server", "B", "--project", "PRJ", "--repo", "api"]);
     expect(failed.code).toBe(1);
     expect(failed.err).toContain("You are not permitted to access this resource");

@@ -73,7 +73,19 @@ url = "${bb.url}"
   it("webhooks secure --dry-run: lists the webhooks it would secure", async () => {
     bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos", { json: { values: [{ slug: "api" }], isLastPage: true } });
     bb.setHandler("GET", "/rest/api/latest/projects/PRJ/repos/api/webhooks", {
-      json: { values: [{ id: 11, name: "cds", url: "https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f", events: ["repo:refs_changed"], active: true, configuration: {} }], isLastPage: true },
+      json: {
+        values: [
+          {
+            id: 11,
+            name: "cds",
+            url: "https://gw.example.com/bb/0b7e1d3a-1111-4c2a-9e5f-0a1b2c3d4e5f",
+            events: ["repo:refs_changed"],
+            active: true,
+            configuration: {},
+          },
+        ],
+        isLastPage: true,
+      },
     });
     const out = await run(["webhooks", "secure", "--config", path, "--server", "Bitbucket", "--project", "PRJ", "--dry-run"]);
     expect(out.status, out.stderr).toBe(0);
@@ -83,7 +95,10 @@ url = "${bb.url}"
 
   it("oauth link: request token, verifier on stdin, access token", async () => {
     const form = { "Content-Type": "application/x-www-form-urlencoded" };
-    bb.setHandler("POST", "/plugins/servlet/oauth/request-token", { headers: form, body: "oauth_token=req&oauth_token_secret=s&oauth_callback_confirmed=true" });
+    bb.setHandler("POST", "/plugins/servlet/oauth/request-token", {
+      headers: form,
+      body: "oauth_token=req&oauth_token_secret=s&oauth_callback_confirmed=true",
+    });
     bb.setHandler("POST", "/plugins/servlet/oauth/access-token", { headers: form, body: "oauth_token=ACCESS123&oauth_token_secret=sec" });
     const out = await run(["oauth", "link", "--config", path, "--server", "Bitbucket"], "verifier\n");
     expect(out.status, out.stderr).toBe(0);

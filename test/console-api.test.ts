@@ -102,11 +102,21 @@ url = "https://signed.example.com"
         return memory.list(prefix, options);
       },
     };
-    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit), clock: { now: () => now }, random: () => 0.5 });
+    gateway = createGateway({
+      config,
+      store,
+      fetch: (url, init) => fetch(url, init as RequestInit),
+      clock: { now: () => now },
+      random: () => 0.5,
+    });
   });
 
   const post = (u: string, body: string, event = "repo:refs_changed", headers: Record<string, string> = {}) =>
-    gateway.app.request(`http://gw/${u}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": event, "x-hub-signature": sign(body), ...headers } });
+    gateway.app.request(`http://gw/${u}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-event-key": event, "x-hub-signature": sign(body), ...headers },
+    });
   const admin = async <T>(path: string, method = "GET") => {
     const res = await gateway.app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
     return { status: res.status, body: (res.status === 204 ? undefined : await res.json()) as T };
@@ -117,7 +127,15 @@ url = "https://signed.example.com"
   it("GET /-/instances: each instance's health as this process saw it, and its queued and dead deliveries from the store", async () => {
     let view = await overview();
     expect(view.instances.map((i) => i.name)).toEqual(["alpha", "beta"]);
-    expect(view.instances[0]).toEqual({ name: "alpha", reachable: true, lastAnswerAt: null, lastAccepted: null, lastFailure: null, queued: 0, dead: 0 });
+    expect(view.instances[0]).toEqual({
+      name: "alpha",
+      reachable: true,
+      lastAnswerAt: null,
+      lastAccepted: null,
+      lastFailure: null,
+      queued: 0,
+      dead: 0,
+    });
     expect(view.servers).toEqual([{ name: "Signed", lastCall: null }]);
 
     const owned = uuid();
@@ -125,7 +143,12 @@ url = "https://signed.example.com"
     const body = fixture("refs-changed-update.json");
     const first = (await (await post(owned, body)).json()) as { delivery: string };
     now += 1000;
-    expect(await instance("alpha")).toMatchObject({ reachable: true, lastAnswerAt: START, lastAccepted: { at: START, status: 200, delivery: first.delivery }, lastFailure: null });
+    expect(await instance("alpha")).toMatchObject({
+      reachable: true,
+      lastAnswerAt: START,
+      lastAccepted: { at: START, status: 200, delivery: first.delivery },
+      lastFailure: null,
+    });
     // beta answers 404 during discovery (the webhook went on as soon as alpha took it): its own answer, so reachable, nothing accepted.
     expect(await waitFor(async () => (await instance("beta")).lastAnswerAt !== null)).toBe(true);
     expect(await instance("beta")).toMatchObject({ reachable: true, lastAccepted: null, lastFailure: null });
@@ -135,7 +158,12 @@ url = "https://signed.example.com"
     const queued = (await (await post(owned, body)).json()) as { delivery: string; status: string };
     expect(queued.status).toBe("queued");
     view = await overview();
-    expect(view.instances[0]).toMatchObject({ reachable: false, lastFailure: { at: now, status: 503, error: "alpha: HTTP 503", delivery: queued.delivery }, queued: 1, dead: 0 });
+    expect(view.instances[0]).toMatchObject({
+      reachable: false,
+      lastFailure: { at: now, status: 503, error: "alpha: HTTP 503", delivery: queued.delivery },
+      queued: 1,
+      dead: 0,
+    });
     expect(view.instances[1]).toMatchObject({ reachable: true, queued: 0, dead: 0 });
     expect(view.counts).toEqual({ limit: 1000, complete: true });
 
@@ -143,7 +171,10 @@ url = "https://signed.example.com"
     beta.answer(() => ({ status: 502, body: "{}" }));
     expect((await post(uuid(), body)).status).toBe(202);
     view = await overview();
-    expect(view.instances.map((i) => [i.name, i.reachable, i.queued])).toEqual([["alpha", false, 1], ["beta", false, 0]]);
+    expect(view.instances.map((i) => [i.name, i.reachable, i.queued])).toEqual([
+      ["alpha", false, 1],
+      ["beta", false, 0],
+    ]);
     expect(view.unrouted).toEqual({ queued: 1, dead: 0 });
 
     // alpha is back: the retry delivers, and alpha is reachable again.
@@ -151,7 +182,11 @@ url = "https://signed.example.com"
     now += 60 * 60_000;
     await gateway.runScheduledWork();
     view = await overview();
-    expect(view.instances[0]).toMatchObject({ reachable: true, lastAccepted: { at: now, status: 200, delivery: queued.delivery }, queued: 0 });
+    expect(view.instances[0]).toMatchObject({
+      reachable: true,
+      lastAccepted: { at: now, status: 200, delivery: queued.delivery },
+      queued: 0,
+    });
 
     // Counted from summaries only: no listing of records, whose values hold bodies.
     expect(listedPrefixes.filter((p) => p.startsWith("delivery-record:"))).toEqual([]);
@@ -171,14 +206,27 @@ url = "https://signed.example.com"
     const { delivery } = (await res.json()) as { delivery: string };
 
     let detail = (await admin<Detail>(`/-/deliveries/${delivery}`)).body;
-    expect(detail).toMatchObject({ id: delivery, status: "queued", repository: "~gopher/webhook-test", bodyEncoding: "utf-8", attempts: 1 });
+    expect(detail).toMatchObject({
+      id: delivery,
+      status: "queued",
+      repository: "~gopher/webhook-test",
+      bodyEncoding: "utf-8",
+      attempts: 1,
+    });
     expect(detail.body).toBe(body);
     expect(detail.bodyBytes).toBe(Buffer.byteLength(body));
     expect(detail.headers["x-hub-signature"]).toBe("sha256=[masked]");
     expect(JSON.stringify(detail)).not.toContain(sign(body).slice(7));
     expect(detail.headers["x-event-key"]).toBe("pr:opened");
     expect(detail.headers["x-request-id"]).toBe("11111111-2222-4333-8444-555555555555");
-    expect(detail.history).toEqual([{ at: START, ms: 0, outcome: "unreachable", error: expect.stringMatching(/alpha: HTTP 503.*beta: connection failed|beta: connection failed.*alpha: HTTP 503/) }]);
+    expect(detail.history).toEqual([
+      {
+        at: START,
+        ms: 0,
+        outcome: "unreachable",
+        error: expect.stringMatching(/alpha: HTTP 503.*beta: connection failed|beta: connection failed.*alpha: HTTP 503/),
+      },
+    ]);
 
     // Only alpha is down now: the attempt names it. Then alpha takes it.
     beta.answer(undefined);
@@ -253,17 +301,29 @@ url = "https://signed.example.com"
     beta.owned.add(b1);
     const other = fixture("refs-changed-update.json"); // MYPROJECT/test-repo
     const mine = fixture("refs-changed-delete.json"); // ~gopher/webhook-test
-    for (const [u, body] of [[a1, other], [a2, mine], [b1, mine]] as const) {
+    for (const [u, body] of [
+      [a1, other],
+      [a2, mine],
+      [b1, mine],
+    ] as const) {
       expect((await post(u, body)).status).toBe(200);
       now += 1000;
     }
     alpha.answer(() => ({ status: 503, body: "{}" }));
     beta.answer(() => ({ status: 503, body: "{}" }));
-    for (const [u, body] of [[a1, other], [a2, mine], [b1, mine], [b1, other]] as const) {
+    for (const [u, body] of [
+      [a1, other],
+      [a2, mine],
+      [b1, mine],
+      [b1, other],
+    ] as const) {
       expect((await post(u, body)).status).toBe(202);
       now += 1000;
     }
-    type Listing = { now: number; deliveries: Array<{ instance?: string; repository?: string; status: string; uuid: string; receivedAt: number }> };
+    type Listing = {
+      now: number;
+      deliveries: Array<{ instance?: string; repository?: string; status: string; uuid: string; receivedAt: number }>;
+    };
     const list = async (query: string) => (await admin<Listing>(`/-/deliveries?${query}`)).body;
     expect((await list("status=queued")).deliveries).toHaveLength(4);
     expect((await list("status=queued&instance=alpha")).deliveries.map((d) => d.uuid)).toEqual([a1, a2]);
@@ -297,7 +357,15 @@ url = "https://signed.example.com"
     expect(activity.minuteMs).toBe(60_000);
     expect(activity.kinds).toEqual(["forwarded", "queued", "delivered", "dead", "duplicate", "rejected"]);
     expect(activity.minutes).toHaveLength(60);
-    expect(activity.minutes.at(-1)).toEqual({ at: START + 2 * 60_000, forwarded: 0, queued: 1, delivered: 0, dead: 0, duplicate: 0, rejected: 0 });
+    expect(activity.minutes.at(-1)).toEqual({
+      at: START + 2 * 60_000,
+      forwarded: 0,
+      queued: 1,
+      delivered: 0,
+      dead: 0,
+      duplicate: 0,
+      rejected: 0,
+    });
     expect(activity.minutes.at(-3)).toEqual({ at: START, forwarded: 1, queued: 0, delivered: 0, dead: 0, duplicate: 1, rejected: 1 });
   });
 });

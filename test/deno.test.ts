@@ -31,7 +31,9 @@ describe("Deno: type check and the Deno-side tests", () => {
   }, 150_000);
 
   it("passes test/deno/ under deno test: KvStore contract on Deno KV, RSA-SHA1 and HMAC vectors, the relay, wake-ups", async () => {
-    const run = await runDeno(deno, ["test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write", "test/deno/"], { timeoutMs: 240_000 });
+    const run = await runDeno(deno, ["test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write", "test/deno/"], {
+      timeoutMs: 240_000,
+    });
     const summary = /^(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/m.exec(run.output);
     expect(summary, run.output).not.toBeNull();
     expect(Number(summary![3]), run.output).toBe(0);
@@ -53,7 +55,10 @@ describe("Deno: type check and the Deno-side tests", () => {
 
 describe("Deno: `deno task start` command line", () => {
   it("refuses an unknown flag with exit 2, naming it, before serving anything (issue #11)", async () => {
-    const run = await runDeno(deno, ["task", "start", "--prot", "1"], { env: { PORT: "0", HOST: "127.0.0.1", GATEWAY_CONFIG: "", CDS_GATEWAY_CONFIG: "" }, timeoutMs: 30_000 });
+    const run = await runDeno(deno, ["task", "start", "--prot", "1"], {
+      env: { PORT: "0", HOST: "127.0.0.1", GATEWAY_CONFIG: "", CDS_GATEWAY_CONFIG: "" },
+      timeoutMs: 30_000,
+    });
     expect(run.code, run.output).toBe(2);
     expect(run.output).toContain("--prot");
     expect(run.output).not.toContain('"msg":"listening"');
@@ -173,17 +178,25 @@ url = "${bb.url}"
     const oauthToken = (r: StubRequest) => /oauth_token="([^"]*)"/.exec(r.headers.authorization ?? "")?.[1];
     bb.setHandler("POST", `/rest/build-status/1.0/commits/${HEAD}`, { status: 204 });
     bb.setHandler("GET", `/rest/build-status/1.0/commits/${HEAD}`, {
-      json: { isLastPage: true, values: [{ state: "SUCCESSFUL", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }] },
+      json: {
+        isLastPage: true,
+        values: [{ state: "SUCCESSFUL", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }],
+      },
     });
     bb.setHandler("POST", /\/pull-requests\/\d+\/comments$/, (req) => ({ status: 201, json: { id: 9, text: JSON.parse(req.body).text } }));
 
-    for (const [event, number] of [[snakeCaseFailEvent(HEAD, 12), 12], [goFieldFailEvent(HEAD, 13), 13]] as const) {
+    for (const [event, number] of [
+      [snakeCaseFailEvent(HEAD, 12), 12],
+      [goFieldFailEvent(HEAD, 13), 13],
+    ] as const) {
       const res = await call("POST", "/vcs/bitbucket/status", event);
       expect(res.status, res.text).toBe(200);
       expect(JSON.parse(bb.requests.at(-1)!.body)).toMatchObject({ state: "FAILED", key: "PRJ-wf-build", name: `PRJ-wf-build${number}` });
     }
     const listing = await call("GET", `/vcs/bitbucket/repos/PRJ/my-repo/commits/${HEAD}/statuses`);
-    expect(JSON.parse(listing.text)).toEqual([{ ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Success", description: "CDS/PRJ-wf-build" }]);
+    expect(JSON.parse(listing.text)).toEqual([
+      { ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Success", description: "CDS/PRJ-wf-build" },
+    ]);
     expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/comments", { id: 7, message: "report" })).status).toBe(200);
     expect((await call("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/8/comments", "report")).status).toBe(200);
     expect(bb.requests.map((r) => `${r.method} ${r.pathname}`)).toEqual([

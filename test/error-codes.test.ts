@@ -22,7 +22,8 @@ function codesUsed(): Map<string, string[]> {
 /** The rows of the table in docs/errors.md: code → [status, when]. */
 function documented(): Map<string, { status: number; when: string }> {
   const rows = new Map<string, { status: number; when: string }>();
-  for (const match of DOC.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([^|]+) \|/gm)) rows.set(match[1]!, { status: Number(match[2]), when: match[3]! });
+  for (const match of DOC.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([^|]+) \|/gm))
+    rows.set(match[1]!, { status: Number(match[2]), when: match[3]! });
   return rows;
 }
 
@@ -46,7 +47,8 @@ describe("one catalogue of error codes (issue #15)", () => {
     for (const code of CODES) {
       const spec = ERROR_CODES[code];
       expect(rows.get(code)?.status, code).toBe(spec.status);
-      for (const field of Object.keys("fields" in spec ? spec.fields : {})) expect(rows.get(code)?.when, `${code}: ${field}`).toContain(`\`${field}\``);
+      for (const field of Object.keys("fields" in spec ? spec.fields : {}))
+        expect(rows.get(code)?.when, `${code}: ${field}`).toContain(`\`${field}\``);
     }
   });
 
@@ -57,7 +59,10 @@ describe("one catalogue of error codes (issue #15)", () => {
       expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
       expect(await response.json()).toEqual({ error: code, message: "what happened" });
     }
-    const withFields = jsonError("bitbucket_error", "refused", { fields: { status: 403, messages: ["no"] }, headers: { "retry-after": "5" } });
+    const withFields = jsonError("bitbucket_error", "refused", {
+      fields: { status: 403, messages: ["no"] },
+      headers: { "retry-after": "5" },
+    });
     expect(await withFields.json()).toEqual({ error: "bitbucket_error", message: "refused", status: 403, messages: ["no"] });
     expect(withFields.headers.get("retry-after")).toBe("5");
   });

@@ -109,7 +109,9 @@ hooksUrl = "${cds.hooksUrl}"
     const counts = deliveredOnce();
     const lost = [...accepted].filter((id) => !counts.has(id));
     const duplicates = [...counts.values()].filter((n) => n > 1).length;
-    const corrupted = cds.requests.filter((r) => r.answered === 200 && r.body.toString("utf8") !== bodies.get(r.headers["x-request-id"] as string));
+    const corrupted = cds.requests.filter(
+      (r) => r.answered === 200 && r.body.toString("utf8") !== bodies.get(r.headers["x-request-id"] as string),
+    );
     const unacknowledgedButDelivered = [...counts.keys()].filter((id) => !accepted.has(id)).length;
 
     const figures = {

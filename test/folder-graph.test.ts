@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { ARCHITECTURE_DOC, architectureSection, findCycles, folderGraph, folderOf, folderProblems, importSpecifiers, readSourceTree, replaceSection, REPO_ROOT, transitiveReduction } from "../scripts/folder-graph.ts";
+import {
+  ARCHITECTURE_DOC,
+  architectureSection,
+  findCycles,
+  folderGraph,
+  folderOf,
+  folderProblems,
+  importSpecifiers,
+  readSourceTree,
+  replaceSection,
+  REPO_ROOT,
+  transitiveReduction,
+} from "../scripts/folder-graph.ts";
 import { FOLDER_RULES } from "../scripts/folder-rules.ts";
 
 describe("the folders of src/ import one way (issue #15)", () => {
@@ -28,7 +40,15 @@ describe("the folder graph check (issue #15)", () => {
       'type F = import("../f/f.ts").F;',
       "// import { g } from '../g/g.ts';",
     ].join("\n");
-    expect(importSpecifiers(source)).toEqual(["./a.ts", "../b/b.ts", "./side-effect.ts", "../c/c.ts", "../d/d.ts", "../e/e.ts", "../f/f.ts"]);
+    expect(importSpecifiers(source)).toEqual([
+      "./a.ts",
+      "../b/b.ts",
+      "./side-effect.ts",
+      "../c/c.ts",
+      "../d/d.ts",
+      "../e/e.ts",
+      "../f/f.ts",
+    ]);
   });
 
   it("counts each runtime adapter as a folder of its own", () => {
@@ -49,9 +69,13 @@ describe("the folder graph check (issue #15)", () => {
     expect(cycles.map((c) => c.folders)).toEqual([["queue", "relay"]]);
     expect(cycles[0]!.example).toEqual(["queue", "relay", "queue"]);
     expect(cycles[0]!.edges.flatMap((e) => e.via)).toEqual(["queue/queue.ts → relay/delivery.ts", "relay/relay.ts → queue/enqueue.ts"]);
-    expect(folderProblems(graph, { queue: { holds: "", imports: ["relay", "store"] }, relay: { holds: "", imports: ["queue"] }, store: { holds: "", imports: [] } })[0]).toMatch(
-      /^folder cycle among queue, relay/,
-    );
+    expect(
+      folderProblems(graph, {
+        queue: { holds: "", imports: ["relay", "store"] },
+        relay: { holds: "", imports: ["queue"] },
+        store: { holds: "", imports: [] },
+      })[0],
+    ).toMatch(/^folder cycle among queue, relay/);
   });
 
   it("finds a cycle through three folders, and none once one import is gone", () => {
@@ -73,7 +97,11 @@ describe("the folder graph check (issue #15)", () => {
   });
 
   it("draws only the imports no longer path implies", () => {
-    const graph = folderGraph({ "app/app.ts": 'import "../relay/r.ts"; import "../core/c.ts";', "relay/r.ts": 'import "../core/c.ts";', "core/c.ts": "" });
+    const graph = folderGraph({
+      "app/app.ts": 'import "../relay/r.ts"; import "../core/c.ts";',
+      "relay/r.ts": 'import "../core/c.ts";',
+      "core/c.ts": "",
+    });
     expect(transitiveReduction(graph).map((e) => `${e.from}→${e.to}`)).toEqual(["app→relay", "relay→core"]);
   });
 });

@@ -12,7 +12,8 @@ const SLOW_MS = 2_500;
 /** A gateway on its own SQLite file in front of `cds` (instance `prod`), forwardTimeout 1 s, with `extra` [gateway] keys. */
 function gatewayConfig(cds: StubCds, extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "cds-gw-late-"));
-  return writeConfig(`
+  return writeConfig(
+    `
 [gateway]
 store = "sqlite:${dir}/gateway.db"
 forwardTimeout = "1s"
@@ -22,7 +23,9 @@ ${extra}
 
 [gateway.cds.prod]
 hooksUrl = "${cds.hooksUrl}"
-`, dir);
+`,
+    dir,
+  );
 }
 
 /** The repository the posted payloads name (the console's `repository`, issue #16). */
@@ -88,7 +91,11 @@ describe("a CDS slower than forwardTimeout (issue #12, finding 2), on the Node g
   });
 
   const post = async (uuid: string) => {
-    const res = await fetch(`${gateway.url}/${uuid}`, { method: "POST", body: JSON.stringify({ uuid, repository: REPOSITORY }), headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed" } });
+    const res = await fetch(`${gateway.url}/${uuid}`, {
+      method: "POST",
+      body: JSON.stringify({ uuid, repository: REPOSITORY }),
+      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed" },
+    });
     return { status: res.status, answer: (await res.json()) as { delivery: string; status: string } };
   };
   const admin = (path: string, method = "GET") => fetch(`${gateway.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
@@ -96,73 +103,102 @@ describe("a CDS slower than forwardTimeout (issue #12, finding 2), on the Node g
   const copies = (uuid: string) => cds.requests.filter((r) => r.url.endsWith(`/webhook/${uuid}`));
 
   // These two run side by side: each counts the copies of its own webhook.
-  it.concurrent("a direct forward: 202 queued at forwardTimeout, the late 200 delivers it, and CDS gets one copy", { timeout: 30_000 }, async () => {
-    const uuid = nextUuid();
-    cds.owned.add(uuid);
-    mode.set(uuid, "slow");
-    const { status, answer } = await post(uuid);
-    expect(status).toBe(202);
-    expect(answer.status).toBe("queued");
-    // Bitbucket is answered at forwardTimeout, before CDS answers.
-    expect(copies(uuid)[0]!.answered).toBeUndefined();
-    await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100);
-    await new Promise((r) => setTimeout(r, WATCH_MS));
-    expect(copies(uuid).length, "copies CDS received").toBe(1);
-    const delivered = await record(answer.delivery);
-    expect(delivered).toMatchObject({ status: "delivered", instance: "prod", responseStatus: 200, attempts: 1, repository: "LATE/late-repo" });
-    // The late answer is the delivery's one attempt in the console (issue #16): from the webhook's arrival to CDS's answer.
-    expect(delivered.history).toEqual([{ at: delivered.receivedAt, ms: expect.any(Number), outcome: "accepted", instance: "prod", status: 200 }]);
-    expect(delivered.history[0]!.ms).toBeGreaterThanOrEqual(SLOW_MS);
-    // Stored with its repository, the in-flight record of a direct forward is listed by it.
-    const listed = (await (await admin("/-/deliveries?status=delivered&repository=late/late-repo")).json()) as { deliveries: Array<{ id: string }> };
-    expect(listed.deliveries.map((d) => d.id)).toContain(answer.delivery);
-  });
+  it.concurrent(
+    "a direct forward: 202 queued at forwardTimeout, the late 200 delivers it, and CDS gets one copy",
+    { timeout: 30_000 },
+    async () => {
+      const uuid = nextUuid();
+      cds.owned.add(uuid);
+      mode.set(uuid, "slow");
+      const { status, answer } = await post(uuid);
+      expect(status).toBe(202);
+      expect(answer.status).toBe("queued");
+      // Bitbucket is answered at forwardTimeout, before CDS answers.
+      expect(copies(uuid)[0]!.answered).toBeUndefined();
+      await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100);
+      await new Promise((r) => setTimeout(r, WATCH_MS));
+      expect(copies(uuid).length, "copies CDS received").toBe(1);
+      const delivered = await record(answer.delivery);
+      expect(delivered).toMatchObject({
+        status: "delivered",
+        instance: "prod",
+        responseStatus: 200,
+        attempts: 1,
+        repository: "LATE/late-repo",
+      });
+      // The late answer is the delivery's one attempt in the console (issue #16): from the webhook's arrival to CDS's answer.
+      expect(delivered.history).toEqual([
+        { at: delivered.receivedAt, ms: expect.any(Number), outcome: "accepted", instance: "prod", status: 200 },
+      ]);
+      expect(delivered.history[0]!.ms).toBeGreaterThanOrEqual(SLOW_MS);
+      // Stored with its repository, the in-flight record of a direct forward is listed by it.
+      const listed = (await (await admin("/-/deliveries?status=delivered&repository=late/late-repo")).json()) as {
+        deliveries: Array<{ id: string }>;
+      };
+      expect(listed.deliveries.map((d) => d.id)).toContain(answer.delivery);
+    },
+  );
 
-  it.concurrent("a queued retry: CDS back but slow gets the webhook once, and the late 200 ends the delivery", { timeout: 30_000 }, async () => {
-    const uuid = nextUuid();
-    cds.owned.add(uuid);
-    mode.set(uuid, "down");
-    const { status, answer } = await post(uuid);
-    expect(status).toBe(202);
-    const before = copies(uuid).length;
-    mode.set(uuid, "slow");
-    expect(await waitFor(() => copies(uuid).length > before, 15_000, 50)).toBe(true);
-    await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100);
-    await new Promise((r) => setTimeout(r, WATCH_MS));
-    expect(copies(uuid).filter((r) => r.answered !== 503).length, "copies CDS received once back").toBe(1);
-    const delivered = await record(answer.delivery);
-    expect(delivered.status).toBe("delivered");
-    // Every attempt in the history: the direct forward's 503 first, the late 200 last, with its duration.
-    expect(delivered.history).toHaveLength(delivered.attempts);
-    expect(delivered.history[0]).toMatchObject({ at: delivered.receivedAt, outcome: "unreachable", instance: "prod", error: expect.stringMatching(/503/) });
-    expect(delivered.history.at(-1)).toMatchObject({ outcome: "accepted", instance: "prod", status: 200 });
-    expect(delivered.history.at(-1)!.ms).toBeGreaterThanOrEqual(SLOW_MS);
-  });
+  it.concurrent(
+    "a queued retry: CDS back but slow gets the webhook once, and the late 200 ends the delivery",
+    { timeout: 30_000 },
+    async () => {
+      const uuid = nextUuid();
+      cds.owned.add(uuid);
+      mode.set(uuid, "down");
+      const { status, answer } = await post(uuid);
+      expect(status).toBe(202);
+      const before = copies(uuid).length;
+      mode.set(uuid, "slow");
+      expect(await waitFor(() => copies(uuid).length > before, 15_000, 50)).toBe(true);
+      await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100);
+      await new Promise((r) => setTimeout(r, WATCH_MS));
+      expect(copies(uuid).filter((r) => r.answered !== 503).length, "copies CDS received once back").toBe(1);
+      const delivered = await record(answer.delivery);
+      expect(delivered.status).toBe("delivered");
+      // Every attempt in the history: the direct forward's 503 first, the late 200 last, with its duration.
+      expect(delivered.history).toHaveLength(delivered.attempts);
+      expect(delivered.history[0]).toMatchObject({
+        at: delivered.receivedAt,
+        outcome: "unreachable",
+        instance: "prod",
+        error: expect.stringMatching(/503/),
+      });
+      expect(delivered.history.at(-1)).toMatchObject({ outcome: "accepted", instance: "prod", status: 200 });
+      expect(delivered.history.at(-1)!.ms).toBeGreaterThanOrEqual(SLOW_MS);
+    },
+  );
 
-  it("while the answer is awaited, \"Retry now\" is refused (409) and \"Retry all queued now\" leaves the delivery alone", { timeout: 30_000 }, async () => {
-    const uuid = nextUuid();
-    cds.owned.add(uuid);
-    mode.set(uuid, "slow");
-    const { status, answer } = await post(uuid);
-    expect(status).toBe(202);
-    const awaited = await record(answer.delivery);
-    expect(awaited).toMatchObject({ status: "queued", attempts: 0 });
-    expect(awaited.inFlightUntil).toBe(awaited.nextAttemptAt);
-    const replay = await admin(`/-/deliveries/${answer.delivery}/replay?status=queued`, "POST");
-    expect(replay.status).toBe(409);
-    expect(((await replay.json()) as { message: string }).message).toMatch(/awaits CDS's answer/);
-    expect(((await (await admin("/-/deliveries/retry-queued", "POST")).json()) as { due: number }).due).toBe(0);
-    expect(awaited).toMatchObject({ inFlightSince: awaited.receivedAt, history: [] });
-    expect(await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100)).toBe(true);
-    expect(copies(uuid)).toHaveLength(1);
-    // The late answer feeds the instance's health and the console's chart as one in time would (issue #16).
-    const instances = (await (await admin("/-/instances")).json()) as { instances: Array<{ name: string; reachable: boolean; lastAccepted: { delivery: string; at: number } | null }> };
-    const prod = instances.instances.find((i) => i.name === "prod")!;
-    expect(prod).toMatchObject({ reachable: true, lastAccepted: { delivery: answer.delivery } });
-    expect(prod.lastAccepted!.at - awaited.receivedAt).toBeGreaterThanOrEqual(SLOW_MS);
-    const activity = (await (await admin("/-/activity")).json()) as { minutes: Array<{ delivered: number }> };
-    expect(activity.minutes.reduce((sum, m) => sum + m.delivered, 0)).toBeGreaterThanOrEqual(1);
-  });
+  it(
+    'while the answer is awaited, "Retry now" is refused (409) and "Retry all queued now" leaves the delivery alone',
+    { timeout: 30_000 },
+    async () => {
+      const uuid = nextUuid();
+      cds.owned.add(uuid);
+      mode.set(uuid, "slow");
+      const { status, answer } = await post(uuid);
+      expect(status).toBe(202);
+      const awaited = await record(answer.delivery);
+      expect(awaited).toMatchObject({ status: "queued", attempts: 0 });
+      expect(awaited.inFlightUntil).toBe(awaited.nextAttemptAt);
+      const replay = await admin(`/-/deliveries/${answer.delivery}/replay?status=queued`, "POST");
+      expect(replay.status).toBe(409);
+      expect(((await replay.json()) as { message: string }).message).toMatch(/awaits CDS's answer/);
+      expect(((await (await admin("/-/deliveries/retry-queued", "POST")).json()) as { due: number }).due).toBe(0);
+      expect(awaited).toMatchObject({ inFlightSince: awaited.receivedAt, history: [] });
+      expect(await waitFor(async () => (await record(answer.delivery)).status === "delivered", 10_000, 100)).toBe(true);
+      expect(copies(uuid)).toHaveLength(1);
+      // The late answer feeds the instance's health and the console's chart as one in time would (issue #16).
+      const instances = (await (await admin("/-/instances")).json()) as {
+        instances: Array<{ name: string; reachable: boolean; lastAccepted: { delivery: string; at: number } | null }>;
+      };
+      const prod = instances.instances.find((i) => i.name === "prod")!;
+      expect(prod).toMatchObject({ reachable: true, lastAccepted: { delivery: answer.delivery } });
+      expect(prod.lastAccepted!.at - awaited.receivedAt).toBeGreaterThanOrEqual(SLOW_MS);
+      const activity = (await (await admin("/-/activity")).json()) as { minutes: Array<{ delivered: number }> };
+      expect(activity.minutes.reduce((sum, m) => sum + m.delivered, 0)).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it("a late 404 from every instance makes the delivery dead, as for a queued one nobody owns", { timeout: 30_000 }, async () => {
     const uuid = nextUuid();
@@ -189,7 +225,10 @@ describe("a CDS slower than forwardTimeout (issue #12, finding 2), on the Node g
     // The late 503 was an attempt like any other: counted, then the retry after its backoff.
     const delivered = await record(answer.delivery);
     expect(delivered).toMatchObject({ attempts: 2, responseStatus: 200 });
-    expect(delivered.history.map((a) => [a.outcome, a.instance])).toEqual([["unreachable", "prod"], ["accepted", "prod"]]);
+    expect(delivered.history.map((a) => [a.outcome, a.instance])).toEqual([
+      ["unreachable", "prod"],
+      ["accepted", "prod"],
+    ]);
     expect(delivered.history[0]!.ms).toBeGreaterThanOrEqual(SLOW_MS);
     expect(copies(uuid)[1]!.receivedAt - copies(uuid)[0]!.receivedAt).toBeGreaterThanOrEqual(SLOW_MS);
   });
@@ -222,7 +261,10 @@ describe("a gateway killed while CDS's answer is awaited (issue #12, finding 2)"
     const sentAt = cds.requests[0]!.receivedAt;
     await gateway.stop("SIGKILL");
     gateway = await startGateway(configPath);
-    const admin = async () => (await fetch(`${gateway!.url}/-/deliveries/${delivery}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<Detail>;
+    const admin = async () =>
+      (
+        await fetch(`${gateway!.url}/-/deliveries/${delivery}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json() as Promise<Detail>;
     expect(await waitFor(async () => (await admin()).status === "delivered", 30_000, 100)).toBe(true);
     expect(cds.requests).toHaveLength(2);
     // Not before the window of the lost attempt ended: forwardTimeout + lateAnswerWindow + 5 s.

@@ -13,7 +13,10 @@ describe("the Node gateway loads better-sqlite3 and ioredis only when the config
   });
 
   it("serves with the memory store while neither driver can be loaded", async () => {
-    gateway = await startGateway(writeConfig('[gateway]\nstore = "memory"\n[gateway.cds.prod]\nhooksUrl = "http://127.0.0.1:9/cdshooks"\n'), { env: REFUSE_DRIVERS });
+    gateway = await startGateway(
+      writeConfig('[gateway]\nstore = "memory"\n[gateway.cds.prod]\nhooksUrl = "http://127.0.0.1:9/cdshooks"\n'),
+      { env: REFUSE_DRIVERS },
+    );
     const health = await fetch(`${gateway.url}/healthz`);
     expect(health.status).toBe(200);
   });

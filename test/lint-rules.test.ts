@@ -32,17 +32,29 @@ describe("the lint rules hold the boundaries (issue #15)", () => {
   });
 
   it("an adapter may not import another runtime's adapter, nor its runtime's modules", async () => {
-    expect(await broken("src/adapters/node/probe.ts", 'import { ClaimLock } from "../workers/claim-lock.ts";\nexport { ClaimLock };\n')).toEqual([
-      expect.stringMatching(/^no-restricted-imports: .*a runtime adapter does not import another one/),
-    ]);
-    expect(await broken("src/adapters/workers/probe.ts", 'import { resolve } from "node:path";\nexport { resolve };\n')).toEqual([expect.stringMatching(/^no-restricted-imports/)]);
-    expect(await broken("src/adapters/deno/probe.ts", 'import { openStore } from "../node/open-store.ts";\nexport { openStore };\n')).toEqual([
+    expect(
+      await broken("src/adapters/node/probe.ts", 'import { ClaimLock } from "../workers/claim-lock.ts";\nexport { ClaimLock };\n'),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports: .*a runtime adapter does not import another one/)]);
+    expect(await broken("src/adapters/workers/probe.ts", 'import { resolve } from "node:path";\nexport { resolve };\n')).toEqual([
       expect.stringMatching(/^no-restricted-imports/),
     ]);
+    expect(
+      await broken("src/adapters/deno/probe.ts", 'import { openStore } from "../node/open-store.ts";\nexport { openStore };\n'),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports/)]);
   });
 
   it("lets the Node adapter use Node, and the core use Web-standard APIs", async () => {
-    expect(await broken("src/adapters/node/probe.ts", 'import { readFileSync } from "node:fs";\nexport const text = readFileSync("x", "utf8");\n')).toEqual([]);
-    expect(await broken("src/relay/probe.ts", "export const digest = (bytes: Uint8Array<ArrayBuffer>) => crypto.subtle.digest('SHA-256', bytes);\n")).toEqual([]);
+    expect(
+      await broken(
+        "src/adapters/node/probe.ts",
+        'import { readFileSync } from "node:fs";\nexport const text = readFileSync("x", "utf8");\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await broken(
+        "src/relay/probe.ts",
+        "export const digest = (bytes: Uint8Array<ArrayBuffer>) => crypto.subtle.digest('SHA-256', bytes);\n",
+      ),
+    ).toEqual([]);
   });
 });

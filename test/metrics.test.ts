@@ -73,7 +73,13 @@ url = "https://signed.example.com"
 `,
       { env: () => undefined },
     );
-    gateway = createGateway({ config, store: createMemoryStore({ clock: { now: () => now } }), fetch: (url, init) => fetch(url, init as RequestInit), clock: { now: () => now }, random: () => 0.5 });
+    gateway = createGateway({
+      config,
+      store: createMemoryStore({ clock: { now: () => now } }),
+      fetch: (url, init) => fetch(url, init as RequestInit),
+      clock: { now: () => now },
+      random: () => 0.5,
+    });
   });
 
   const post = (path: string, body = REFS, headers: Record<string, string> = {}) =>
@@ -177,7 +183,14 @@ url = "https://signed.example.com"
     expect(s.get('cds_gateway_queue_attempts_total{result="delivered"}')).toBe(2);
 
     // The dead letter replayed and delivered.
-    expect((await gateway.app.request(`http://gw/-/deliveries/${ids[0]}/replay`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(202);
+    expect(
+      (
+        await gateway.app.request(`http://gw/-/deliveries/${ids[0]}/replay`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).status,
+    ).toBe(202);
     expect(await value("cds_gateway_dead_letters")).toBe(0);
     expect(await value("cds_gateway_queue_depth")).toBe(1);
     await gateway.runScheduledWork();
@@ -186,7 +199,9 @@ url = "https://signed.example.com"
   });
 
   it("leaves the store's gauges out of a scrape when the store does not answer, and still answers", async () => {
-    const config = await loadConfig(`[gateway]\nstoreTimeout = "100ms"\n[gateway.cds.alpha]\nhooksUrl = "${alpha.hooksUrl}"`, { env: () => undefined });
+    const config = await loadConfig(`[gateway]\nstoreTimeout = "100ms"\n[gateway.cds.alpha]\nhooksUrl = "${alpha.hooksUrl}"`, {
+      env: () => undefined,
+    });
     const memory = createMemoryStore();
     const silent = { ...memory, list: () => new Promise<never>(() => {}) };
     const stuck = createGateway({ config, store: silent, fetch: (url, init) => fetch(url, init as RequestInit) });
@@ -219,7 +234,20 @@ describe("/metrics: branch deletions", () => {
     const value = async (series: string) => samples(await (await h.gateway.app.request("http://gw/metrics")).text()).get(series);
     expect(await value("cds_gateway_branch_deletions_pending")).toBe(0);
 
-    expect((await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }, { ref: "refs/heads/b", type: "DELETE" }], now))).status).toBe(200);
+    expect(
+      (
+        await h.post(
+          OWNED,
+          refsChangedBody(
+            [
+              { ref: "refs/heads/a", type: "DELETE" },
+              { ref: "refs/heads/b", type: "DELETE" },
+            ],
+            now,
+          ),
+        )
+      ).status,
+    ).toBe(200);
     expect(await value("cds_gateway_branch_deletions_pending")).toBe(2);
 
     api.answer((req) => (req.method === "DELETE" && req.url.endsWith("/b") ? { status: 500, body: "boom" } : undefined));

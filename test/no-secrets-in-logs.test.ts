@@ -42,19 +42,42 @@ url = "http://127.0.0.1:9"
 
   it("name the delivery but never a secret, even at debug level and on failures", async () => {
     const body = new TextEncoder().encode('{"eventKey":"repo:refs_changed"}');
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRETS.hookSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(SECRETS.hookSecret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     const signature = `sha256=${Buffer.from(await crypto.subtle.sign("HMAC", key, body)).toString("hex")}`;
-    const signed = await fetch(`${gateway.url}/${UUID}`, { method: "POST", body, headers: { "x-hub-signature": signature, authorization: SECRETS.basicAuth } });
+    const signed = await fetch(`${gateway.url}/${UUID}`, {
+      method: "POST",
+      body,
+      headers: { "x-hub-signature": signature, authorization: SECRETS.basicAuth },
+    });
     expect(signed.status).toBe(200);
     const { delivery } = (await signed.json()) as { delivery: string };
-    expect((await fetch(`${gateway.url}/${UUID}`, { method: "POST", body, headers: { "x-hub-signature": `sha256=${"1".repeat(64)}` } })).status).toBe(401);
-    expect((await fetch(`${gateway.url}/vcs/B/status`, { method: "POST", body: "{}", headers: { authorization: `Bearer ${SECRETS.apiToken}x` } })).status).toBe(401);
+    expect(
+      (await fetch(`${gateway.url}/${UUID}`, { method: "POST", body, headers: { "x-hub-signature": `sha256=${"1".repeat(64)}` } })).status,
+    ).toBe(401);
+    expect(
+      (
+        await fetch(`${gateway.url}/vcs/B/status`, {
+          method: "POST",
+          body: "{}",
+          headers: { authorization: `Bearer ${SECRETS.apiToken}x` },
+        })
+      ).status,
+    ).toBe(401);
     // A build status to an unreachable Bitbucket: fails, and is logged.
     await fetch(`${gateway.url}/vcs/B/status`, {
       method: "POST",
       headers: { authorization: `Bearer ${SECRETS.apiToken}`, "content-type": "application/json" },
       body: JSON.stringify({
-        type_event: "sdk.EventRunWorkflowNode", project_key: "PRJ", workflow_name: "wf", workflow_run_num: 1,
+        type_event: "sdk.EventRunWorkflowNode",
+        project_key: "PRJ",
+        workflow_name: "wf",
+        workflow_run_num: 1,
         payload: { num: 1, subnum: 0, status: "Building", hash: "a".repeat(40), node_name: "build" },
       }),
     });

@@ -14,7 +14,11 @@ import type { FetchFn, FetchInit } from "../src/core/ports.ts";
 import { Secret } from "../src/core/secret.ts";
 import { OAuth1Signer } from "../src/oauth1/oauth1-signer.ts";
 import { bitbucketServerConfig } from "./support/bitbucket-server-config.ts";
-import { type OauthlibVerifier as Verifier, requirePythonOauthlib, startOauthlibVerifier as startVerifier } from "./support/oauthlib-verifier.ts";
+import {
+  type OauthlibVerifier as Verifier,
+  requirePythonOauthlib,
+  startOauthlibVerifier as startVerifier,
+} from "./support/oauthlib-verifier.ts";
 import { OAUTHLIB_KEY_PKCS1, OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { createTestCliIo, type TestCliIo } from "./support/test-cli-io.ts";
 
@@ -37,7 +41,9 @@ function fetchVia(port: number): FetchFn {
       const req = httpRequest({ host: "127.0.0.1", port, method: init.method, path: target.pathname + target.search, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: res.headers as Record<string, string> })));
+        res.on("end", () =>
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: res.headers as Record<string, string> })),
+        );
         res.on("error", reject);
       });
       req.on("error", reject);
@@ -102,8 +108,16 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
           await client.request("GET", "/rest/api/1.0/repos?q=a+b&q=a%20b&q=a%2Bb&e=&e&x=!*'();:@$,/?&y=%5B%5D%23%26%3D&z=%C3%A9"),
         );
         // Typed calls: personal projects with non-ASCII names, JSON bodies (not signed), paging parameters.
-        await client.setBuildStatus("~jürgen", "répo", "0123456789abcdef0123456789abcdef01234567", { state: "SUCCESSFUL", key: "K", url: "https://cds/x" });
-        await client.setBuildStatusLegacy("0123456789abcdef0123456789abcdef01234567", { state: "FAILED", key: "K", url: "https://cds/x?a=b c" });
+        await client.setBuildStatus("~jürgen", "répo", "0123456789abcdef0123456789abcdef01234567", {
+          state: "SUCCESSFUL",
+          key: "K",
+          url: "https://cds/x",
+        });
+        await client.setBuildStatusLegacy("0123456789abcdef0123456789abcdef01234567", {
+          state: "FAILED",
+          key: "K",
+          url: "https://cds/x?a=b c",
+        });
         await client.listPullRequests("~jdoe", "my.repo_1-x", { state: "OPEN" });
         await client.updateWebhook("PRJ", "repo", 12, { name: "n", url: "https://gw/u", events: ["repo:refs_changed"], active: true });
         await client.deleteWebhook("PRJ", "repo", 12);
@@ -121,7 +135,12 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
     await expectAccepted(await send(url, { method: "POST", headers: { ...headers, Authorization: authorization }, body }));
 
     const accessUrl = "https://bitbucket.example.com/plugins/servlet/oauth/access-token";
-    const accessAuth = await signer.sign({ method: "POST", url: accessUrl, token: "req/tok+en=", extraOauthParams: { oauth_verifier: "v 3/+" } });
+    const accessAuth = await signer.sign({
+      method: "POST",
+      url: accessUrl,
+      token: "req/tok+en=",
+      extraOauthParams: { oauth_verifier: "v 3/+" },
+    });
     await expectAccepted(await send(accessUrl, { method: "POST", headers: { Authorization: accessAuth } }));
   });
 
@@ -131,7 +150,11 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
     const signedFor = "https://bitbucket.example.com/rest/api/1.0/projects?q=a+b";
     const authorization = await signer.sign({ method: "GET", url: signedFor });
     await expectAccepted(await send(signedFor, { method: "GET", headers: { Authorization: authorization } }));
-    for (const other of ["https://bitbucket.example.com/rest/api/1.0/projects?q=a%2Bb", "https://bitbucket.example.com:8443/rest/api/1.0/projects?q=a+b", "http://bitbucket.example.com/rest/api/1.0/projects?q=a+b"]) {
+    for (const other of [
+      "https://bitbucket.example.com/rest/api/1.0/projects?q=a%2Bb",
+      "https://bitbucket.example.com:8443/rest/api/1.0/projects?q=a+b",
+      "http://bitbucket.example.com/rest/api/1.0/projects?q=a+b",
+    ]) {
       const response = await send(other, { method: "GET", headers: { Authorization: authorization } });
       expect(response.status).toBe(401);
       expect(await response.text()).toContain("RSA-SHA1 signature does not verify");
@@ -140,7 +163,11 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
     expect(post.status).toBe(401);
 
     // A form body that was not signed changes the base string.
-    const form = await send(signedFor, { method: "GET", headers: { Authorization: authorization, "Content-Type": "application/x-www-form-urlencoded" }, body: "z=1" });
+    const form = await send(signedFor, {
+      method: "GET",
+      headers: { Authorization: authorization, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "z=1",
+    });
     expect(form.status).toBe(401);
   });
 
@@ -153,7 +180,12 @@ describe("OAuth 1.0a RSA-SHA1 signatures verified by oauthlib", () => {
       const verifier = await startVerifier(io.path("gen-pub.pem"), "GEN");
       try {
         const client = createBitbucketClient({
-          server: bitbucketServerConfig({ url: "https://bb.example.org", consumerKey: "GEN", privateKey: await readFile(io.path("gen.pem"), "utf8"), accessToken: "t" }),
+          server: bitbucketServerConfig({
+            url: "https://bb.example.org",
+            consumerKey: "GEN",
+            privateKey: await readFile(io.path("gen.pem"), "utf8"),
+            accessToken: "t",
+          }),
           fetch: fetchVia(verifier.port),
           clock,
         });

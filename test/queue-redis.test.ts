@@ -52,13 +52,18 @@ hooksUrl = "${cds.hooksUrl}"
       expect(res.status).toBe(202);
     }
     // The same request id at the other gateway: acknowledged, not queued again.
-    const again = await fetch(`${gateways[1]!.url}/${UUIDS[0]}`, { method: "POST", body: JSON.stringify({ n: 0 }), headers: { "x-event-key": "repo:refs_changed", "x-request-id": sent[0]! } });
+    const again = await fetch(`${gateways[1]!.url}/${UUIDS[0]}`, {
+      method: "POST",
+      body: JSON.stringify({ n: 0 }),
+      headers: { "x-event-key": "repo:refs_changed", "x-request-id": sent[0]! },
+    });
     expect(((await again.json()) as { status: string }).status).toBe("duplicate");
 
     failing = false;
     const deliveredCounts = () => {
       const counts = new Map<string, number>();
-      for (const r of cds.requests) if (r.answered === 200) counts.set(r.headers["x-request-id"] as string, (counts.get(r.headers["x-request-id"] as string) ?? 0) + 1);
+      for (const r of cds.requests)
+        if (r.answered === 200) counts.set(r.headers["x-request-id"] as string, (counts.get(r.headers["x-request-id"] as string) ?? 0) + 1);
       return counts;
     };
     expect(await waitFor(() => sent.every((id) => deliveredCounts().has(id)), 45_000, 100)).toBe(true);

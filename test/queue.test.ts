@@ -80,9 +80,14 @@ url = "https://signed"
 
   const post = (path: string, body = '{"eventKey":"repo:refs_changed"}', headers: Record<string, string> = {}) =>
     app.request(`http://gw${path}`, { method: "POST", body, headers: { "x-event-key": "repo:refs_changed", ...headers } });
-  const admin = (path: string, method = "GET") => app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+  const admin = (path: string, method = "GET") =>
+    app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
   const listed = async (status: string) =>
-    ((await (await admin(`/-/deliveries?status=${status}`)).json()) as { deliveries: Array<{ id: string; attempts: number; lastError?: string; nextAttemptAt?: number }> }).deliveries;
+    (
+      (await (await admin(`/-/deliveries?status=${status}`)).json()) as {
+        deliveries: Array<{ id: string; attempts: number; lastError?: string; nextAttemptAt?: number }>;
+      }
+    ).deliveries;
   const received = (uuid: string) => cds.requests.filter((r) => r.url.includes(uuid));
 
   it("queues when CDS answers 503, then delivers byte for byte when it recovers", async () => {
@@ -146,9 +151,15 @@ url = "https://signed"
     for (let i = 0; i < 10; i++) expect((await post(`/${nextUuid()}`, big)).status).toBe(202);
     listedBytes = 0;
     const res = await admin("/-/deliveries?status=queued&limit=1000");
-    const { deliveries } = (await res.json()) as { deliveries: Array<{ bodyBytes: number; event: string; body?: string; headers?: unknown }> };
+    const { deliveries } = (await res.json()) as {
+      deliveries: Array<{ bodyBytes: number; event: string; body?: string; headers?: unknown }>;
+    };
     expect(deliveries).toHaveLength(10);
-    expect(deliveries.every((d) => d.bodyBytes === big.length && d.event === "repo:refs_changed" && d.body === undefined && d.headers === undefined)).toBe(true);
+    expect(
+      deliveries.every(
+        (d) => d.bodyBytes === big.length && d.event === "repo:refs_changed" && d.body === undefined && d.headers === undefined,
+      ),
+    ).toBe(true);
     // 10 MiB of bodies in the queue; the listing read a few hundred bytes per delivery.
     expect(listedBytes).toBeLessThan(10 * 1024);
   });
@@ -284,7 +295,9 @@ url = "https://signed"
     const queuedUuid = nextUuid();
     cds.answer(() => ({ status: 503 }));
     expect((await post(`/${queuedUuid}`, "{}", { "x-request-id": "dup-q" })).status).toBe(202);
-    expect(((await (await post(`/${queuedUuid}`, "{}", { "x-request-id": "dup-q" })).json()) as { status: string }).status).toBe("duplicate");
+    expect(((await (await post(`/${queuedUuid}`, "{}", { "x-request-id": "dup-q" })).json()) as { status: string }).status).toBe(
+      "duplicate",
+    );
     expect(await listed("queued")).toHaveLength(1);
     cds.answer(undefined);
     const unknown = nextUuid();
@@ -318,7 +331,15 @@ url = "https://signed"
       const uuid = nextUuid();
       const ping = { "x-event-key": "diagnostics:ping" };
       expect((await app.request(`http://gw/signed/${uuid}`, { method: "POST", body: "{}", headers: ping })).status).toBe(200);
-      expect((await app.request(`http://gw/signed/${uuid}`, { method: "POST", body: "{}", headers: { ...ping, "x-hub-signature": `sha256=${"0".repeat(64)}` } })).status).toBe(401);
+      expect(
+        (
+          await app.request(`http://gw/signed/${uuid}`, {
+            method: "POST",
+            body: "{}",
+            headers: { ...ping, "x-hub-signature": `sha256=${"0".repeat(64)}` },
+          })
+        ).status,
+      ).toBe(401);
     });
   });
 
@@ -338,7 +359,13 @@ describe("rate limit per client IP", () => {
       { env: () => undefined },
     );
     let ip = "192.0.2.1";
-    const app = createGateway({ config, store: createMemoryStore(), fetch: () => Promise.reject(new Error("no upstream in this test")), clock: { now: () => now }, clientIp: () => ip }).app;
+    const app = createGateway({
+      config,
+      store: createMemoryStore(),
+      fetch: () => Promise.reject(new Error("no upstream in this test")),
+      clock: { now: () => now },
+      clientIp: () => ip,
+    }).app;
     const hit = () => app.request("http://gw/not-a-uuid", { method: "POST", body: "{}" });
     expect((await hit()).status).toBe(404);
     expect((await hit()).status).toBe(404);
@@ -391,7 +418,9 @@ describe("wake-ups", () => {
         wake: (at) => wakes.push(at),
       });
       cds.answer(() => ({ status: 503 }));
-      expect((await gateway.app.request("http://gw/5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e", { method: "POST", body: "{}" })).status).toBe(202);
+      expect((await gateway.app.request("http://gw/5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e", { method: "POST", body: "{}" })).status).toBe(
+        202,
+      );
       expect(wakes).toEqual([START + 500]);
       now = START + 500;
       await gateway.runScheduledWork();
@@ -412,9 +441,17 @@ describe("records queued by an earlier version", () => {
       const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
       const gateway = createGateway({ config, store: createMemoryStore(), fetch, clock: { now: () => START } });
       const record: DeliveryRecord = {
-        id: "0190f000-0000-7000-8000-000000000001", uuid, server: "default", search: "",
+        id: "0190f000-0000-7000-8000-000000000001",
+        uuid,
+        server: "default",
+        search: "",
         headers: { "content-type": "application/json", expect: "100-continue", "x-event-key": "repo:refs_changed" },
-        body: btoa("{}"), receivedAt: START, status: "queued", attempts: 1, nextAttemptAt: START, queuedSince: START,
+        body: btoa("{}"),
+        receivedAt: START,
+        status: "queued",
+        attempts: 1,
+        nextAttemptAt: START,
+        queuedSince: START,
       };
       await gateway.queue.enqueue(record);
       const next = await gateway.attemptRecord(record);

@@ -34,7 +34,9 @@ describe("only CDS's own answers count (issue #12, finding 3), on the Node gatew
       return answer;
     });
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-answers-"));
-    gateway = await startGateway(writeConfig(`
+    gateway = await startGateway(
+      writeConfig(
+        `
 [gateway]
 store = "sqlite:${dir}/gateway.db"
 forwardTimeout = "2s"
@@ -46,7 +48,10 @@ hooksUrl = "${alpha.hooksUrl}"
 
 [gateway.cds.beta]
 hooksUrl = "${beta.hooksUrl}"
-`, dir));
+`,
+        dir,
+      ),
+    );
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -55,18 +60,30 @@ hooksUrl = "${beta.hooksUrl}"
   });
 
   const post = async (uuid: string) => {
-    const res = await fetch(`${gateway.url}/${uuid}`, { method: "POST", body: JSON.stringify({ uuid }), headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed" } });
+    const res = await fetch(`${gateway.url}/${uuid}`, {
+      method: "POST",
+      body: JSON.stringify({ uuid }),
+      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed" },
+    });
     return { status: res.status, answer: (await res.json()) as { delivery: string; status: string } };
   };
-  const admin = async <T>(path: string): Promise<T> => (await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<T>;
-  const routeOf = async (uuid: string) => (await admin<{ routes: Array<{ uuid: string; instance: string }> }>("/-/routes")).routes.find((r) => r.uuid === uuid);
+  const admin = async <T>(path: string): Promise<T> =>
+    (await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<T>;
+  const routeOf = async (uuid: string) =>
+    (await admin<{ routes: Array<{ uuid: string; instance: string }> }>("/-/routes")).routes.find((r) => r.uuid === uuid);
   const record = (id: string) => admin<{ status: string; attempts: number; lastError?: string; instance?: string }>(`/-/deliveries/${id}`);
   const metrics = async () => (await fetch(`${gateway.url}/metrics`)).text();
   /** The value of a counter series, 0 when absent. */
-  const counter_ = async (series: string) => Number(new RegExp(`^${series.replace(/[{}"=,]/g, "\\$&")} (\\d+)$`, "m").exec(await metrics())?.[1] ?? 0);
+  const counter_ = async (series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}"=,]/g, "\\$&")} (\\d+)$`, "m").exec(await metrics())?.[1] ?? 0);
   /** The webhooks of `uuid` that beta itself took. */
   const genuine = (uuid: string) => beta.requests.filter((r) => r.url.endsWith(uuid) && r.answered === 200 && !proxied.has(r));
-  const logLines = () => gateway.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logLines = () =>
+    gateway
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   describe.each(PROXY_ANSWERS)("$name in front of the owner", ({ status, cause, answer }) => {
     const series = `cds_gateway_cds_unreachable_total{cds_instance="beta",reason="${cause}"}`;
@@ -81,7 +98,9 @@ hooksUrl = "${beta.hooksUrl}"
       expect(body.status).toBe("queued");
       expect(await routeOf(uuid)).toBeUndefined();
       expect(await counter_(series)).toBeGreaterThan(before);
-      expect(logLines().some((l) => l.uuid === uuid && l.instance === "beta" && l.status === status && l.reason === cause && l.level === "warn")).toBe(true);
+      expect(
+        logLines().some((l) => l.uuid === uuid && l.instance === "beta" && l.status === status && l.reason === cause && l.level === "warn"),
+      ).toBe(true);
 
       proxy.delete(uuid);
       expect(await waitFor(async () => (await record(body.delivery)).status === "delivered", 20_000, 100)).toBe(true);
@@ -122,7 +141,11 @@ hooksUrl = "${beta.hooksUrl}"
     expect(gateway.output()).toContain("route dropped: owner answered 404");
 
     const alphaBefore = alpha.requests.length;
-    proxy.set(uuid, { status: 404, headers: { "content-type": "text/html" }, body: "<html><body><h1>404 Not Found</h1><hr>nginx</body></html>" });
+    proxy.set(uuid, {
+      status: 404,
+      headers: { "content-type": "text/html" },
+      body: "<html><body><h1>404 Not Found</h1><hr>nginx</body></html>",
+    });
     const { status, answer } = await post(uuid);
     expect(status).toBe(202);
     expect(alpha.requests.length).toBe(alphaBefore);

@@ -58,17 +58,25 @@ url = "https://bitbucket.example.com"
   const made: Array<[string, string]> = [
     ["CDS 0.40–0.50, urlPublic", hooksServiceUrl(URL_PUBLIC, UUID)],
     ["CDS 0.51+, proxyWebhook", proxiedUrl(`${URL_PUBLIC}/webhook`, hooksServiceUrl("http://cds-hooks.internal:8083", UUID))],
-    ["CDS 0.51+, proxyWebhook ending with /", proxiedUrl(`${URL_PUBLIC}/webhook/`, hooksServiceUrl("http://cds-hooks.internal:8083", UUID))],
+    [
+      "CDS 0.51+, proxyWebhook ending with /",
+      proxiedUrl(`${URL_PUBLIC}/webhook/`, hooksServiceUrl("http://cds-hooks.internal:8083", UUID)),
+    ],
   ];
   for (const via of ["proxyWebhook", "publicUrl"]) {
-    it.each(made)(`forwards the URL %s makes (%s) when the gateway's server path is {urlPublic}/webhook (via ${via})`, async (_cds, target) => {
-      expect(target).toBe(`${URL_PUBLIC}/webhook/${UUID}`);
-      const res = await apps.get(via)!.request(target, { method: "POST", body: '{"eventKey":"repo:refs_changed"}', headers: { "x-event-key": "repo:refs_changed" } });
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as { status: string }).status).toBe("forwarded");
-      expect(cds.requests.at(-1)!.url).toBe(`/cdshooks/webhook/${UUID}`);
-      expect(cds.requests.at(-1)!.body.toString()).toBe('{"eventKey":"repo:refs_changed"}');
-    });
+    it.each(made)(
+      `forwards the URL %s makes (%s) when the gateway's server path is {urlPublic}/webhook (via ${via})`,
+      async (_cds, target) => {
+        expect(target).toBe(`${URL_PUBLIC}/webhook/${UUID}`);
+        const res = await apps
+          .get(via)!
+          .request(target, { method: "POST", body: '{"eventKey":"repo:refs_changed"}', headers: { "x-event-key": "repo:refs_changed" } });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { status: string }).status).toBe("forwarded");
+        expect(cds.requests.at(-1)!.url).toBe(`/cdshooks/webhook/${UUID}`);
+        expect(cds.requests.at(-1)!.body.toString()).toBe('{"eventKey":"repo:refs_changed"}');
+      },
+    );
   }
 
   it("does not take the hooks service's URL under another path", async () => {

@@ -203,7 +203,9 @@ describe("webhook relay on the Node server with two CDS instances", () => {
     expect(((await res.json()) as { status: string }).status).toBe("queued");
     // The attempt is listened to until its window ends (2 s after the 202), then the retry (due within 1 s
     // of that) is fired by the in-process timer.
-    expect(await waitFor(() => alpha.requests.filter((r) => r.url.includes(u)).length >= 2, 20_000), gateway.output().slice(-3000)).toBe(true);
+    expect(await waitFor(() => alpha.requests.filter((r) => r.url.includes(u)).length >= 2, 20_000), gateway.output().slice(-3000)).toBe(
+      true,
+    );
     alpha.answer(undefined);
     expect(Buffer.compare(alpha.requests.filter((r) => r.url.includes(u))[1]!.body, fixture)).toBe(0);
   });
@@ -229,7 +231,10 @@ describe("webhook relay on the Node server with two CDS instances", () => {
     expect(await exit).toBe(0);
     const refused = await new Promise<boolean>((resolve) => {
       const socket = createConnection(gateway.port, "127.0.0.1");
-      socket.on("connect", () => { socket.destroy(); resolve(false); });
+      socket.on("connect", () => {
+        socket.destroy();
+        resolve(false);
+      });
       socket.on("error", () => resolve(true));
     });
     expect(refused).toBe(true);

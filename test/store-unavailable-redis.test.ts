@@ -264,7 +264,14 @@ describe("two gateways on one Redis: a route changed by one is right in the othe
 
   /** The other process has read the change announced for `id` (it logs each one at debug level). */
   const heard = (gateway: GatewayProcess, id: string, times: number) =>
-    waitFor(() => gateway.output().split("\n").filter((l) => l.includes('"msg":"route changed in another process"') && l.includes(id)).length >= times, 10_000);
+    waitFor(
+      () =>
+        gateway
+          .output()
+          .split("\n")
+          .filter((l) => l.includes('"msg":"route changed in another process"') && l.includes(id)).length >= times,
+      10_000,
+    );
 
   it("a hook moved to another instance: the second process sends to the new owner at once", async () => {
     const id = uuid();

@@ -69,7 +69,11 @@ url = "${bb.url}"
   [vcs.servers.BB.bitbucket]
   token = "cli-bitbucket-token"
 `);
-      const child = spawn(process.execPath, [BIN, "bitbucket", "--config", path, "--server", "BB", "POST", "/rest/api/1.0/thing", "--data", "{}"], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(
+        process.execPath,
+        [BIN, "bitbucket", "--config", path, "--server", "BB", "POST", "/rest/api/1.0/thing", "--data", "{}"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));

@@ -48,20 +48,25 @@ describe("CDS's API calling the gateway as its vcs service (Node)", () => {
   let verdicts: string[];
 
   /** Asks oauthlib about the request Bitbucket received (same method, path, headers and body), then answers `reply`. */
-  const oauthChecked = (reply: StubReply | ((req: StubRequest) => StubReply)) => async (req: StubRequest): Promise<StubReply> => {
-    const verdict = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const out = httpRequest({ host: "127.0.0.1", port: oauthlib.port, method: req.method, path: req.path, headers: req.headers }, (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+  const oauthChecked =
+    (reply: StubReply | ((req: StubRequest) => StubReply)) =>
+    async (req: StubRequest): Promise<StubReply> => {
+      const verdict = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const out = httpRequest(
+          { host: "127.0.0.1", port: oauthlib.port, method: req.method, path: req.path, headers: req.headers },
+          (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => (text += c.toString()));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        out.on("error", reject);
+        out.end(req.body);
       });
-      out.on("error", reject);
-      out.end(req.body);
-    });
-    verdicts.push(verdict.status === 200 ? "ok" : verdict.text);
-    if (verdict.status !== 200) return { status: 401, body: verdict.text, headers: { "content-type": "application/json" } };
-    return typeof reply === "function" ? reply(req) : reply;
-  };
+      verdicts.push(verdict.status === 200 ? "ok" : verdict.text);
+      if (verdict.status !== 200) return { status: 401, body: verdict.text, headers: { "content-type": "application/json" } };
+      return typeof reply === "function" ? reply(req) : reply;
+    };
 
   beforeAll(async () => {
     await requirePythonOauthlib();
@@ -117,18 +122,32 @@ url = "${bb.url}"
     vcs.calls.length = 0;
     verdicts = [];
     bb.setHandler("POST", /^\/rest\/build-status\/1\.0\/commits\/[0-9a-f]+$/, oauthChecked({ status: 204 }));
-    bb.setHandler("POST", /^\/rest\/api\/1\.0\/projects\/[^/]+\/repos\/[^/]+\/pull-requests\/\d+\/comments$/, oauthChecked((req) => ({
-      status: 201,
-      json: { id: 501, version: 0, text: JSON.parse(req.body).text },
-    })));
+    bb.setHandler(
+      "POST",
+      /^\/rest\/api\/1\.0\/projects\/[^/]+\/repos\/[^/]+\/pull-requests\/\d+\/comments$/,
+      oauthChecked((req) => ({
+        status: 201,
+        json: { id: 501, version: 0, text: JSON.parse(req.body).text },
+      })),
+    );
   });
 
   type Sent = RawAnswer;
-  const send = (method: string, path: string, headers: Record<string, string>, body?: string) => sendRaw({ port: gateway.port, host }, method, path, headers, body);
+  const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+    sendRaw({ port: gateway.port, host }, method, path, headers, body);
 
   /** A call as CDS's API makes it: JSON, the project's access token (base64), signed with the API key, no Date. */
-  const cdsCall = (method: string, path: string, body?: unknown, options: { key?: string; date?: string | null; signedPath?: string } = {}) =>
-    signedCall({ port: gateway.port, host }, method, path, body, { ...options, privateKeyPem: options.key ?? prodKey.privateKeyPem, accessToken: PROJECT_TOKEN });
+  const cdsCall = (
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { key?: string; date?: string | null; signedPath?: string } = {},
+  ) =>
+    signedCall({ port: gateway.port, host }, method, path, body, {
+      ...options,
+      privateKeyPem: options.key ?? prodKey.privateKeyPem,
+      accessToken: PROJECT_TOKEN,
+    });
 
   const statusPosts = () => bb.requests.filter((r) => r.method === "POST" && r.pathname.startsWith("/rest/build-status/"));
   const commentPosts = () => bb.requests.filter((r) => r.method === "POST" && r.pathname.endsWith("/comments"));
@@ -179,8 +198,19 @@ url = "${bb.url}"
   });
 
   it("without X-CDS-ACCESS-TOKEN, signs with the server's own access token", async () => {
-    const signature = signLikeCds({ method: "POST", path: "/vcs/Bitbucket/status", host, privateKeyPem: prodKey.privateKeyPem, date: null });
-    const res = await send("POST", "/vcs/Bitbucket/status", { ...signature, "content-type": "application/json" }, JSON.stringify(snakeCaseEvent()));
+    const signature = signLikeCds({
+      method: "POST",
+      path: "/vcs/Bitbucket/status",
+      host,
+      privateKeyPem: prodKey.privateKeyPem,
+      date: null,
+    });
+    const res = await send(
+      "POST",
+      "/vcs/Bitbucket/status",
+      { ...signature, "content-type": "application/json" },
+      JSON.stringify(snakeCaseEvent()),
+    );
     expect(res.status, res.text).toBe(200);
     expect(oauthToken(statusPosts()[0]!)).toBe(BB_OAUTH_TOKEN);
     expect(verdicts).toEqual(["ok"]);
@@ -188,7 +218,11 @@ url = "${bb.url}"
 
   it("both comment routes post one comment each (CDS 0.46+ {id,message}, 0.40–0.45 bare string with the id in the path)", async () => {
     const report = "CDS Report build#12.0 ✘\n* Stage 1\n  * my job ✘";
-    const modern = await cdsCall("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/comments", { id: 7, message: report, revision: HEAD });
+    const modern = await cdsCall("POST", "/vcs/bitbucket/repos/PRJ/my-repo/pullrequests/comments", {
+      id: 7,
+      message: report,
+      revision: HEAD,
+    });
     expect(modern.status, modern.text).toBe(200);
     expect(commentPosts()).toHaveLength(1);
     expect(commentPosts()[0]!.pathname).toBe(`${PRS_PATH}/7/comments`);
@@ -207,16 +241,47 @@ url = "${bb.url}"
 
   it("the statuses listing returns what Bitbucket holds, in the shape of CDS's vcs service", async () => {
     const at = Date.UTC(2024, 0, 10, 10, 0, 0);
-    bb.setHandler("GET", `/rest/build-status/1.0/commits/${HEAD}`, oauthChecked((req) =>
-      req.query.get("start") === "0"
-        ? { json: { size: 2, isLastPage: false, nextPageStart: 2, values: [
-            { state: "SUCCESSFUL", key: "PRJ-wf-build", name: "PRJ-wf-build12", url: "u", description: "CDS/PRJ-wf-build", dateAdded: at },
-            { state: "FAILED", key: "jenkins-1", name: "jenkins", url: "u", description: "Jenkins", dateAdded: at },
-          ] } }
-        : { json: { size: 1, isLastPage: true, values: [
-            { state: "FAILED", key: "PRJ-wf-test", name: "PRJ-wf-test12", url: "u", description: "CDS/PRJ-wf-test", dateAdded: at + 60_000 },
-          ] } },
-    ));
+    bb.setHandler(
+      "GET",
+      `/rest/build-status/1.0/commits/${HEAD}`,
+      oauthChecked((req) =>
+        req.query.get("start") === "0"
+          ? {
+              json: {
+                size: 2,
+                isLastPage: false,
+                nextPageStart: 2,
+                values: [
+                  {
+                    state: "SUCCESSFUL",
+                    key: "PRJ-wf-build",
+                    name: "PRJ-wf-build12",
+                    url: "u",
+                    description: "CDS/PRJ-wf-build",
+                    dateAdded: at,
+                  },
+                  { state: "FAILED", key: "jenkins-1", name: "jenkins", url: "u", description: "Jenkins", dateAdded: at },
+                ],
+              },
+            }
+          : {
+              json: {
+                size: 1,
+                isLastPage: true,
+                values: [
+                  {
+                    state: "FAILED",
+                    key: "PRJ-wf-test",
+                    name: "PRJ-wf-test12",
+                    url: "u",
+                    description: "CDS/PRJ-wf-test",
+                    dateAdded: at + 60_000,
+                  },
+                ],
+              },
+            },
+      ),
+    );
     const res = await cdsCall("GET", `/vcs/bitbucket/repos/PRJ/my-repo/commits/${HEAD}/statuses`);
     expect(res.status, res.text).toBe(200);
     expect(JSON.parse(res.text)).toEqual([
@@ -253,7 +318,11 @@ url = "${bb.url}"
   });
 
   it("passes on CDS's own form (no Date), the vcs service's error answers, and the calls for servers the gateway does not sign for", async () => {
-    vcs.answer = (call) => ({ status: 404, headers: { "content-type": "application/json", "x-vcs-stub": "missing" }, body: JSON.stringify({ message: `no ${call.url}` }) });
+    vcs.answer = (call) => ({
+      status: 404,
+      headers: { "content-type": "application/json", "x-vcs-stub": "missing" },
+      body: JSON.stringify({ message: `no ${call.url}` }),
+    });
     for (const [method, path] of [
       ["GET", "/vcs/bitbucket/repos/PRJ/my-repo/branches/?branch=feature%2Fx&default=false"],
       ["GET", "/vcs"],
@@ -283,9 +352,25 @@ url = "${bb.url}"
       ["another key, pass-through", cdsCall("GET", "/vcs/bitbucket/repos/PRJ/r/branches", undefined, { key: strangerKey.privateKeyPem })],
       ["stale Date", cdsCall("POST", "/vcs/bitbucket/status", event, { date: stale })],
       ["stale Date, pass-through", cdsCall("GET", "/vcs", undefined, { date: stale })],
-      ["signed for another path", cdsCall("POST", "/vcs/bitbucket/status", event, { signedPath: "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments" })],
-      ["signed for another query", cdsCall("GET", "/vcs/bitbucket/repos/PRJ/r/branches?branch=main", undefined, { signedPath: "/vcs/bitbucket/repos/PRJ/r/branches?branch=dev" })],
-      ["signature header tampered", send("POST", "/vcs/bitbucket/status", { authorization: 'Signature keyId="cds-api",algorithm="rsa-sha256",headers="(request-target) host date",signature="AAAA"' }, "{}")],
+      [
+        "signed for another path",
+        cdsCall("POST", "/vcs/bitbucket/status", event, { signedPath: "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments" }),
+      ],
+      [
+        "signed for another query",
+        cdsCall("GET", "/vcs/bitbucket/repos/PRJ/r/branches?branch=main", undefined, {
+          signedPath: "/vcs/bitbucket/repos/PRJ/r/branches?branch=dev",
+        }),
+      ],
+      [
+        "signature header tampered",
+        send(
+          "POST",
+          "/vcs/bitbucket/status",
+          { authorization: 'Signature keyId="cds-api",algorithm="rsa-sha256",headers="(request-target) host date",signature="AAAA"' },
+          "{}",
+        ),
+      ],
     ];
     for (const [what, answer] of refused) {
       const res = await answer;
@@ -298,7 +383,12 @@ url = "${bb.url}"
 
   it("keeps the bearer routes for other callers, Go field names included", async () => {
     bb.setHandler("GET", PRS_PATH, oauthChecked({ json: { size: 0, isLastPage: true, values: [] } }));
-    const res = await send("POST", "/vcs/Bitbucket/status?cds=prod", { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" }, JSON.stringify(goFieldEvent("2222222222222222222222222222222222222222")));
+    const res = await send(
+      "POST",
+      "/vcs/Bitbucket/status?cds=prod",
+      { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      JSON.stringify(goFieldEvent("2222222222222222222222222222222222222222")),
+    );
     expect(res.status, res.text).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({ posted: true, state: "FAILED" });
     expect(oauthToken(statusPosts()[0]!)).toBe(BB_OAUTH_TOKEN);

@@ -66,7 +66,12 @@ function pullRequest(id: number, branch: string, latestCommit: string) {
     open: true,
     closed: false,
     fromRef: { id: `refs/heads/${branch}`, displayId: branch, latestCommit, repository: { slug: "my-repo", project: { key: "PRJ" } } },
-    toRef: { id: "refs/heads/main", displayId: "main", latestCommit: "0".repeat(40), repository: { slug: "my-repo", project: { key: "PRJ" } } },
+    toRef: {
+      id: "refs/heads/main",
+      displayId: "main",
+      latestCommit: "0".repeat(40),
+      repository: { slug: "my-repo", project: { key: "PRJ" } },
+    },
   };
 }
 
@@ -246,7 +251,12 @@ url = "https://github.example.com"
 
     const { status, body } = await postEvent("Bitbucket", event);
     expect(status).toBe(200);
-    expect(body).toEqual({ posted: false, reason: "unchanged", state: "FAILED", comment: { posted: false, reason: "already_posted", pullRequest: 7 } });
+    expect(body).toEqual({
+      posted: false,
+      reason: "unchanged",
+      state: "FAILED",
+      comment: { posted: false, reason: "already_posted", pullRequest: 7 },
+    });
     expect(statusPosts()).toHaveLength(1);
     expect(commentPosts()).toHaveLength(1);
   });
@@ -306,7 +316,10 @@ url = "https://github.example.com"
     const { payload, ...top } = runEvent({ status: "Building", hash });
     void payload;
     const goPayload = { NodeName: "build", Number: 12, Status: "Building", Hash: hash, RepositoryManagerName: "GitHub" };
-    expect(await (await send(`/vcs/WithToken/status`, { ...top, payload: goPayload })).json()).toEqual({ posted: false, reason: "other_server" });
+    expect(await (await send(`/vcs/WithToken/status`, { ...top, payload: goPayload })).json()).toEqual({
+      posted: false,
+      reason: "other_server",
+    });
   });
 
   it("showDetail = false links the status to uiUrl only", async () => {
@@ -320,7 +333,14 @@ url = "https://github.example.com"
     const hash = "5555555555555555555555555555555555555555";
     prs = [pullRequest(7, "feature/x", hash)];
     const stages = [
-      { id: 1, name: "Build", run_jobs_summary: [{ status: "Success", job_summary: { job_name: "compile" } }, { status: "Stopped", job_summary: { job_name: "test" } }] },
+      {
+        id: 1,
+        name: "Build",
+        run_jobs_summary: [
+          { status: "Success", job_summary: { job_name: "compile" } },
+          { status: "Stopped", job_summary: { job_name: "test" } },
+        ],
+      },
       { id: 2, name: "Deploy", run_jobs_summary: [] },
     ];
     const { body } = await postEvent("WithToken", runEvent({ status: "Stopped", hash, subnum: 1, stages_summary: stages }));
@@ -394,7 +414,11 @@ url = "https://github.example.com"
   });
 
   it("answers 200 to other event types and posts nothing", async () => {
-    const { status, body } = await postEvent("Bitbucket", { type_event: "sdk.EventRunWorkflow", project_key: "PRJ", payload: { status: "Fail" } });
+    const { status, body } = await postEvent("Bitbucket", {
+      type_event: "sdk.EventRunWorkflow",
+      project_key: "PRJ",
+      payload: { status: "Fail" },
+    });
     expect(status).toBe(200);
     expect(body).toEqual({ posted: false, reason: "ignored_event" });
     expect(bb.requests).toHaveLength(0);
@@ -421,7 +445,18 @@ url = "https://github.example.com"
   it("Bitbucket's refusal reaches the caller as 502 with its messages, and nothing is remembered", async () => {
     const hash = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
     bb.setHandler("POST", `/rest/build-status/1.0/commits/${hash}`, [
-      { status: 401, json: { errors: [{ context: null, message: "Authentication failed. Please check your credentials and try again.", exceptionName: "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException" }] } },
+      {
+        status: 401,
+        json: {
+          errors: [
+            {
+              context: null,
+              message: "Authentication failed. Please check your credentials and try again.",
+              exceptionName: "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
+            },
+          ],
+        },
+      },
       { status: 204 },
     ]);
     const refused = await postEvent("WithToken", runEvent({ status: "Building", hash }));
@@ -447,7 +482,11 @@ url = "https://github.example.com"
     const event = runEvent({ hash, num: 40 }, { workflow_run_num: 40 });
     const refused = await postEvent("WithToken", event);
     expect(refused.status).toBe(502);
-    expect(refused.body).toMatchObject({ error: "bitbucket_error", status: 404, messages: ["Pull request 7 does not exist in PRJ/my-repo."] });
+    expect(refused.body).toMatchObject({
+      error: "bitbucket_error",
+      status: 404,
+      messages: ["Pull request 7 does not exist in PRJ/my-repo."],
+    });
     const retried = await postEvent("WithToken", event);
     expect(retried.status).toBe(200);
     expect(retried.body).toEqual({ posted: false, reason: "unchanged", state: "FAILED", comment: { posted: true, pullRequest: 7 } });
@@ -498,10 +537,17 @@ url = "https://github.example.com"
     }
     expect(bb.requests).toHaveLength(0);
 
-    bb.setHandler("POST", `${PRS_PATH}/7/comments`, { status: 403, json: { errors: [{ message: "You are not permitted to access this resource" }] } });
+    bb.setHandler("POST", `${PRS_PATH}/7/comments`, {
+      status: 403,
+      json: { errors: [{ message: "You are not permitted to access this resource" }] },
+    });
     const res = await send("/vcs/WithToken/repos/PRJ/my-repo/pullrequests/comments", { id: 7, message: "x" });
     expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({ error: "bitbucket_error", status: 403, messages: ["You are not permitted to access this resource"] });
+    expect(await res.json()).toMatchObject({
+      error: "bitbucket_error",
+      status: 403,
+      messages: ["You are not permitted to access this resource"],
+    });
   });
 
   it("other methods on these routes get 405", async () => {

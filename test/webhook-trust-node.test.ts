@@ -72,7 +72,10 @@ url = "https://bitbucket.example.com"
     // The push's own date is its deletion time: everything is due at t0 + 300 ms.
     const t0 = Date.now();
     // Each branch three times, as a forged (now: signed) body could repeat them.
-    const body = refsChangedBody([...branches, ...branches, ...branches].map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), t0);
+    const body = refsChangedBody(
+      [...branches, ...branches, ...branches].map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })),
+      t0,
+    );
     const res = await fetch(`${gateway.url}/${UUID}`, {
       method: "POST",
       body,
@@ -82,7 +85,12 @@ url = "https://bitbucket.example.com"
     expect(await waitFor(() => api.deletes().length >= branches.length, 20_000)).toBe(true);
     // A few more sweeps: no branch is asked twice.
     expect(await waitFor(() => api.deletes().length > branches.length, 500)).toBe(false);
-    expect(api.deletes().map((r) => decodeURIComponent(r.url.split("/").pop()!)).sort()).toEqual([...branches].sort());
+    expect(
+      api
+        .deletes()
+        .map((r) => decodeURIComponent(r.url.split("/").pop()!))
+        .sort(),
+    ).toEqual([...branches].sort());
     // One signin and ten DELETEs: the k-th cannot arrive before the due time + k × 100 ms (load only
     // delays them; 2 ms for Date.now() rounding).
     const times = api.requests.map((r) => r.receivedAt).sort((a, b) => a - b);

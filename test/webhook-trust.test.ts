@@ -56,7 +56,12 @@ url = "https://lenient.example.com"
     );
     store = createMemoryStore();
     // The peer address, as a runtime adapter would report it, from a test-only header.
-    gateway = createGateway({ config, store, fetch: (url, init) => fetch(url, init as RequestInit), clientIp: (c) => c.req.header("x-test-peer") });
+    gateway = createGateway({
+      config,
+      store,
+      fetch: (url, init) => fetch(url, init as RequestInit),
+      clientIp: (c) => c.req.header("x-test-peer"),
+    });
   }
   beforeEach(() => build());
 
@@ -105,7 +110,12 @@ url = "https://lenient.example.com"
   });
 
   describe("finding 6: X-Forwarded-* are kept only from gateway.trustedProxies", () => {
-    const spoofed = { "x-forwarded-for": "198.51.100.66", "x-forwarded-proto": "gopher", "x-forwarded-host": "evil.example", "x-hub-signature": sign(update) };
+    const spoofed = {
+      "x-forwarded-for": "198.51.100.66",
+      "x-forwarded-proto": "gopher",
+      "x-forwarded-host": "evil.example",
+      "x-hub-signature": sign(update),
+    };
 
     it("from any other peer they are replaced by the gateway's own view", async () => {
       expect((await post(`/${UUID}`, update, { ...spoofed, "x-test-peer": "203.0.113.9" })).status).toBe(200);
@@ -137,7 +147,11 @@ url = "https://lenient.example.com"
 
   describe("finding 11: separate token scopes", () => {
     const call = (path: string, token: string, method = "GET") =>
-      gateway.app.request(`http://gw.example.com${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: method === "POST" ? "{}" : undefined });
+      gateway.app.request(`http://gw.example.com${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: method === "POST" ? "{}" : undefined,
+      });
 
     it("vcsTokens open /vcs/* only, adminTokens /-/* only, apiTokens both (as before)", async () => {
       await build({ gateway: 'vcsTokens = ["status-poster-token"]\nadminTokens = ["operator-token"]' });
@@ -165,7 +179,10 @@ url = "https://lenient.example.com"
         },
       });
       const first = post(`/open/${UUID}`, "", {}, { body: stalled, duplex: "half" } as RequestInit);
-      const gauge = async () => Number(/^cds_gateway_body_bytes_in_flight (\d+)$/m.exec(await (await gateway.app.request("http://gw.example.com/metrics")).text())?.[1]);
+      const gauge = async () =>
+        Number(
+          /^cds_gateway_body_bytes_in_flight (\d+)$/m.exec(await (await gateway.app.request("http://gw.example.com/metrics")).text())?.[1],
+        );
       while ((await gauge()) < 1000) await new Promise((resolve) => setTimeout(resolve, 5));
       const busy = await post(`/open/${UUID}`, "x".repeat(600), { "content-length": "600" });
       expect(busy.status).toBe(503);
@@ -177,8 +194,12 @@ url = "https://lenient.example.com"
     });
 
     it("refuses a budget smaller than one body of maxBodyBytes, and follows a larger maxBodyBytes by default", async () => {
-      await expect(build({ gateway: "maxBodyBytes = 2000\nmaxBodyBytesInFlight = 1000" })).rejects.toThrow("gateway.maxBodyBytesInFlight: must be at least maxBodyBytes (2000)");
-      const config = await loadConfig(`[gateway]\nmaxBodyBytes = 100000000\n[gateway.cds.p]\nhooksUrl = "https://cds"\n`, { env: () => undefined });
+      await expect(build({ gateway: "maxBodyBytes = 2000\nmaxBodyBytesInFlight = 1000" })).rejects.toThrow(
+        "gateway.maxBodyBytesInFlight: must be at least maxBodyBytes (2000)",
+      );
+      const config = await loadConfig(`[gateway]\nmaxBodyBytes = 100000000\n[gateway.cds.p]\nhooksUrl = "https://cds"\n`, {
+        env: () => undefined,
+      });
       expect(config.gateway.maxBodyBytesInFlight).toBe(100000000);
       const defaults = await loadConfig(`[gateway.cds.p]\nhooksUrl = "https://cds"\n`, { env: () => undefined });
       expect(defaults.gateway).toMatchObject({ maxBodyBytesInFlight: 64 * 1024 * 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 });

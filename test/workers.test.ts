@@ -79,7 +79,12 @@ url = "https://signed.example.com"
   webhookSecret = ["env:BB_HOOK_SECRET"]
 `;
     ({ mf, url: base } = await startMiniflare(
-      miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, BB_HOOK_SECRET: HOOK_SECRET, GATEWAY_API_TOKEN: API_TOKEN, LOG_LEVEL: "warn" }),
+      miniflareOptions(scriptPath, outdir, {
+        GATEWAY_CONFIG: config,
+        BB_HOOK_SECRET: HOOK_SECRET,
+        GATEWAY_API_TOKEN: API_TOKEN,
+        LOG_LEVEL: "warn",
+      }),
     ));
   }, 60_000);
 
@@ -192,7 +197,9 @@ url = "https://signed.example.com"
     return res.status === 200 ? ((await res.json()) as { status: string; attempts: number; bodyBytes: number }) : undefined;
   };
   const listed = async (status: string) => {
-    const res = await fetch(new URL(`/-/deliveries?status=${status}&limit=1000`, base), { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const res = await fetch(new URL(`/-/deliveries?status=${status}&limit=1000`, base), {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { deliveries: Array<{ id: string }> }).deliveries.map((d) => d.id);
   };
@@ -249,7 +256,10 @@ url = "https://signed.example.com"
     expect(await listed("delivered")).toContain(delivery);
 
     // A replay goes back to the queue (update → a new message) and is delivered again.
-    const replay = await fetch(new URL(`/-/deliveries/${delivery}/replay`, base), { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const replay = await fetch(new URL(`/-/deliveries/${delivery}/replay`, base), {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     expect(replay.status).toBe(202);
     expect(await waitFor(() => requestsFor(beta, u).filter((r) => r.answered === 200).length >= 2, 30_000, 100)).toBe(true);
     accepted = requestsFor(beta, u).filter((r) => r.answered === 200);
@@ -263,7 +273,10 @@ url = "https://signed.example.com"
     const res = await post(`/${u}`, fixture("pr-opened.json"), { "x-event-key": "pr:opened" });
     expect(res.status).toBe(202);
     const { delivery } = (await res.json()) as { delivery: string };
-    const removed = await fetch(new URL(`/-/deliveries/${delivery}`, base), { method: "DELETE", headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const removed = await fetch(new URL(`/-/deliveries/${delivery}`, base), {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     expect(removed.status).toBe(204);
     alpha.answer(undefined);
     alpha.owned.add(u);
@@ -292,7 +305,12 @@ url = "https://signed.example.com"
       expect(answer.status, path).toBe(200);
       return answer.json() as Promise<Record<string, unknown>>;
     };
-    const detail = (await admin(`/-/deliveries/${delivery}`)) as { headers: Record<string, string>; body: string; repository: string; history: Array<{ outcome: string; instance?: string }> };
+    const detail = (await admin(`/-/deliveries/${delivery}`)) as {
+      headers: Record<string, string>;
+      body: string;
+      repository: string;
+      history: Array<{ outcome: string; instance?: string }>;
+    };
     expect(detail.headers["x-hub-signature"]).toBe("sha256=[masked]");
     expect(detail.body).toBe(Buffer.from(body).toString("utf8"));
     expect(detail.repository).toBe("MYPROJECT/test-repo");
@@ -304,7 +322,10 @@ url = "https://signed.example.com"
     expect(((await admin("/-/activity")) as { minutes: unknown[] }).minutes).toHaveLength(60);
     expect(await (await fetch(new URL("/metrics", base))).text()).toMatch(/^cds_gateway_queue_depth \d+$/m);
     alpha.answer(undefined);
-    expect((await fetch(new URL(`/-/deliveries/${delivery}`, base), { method: "DELETE", headers: { authorization: `Bearer ${API_TOKEN}` } })).status).toBe(204);
+    expect(
+      (await fetch(new URL(`/-/deliveries/${delivery}`, base), { method: "DELETE", headers: { authorization: `Bearer ${API_TOKEN}` } }))
+        .status,
+    ).toBe(204);
   });
 
   it(`keeps the gzipped bundle within ${BUNDLE_BUDGET / 1024} KiB`, () => {
@@ -340,7 +361,12 @@ url = "${bb.url}"
 `;
     let base: URL;
     ({ mf, url: base } = await startMiniflare(
-      miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, CDS_API_PUBLIC_KEY: apiKey.signinHeader, BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1, LOG_LEVEL: "warn" }),
+      miniflareOptions(scriptPath, outdir, {
+        GATEWAY_CONFIG: config,
+        CDS_API_PUBLIC_KEY: apiKey.signinHeader,
+        BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1,
+        LOG_LEVEL: "warn",
+      }),
     ));
     target = { port: Number(base.port), host: base.host };
   }, 60_000);
@@ -356,14 +382,20 @@ url = "${bb.url}"
 
   it("posts the status of a Fail event of either payload generation, with CDS's access token, and no comment", async () => {
     bb.setHandler("POST", `/rest/build-status/1.0/commits/${HEAD}`, { status: 204 });
-    for (const [event, number] of [[snakeCaseFailEvent(HEAD, 12), 12], [goFieldFailEvent(HEAD, 13), 13]] as const) {
+    for (const [event, number] of [
+      [snakeCaseFailEvent(HEAD, 12), 12],
+      [goFieldFailEvent(HEAD, 13), 13],
+    ] as const) {
       const before = bb.requests.length;
       const res = await call("POST", "/vcs/bitbucket/status", event);
       expect(res.status, res.text).toBe(200);
       expect(bb.requests.slice(before).map((r) => `${r.method} ${r.pathname}`)).toEqual([`POST /rest/build-status/1.0/commits/${HEAD}`]);
       const post = bb.requests.at(-1)!;
       expect(JSON.parse(post.body)).toEqual({
-        state: "FAILED", key: "PRJ-wf-build", name: `PRJ-wf-build${number}`, description: "CDS/PRJ-wf-build",
+        state: "FAILED",
+        key: "PRJ-wf-build",
+        name: `PRJ-wf-build${number}`,
+        description: "CDS/PRJ-wf-build",
         url: `https://cds.example.com/project/PRJ/workflow/wf/run/${number}`,
       });
       expect(post.headers.authorization).toMatch(/^OAuth .*oauth_signature_method="RSA-SHA1"/);
@@ -373,11 +405,16 @@ url = "${bb.url}"
 
   it("answers the statuses listing and both comment routes", async () => {
     bb.setHandler("GET", `/rest/build-status/1.0/commits/${HEAD}`, {
-      json: { isLastPage: true, values: [{ state: "FAILED", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }] },
+      json: {
+        isLastPage: true,
+        values: [{ state: "FAILED", key: "PRJ-wf-build", url: "u", description: "CDS/PRJ-wf-build", dateAdded: Date.UTC(2024, 0, 10) }],
+      },
     });
     const listing = await call("GET", `/vcs/bitbucket/repos/PRJ/my-repo/commits/${HEAD}/statuses`);
     expect(listing.status, listing.text).toBe(200);
-    expect(JSON.parse(listing.text)).toEqual([{ ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Fail", description: "CDS/PRJ-wf-build" }]);
+    expect(JSON.parse(listing.text)).toEqual([
+      { ref: HEAD, created_at: "2024-01-10T00:00:00Z", state: "Fail", description: "CDS/PRJ-wf-build" },
+    ]);
 
     bb.setHandler("POST", /\/pull-requests\/\d+\/comments$/, (req) => ({ status: 201, json: { id: 9, text: JSON.parse(req.body).text } }));
     const before = bb.requests.length;
@@ -398,16 +435,22 @@ url = "${bb.url}"
     expect(JSON.parse(res.text).message).toContain("Node");
     const unsigned = await sendRaw(target, "POST", "/vcs/bitbucket/status", { "content-type": "application/json" }, "{}");
     expect(unsigned.status).toBe(401);
-    const stale = await call("POST", "/vcs/bitbucket/status", snakeCaseFailEvent(HEAD), { date: new Date(Date.now() - 3_600_000).toUTCString() });
+    const stale = await call("POST", "/vcs/bitbucket/status", snakeCaseFailEvent(HEAD), {
+      date: new Date(Date.now() - 3_600_000).toUTCString(),
+    });
     expect(stale.status).toBe(401);
     expect(bb.requests.length).toBe(before);
   });
 });
 
-describeTrustScenario("webhook trust in the built Worker (workerd)", async (config) => {
-  const { mf, url } = await startMiniflare(miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, LOG_LEVEL: "error" }));
-  return { url: url.origin, stop: () => mf.dispose() };
-}, 60_000);
+describeTrustScenario(
+  "webhook trust in the built Worker (workerd)",
+  async (config) => {
+    const { mf, url } = await startMiniflare(miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, LOG_LEVEL: "error" }));
+    return { url: url.origin, stop: () => mf.dispose() };
+  },
+  60_000,
+);
 
 describe("the built Worker with a configuration that does not load", () => {
   let mf: Miniflare;
@@ -482,18 +525,22 @@ hooksUrl = "http://127.0.0.1:9/cdshooks"
   it.each([
     ["GATEWAY_KV", "[[kv_namespaces]]", (o: ReturnType<typeof miniflareOptions>) => void (o.kvNamespaces = [])],
     ["CLAIM_LOCK", "[[durable_objects.bindings]]", (o: ReturnType<typeof miniflareOptions>) => void (o.durableObjects = {})],
-  ])("without %s: /healthz and every other answer are 503 naming the binding and %s; the Cron run fails", async (binding, section, drop) => {
-    const { mf, url: base } = await without(drop);
-    for (const res of await answers(base)) {
-      expect(res.status).toBe(503);
-      const body = (await res.json()) as { error: string; message: string };
-      expect(body.error).toBe("missing_binding");
-      expect(body.message).toContain(binding);
-      expect(body.message).toContain(section);
-      expect(body.message).toContain("wrangler.toml");
-    }
-    expect((await (await scheduler(mf)).scheduled({ cron: "* * * * *" })).outcome).not.toBe("ok");
-  }, 60_000);
+  ])(
+    "without %s: /healthz and every other answer are 503 naming the binding and %s; the Cron run fails",
+    async (binding, section, drop) => {
+      const { mf, url: base } = await without(drop);
+      for (const res of await answers(base)) {
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { error: string; message: string };
+        expect(body.error).toBe("missing_binding");
+        expect(body.message).toContain(binding);
+        expect(body.message).toContain(section);
+        expect(body.message).toContain("wrangler.toml");
+      }
+      expect((await (await scheduler(mf)).scheduled({ cron: "* * * * *" })).outcome).not.toBe("ok");
+    },
+    60_000,
+  );
 
   it("without DELIVERY_QUEUE (optional): healthy, and a webhook no instance takes is still queued, for the Cron Trigger", async () => {
     const { url: base } = await without((o) => void (o.queueProducers = {}));

@@ -18,5 +18,8 @@ const PAGE_HEADERS = {
  */
 export function registerAdminPage(app: Hono): void {
   app.get("/-/", () => new Response(ADMIN_PAGE_HTML, { headers: { ...PAGE_HEADERS, "content-type": "text/html; charset=utf-8" } }));
-  app.get("/-/admin.js", () => new Response(ADMIN_PAGE_SCRIPT, { headers: { ...PAGE_HEADERS, "content-type": "text/javascript; charset=utf-8" } }));
+  app.get(
+    "/-/admin.js",
+    () => new Response(ADMIN_PAGE_SCRIPT, { headers: { ...PAGE_HEADERS, "content-type": "text/javascript; charset=utf-8" } }),
+  );
 }

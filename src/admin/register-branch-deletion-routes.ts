@@ -38,6 +38,8 @@ export function registerBranchDeletionRoutes(app: Hono, deps: { deletions: Branc
   });
 
   app.delete("/-/branch-deletions/:id", async (c) => {
-    return (await deps.deletions.cancel(c.req.param("id"))) ? new Response(null, { status: 204 }) : jsonError("not_found", "no such pending branch deletion");
+    return (await deps.deletions.cancel(c.req.param("id")))
+      ? new Response(null, { status: 204 })
+      : jsonError("not_found", "no such pending branch deletion");
   });
 }

@@ -40,7 +40,9 @@ export function registerConsoleRoutes(
       now: deps.clock.now(),
       instances: instances.map((state) => ({ ...state, ...of(state.name) })),
       unrouted,
-      counts: counts ? { limit: COUNT_LIMIT, complete: counts.complete } : { limit: COUNT_LIMIT, complete: false, error: "the store did not answer" },
+      counts: counts
+        ? { limit: COUNT_LIMIT, complete: counts.complete }
+        : { limit: COUNT_LIMIT, complete: false, error: "the store did not answer" },
       servers: deps.console.calls.snapshot(deps.servers),
     });
   });

@@ -6,7 +6,14 @@ import { json, jsonError } from "../core/json-error.ts";
 import type { Clock } from "../core/ports.ts";
 import { changeDelivery } from "../queue/change-delivery.ts";
 import type { DeliveryQueue } from "../queue/delivery-queue.ts";
-import { deliveryFromRecord, type DeliveryRecord, type DeliveryStatus, type DeliverySummary, isInFlight, summarizeRecord } from "../queue/delivery-record.ts";
+import {
+  deliveryFromRecord,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type DeliverySummary,
+  isInFlight,
+  summarizeRecord,
+} from "../queue/delivery-record.ts";
 import { findSummaries } from "../queue/find-summaries.ts";
 import { repositoryOf } from "../queue/repository-of.ts";
 import { retryQueuedNow } from "../queue/retry-queued-now.ts";
@@ -33,7 +40,10 @@ const STATUSES: readonly DeliveryStatus[] = ["queued", "delivered", "dead"];
  * during a drain, none of them puts a delivered webhook back in the queue.
  * Answers carry the gateway's `now`, which the page counts relative times from.
  */
-export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; clock: Clock; wake?: (at: number) => void; recent?: RecentForwards }): void {
+export function registerDeliveryRoutes(
+  app: Hono,
+  deps: { queue: DeliveryQueue; clock: Clock; wake?: (at: number) => void; recent?: RecentForwards },
+): void {
   app.get("/-/deliveries", async (c) => {
     const status = c.req.query("status") ?? "queued";
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
@@ -43,7 +53,8 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
       const deliveries = (deps.recent?.list() ?? []).filter((forward) => match === undefined || match(forward)).slice(0, limit);
       return json(200, { status, now, deliveries });
     }
-    if (!STATUSES.includes(status as DeliveryStatus)) return jsonError("bad_request", "status must be queued, delivered, dead or forwarded");
+    if (!STATUSES.includes(status as DeliveryStatus))
+      return jsonError("bad_request", "status must be queued, delivered, dead or forwarded");
     const found = await findSummaries(deps.queue, status as DeliveryStatus, { limit, after: c.req.query("after"), match });
     return json(200, { status, now, ...found });
   });
@@ -84,7 +95,10 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
     if (result.kind === "missing") return jsonError("not_found", "no such delivery");
     if (moved !== undefined) return jsonError("conflict", `the delivery is ${moved} now, not ${expected}: nothing was replayed`);
     if (inFlightUntil !== undefined) {
-      return jsonError("conflict", `an attempt awaits CDS's answer until ${new Date(inFlightUntil).toISOString()}: nothing was replayed (it is due then if no answer came)`);
+      return jsonError(
+        "conflict",
+        `an attempt awaits CDS's answer until ${new Date(inFlightUntil).toISOString()}: nothing was replayed (it is due then if no answer came)`,
+      );
     }
     deps.wake?.(now);
     return json(202, { delivery: c.req.param("id"), status: "queued" });
@@ -97,12 +111,16 @@ export function registerDeliveryRoutes(app: Hono, deps: { queue: DeliveryQueue; 
 }
 
 /** What the filters of a listing keep: the instance exactly, the repository as a part of `PROJECT/slug` in any case; undefined: no filter. */
-function summaryFilter(instance: string | undefined, repository: string | undefined): ((summary: Pick<DeliverySummary, "instance" | "repository">) => boolean) | undefined {
+function summaryFilter(
+  instance: string | undefined,
+  repository: string | undefined,
+): ((summary: Pick<DeliverySummary, "instance" | "repository">) => boolean) | undefined {
   const part = repository?.trim().toLowerCase() || undefined;
   const name = instance?.trim() || undefined;
   if (part === undefined && name === undefined) return undefined;
   return (summary) =>
-    (name === undefined || summary.instance === name) && (part === undefined || (summary.repository?.toLowerCase().includes(part) ?? false));
+    (name === undefined || summary.instance === name) &&
+    (part === undefined || (summary.repository?.toLowerCase().includes(part) ?? false));
 }
 
 /**

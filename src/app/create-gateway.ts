@@ -34,7 +34,16 @@ import { createBodyBudget } from "../lib/create-body-budget.ts";
 import { json, jsonError } from "../core/json-error.ts";
 import { createMetrics, type Metrics } from "../core/metrics.ts";
 import { createPendingWork, type Invocation } from "../lib/pending-work.ts";
-import { type ChangeFeed, type Clock, type FetchFn, type KvStore, type Logger, type PassThroughFn, silentLogger, systemClock } from "../core/ports.ts";
+import {
+  type ChangeFeed,
+  type Clock,
+  type FetchFn,
+  type KvStore,
+  type Logger,
+  type PassThroughFn,
+  silentLogger,
+  systemClock,
+} from "../core/ports.ts";
 import { requireBearer } from "./require-bearer.ts";
 import { within } from "../lib/with-timeout.ts";
 
@@ -94,7 +103,14 @@ export function createGateway(deps: AppDeps): Gateway {
   const metrics = deps.metrics ?? createMetrics();
   const { storeTimeoutMs, routeCacheTtlMs, routeCacheSize } = deps.config.gateway;
   // Routes served from memory (issue #12): the relay's normal read path, and what it goes on when the store is silent.
-  const routes = createRouteStore({ store: deps.store, clock, logger, ttlMs: routeCacheTtlMs, maxEntries: routeCacheSize, changes: deps.changes });
+  const routes = createRouteStore({
+    store: deps.store,
+    clock,
+    logger,
+    ttlMs: routeCacheTtlMs,
+    maxEntries: routeCacheSize,
+    changes: deps.changes,
+  });
   // What the operator's console shows of this process, and the counter series it feeds (issue #16).
   const servers = webhookServers(deps.config);
   const consoleState = createConsoleState({ config: deps.config, metrics, servers: servers.map((s) => s.name) });
@@ -108,13 +124,27 @@ export function createGateway(deps: AppDeps): Gateway {
   // Answers awaited after forwardTimeout, and recovery drains: they go on after their answer was given (issue #12).
   const pending = createPendingWork(logger);
   // An instance taking a webhook again drains what waits for it (issue #12, finding 6).
-  const backlog = createInstanceBacklog({ clock, pending, drain: (instance, invocation) => drainInstance({ ...queueDeps, store: deps.store }, instance, invocation) });
+  const backlog = createInstanceBacklog({
+    clock,
+    pending,
+    drain: (instance, invocation) => drainInstance({ ...queueDeps, store: deps.store }, instance, invocation),
+  });
   const onAccepted: RelayDeps["onAccepted"] = (delivery, outcome, invocation) => {
     backlog.accepted(outcome.instance, invocation);
     return recordBranchChanges(branchDeps, delivery, outcome);
   };
   const onUnreached = (instances: string[]) => backlog.unreached(instances);
-  const queueDeps: QueueDeps = { ...base, queue, random: deps.random, metrics, onAccepted, onUnreached, wake: deps.wake, pending, onQueueResult: consoleState.onQueueResult };
+  const queueDeps: QueueDeps = {
+    ...base,
+    queue,
+    random: deps.random,
+    metrics,
+    onAccepted,
+    onUnreached,
+    wake: deps.wake,
+    pending,
+    onQueueResult: consoleState.onQueueResult,
+  };
   // One budget of webhook body bytes in flight for the process (issue #11).
   const bodyBudget = createBodyBudget(deps.config.gateway.maxBodyBytesInFlight);
   metrics.gauge("cds_gateway_body_bytes_in_flight", bodyBudget.inFlight);
@@ -195,7 +225,11 @@ export function createGateway(deps: AppDeps): Gateway {
     queue,
     async runScheduledWork(invocation) {
       // One failing never keeps the other from running.
-      const results = await Promise.allSettled([migrateOldDeliveries(), runDueDeliveries(queueDeps, { invocation }), runDueBranchDeletions(branchDeps)]);
+      const results = await Promise.allSettled([
+        migrateOldDeliveries(),
+        runDueDeliveries(queueDeps, { invocation }),
+        runDueBranchDeletions(branchDeps),
+      ]);
       for (const result of results) if (result.status === "rejected") throw result.reason;
     },
     attemptRecord: async (record, invocation) => {

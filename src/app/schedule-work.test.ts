@@ -31,10 +31,13 @@ describe("scheduleWork", () => {
   it("logs a failing run instead of rejecting, and runs nothing after stop", async () => {
     const logged: string[] = [];
     let runs = 0;
-    const work = scheduleWork(async () => {
-      runs++;
-      throw new Error("store down");
-    }, { log: (_level, message, fields) => logged.push(`${message}: ${fields?.error}`) });
+    const work = scheduleWork(
+      async () => {
+        runs++;
+        throw new Error("store down");
+      },
+      { log: (_level, message, fields) => logged.push(`${message}: ${fields?.error}`) },
+    );
     await expect(work.run()).resolves.toBeUndefined();
     expect(logged).toEqual(["scheduled work failed: store down"]);
     await work.stop();

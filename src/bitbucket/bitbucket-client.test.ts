@@ -11,7 +11,13 @@ import type { BuildStatus, Webhook } from "./bitbucket-types.ts";
 const realFetch: FetchFn = (url, init) => fetch(url, init as RequestInit);
 const clock = { now: () => Date.parse("2026-05-01T12:00:00Z") };
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-const STATUS: BuildStatus = { state: "SUCCESSFUL", key: "PRJ-wf-build", name: "PRJ-wf-build12", url: "https://cds/x", description: "CDS/PRJ-wf-build" };
+const STATUS: BuildStatus = {
+  state: "SUCCESSFUL",
+  key: "PRJ-wf-build",
+  name: "PRJ-wf-build12",
+  url: "https://cds/x",
+  description: "CDS/PRJ-wf-build",
+};
 
 let bb: StubBitbucket;
 let sleeps: number[];
@@ -91,7 +97,10 @@ describe("authentication", () => {
 
   it("signs with the access token it is given (CDS's) instead of the server's credentials, bearer token included, comments too", async () => {
     bb.setHandler("GET", "/x", { json: {} });
-    await client({ token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "server-tok" }, { accessToken: "cds-project-tok" }).request("GET", "/x", { asUser: true });
+    await client(
+      { token: "bbtoken", privateKey: OAUTHLIB_KEY_PKCS8, accessToken: "server-tok" },
+      { accessToken: "cds-project-tok" },
+    ).request("GET", "/x", { asUser: true });
     const params = oauthParams(bb.requests[0]!.headers.authorization);
     expect(params.get("oauth_token")).toBe("cds-project-tok");
     // Without a private key it cannot sign OAuth: the server's own credentials are used.
@@ -138,7 +147,12 @@ describe("calls", () => {
 
   it("refuses a segment `.` or `..`, which URL normalisation would turn into a move up the path (issue #11)", async () => {
     bb.setHandler("GET", /./, { json: { id: 1 } });
-    for (const [project, repo] of [["..", ".."], ["PRJ", "."], [".", "repo"], ["", "repo"]] as const) {
+    for (const [project, repo] of [
+      ["..", ".."],
+      ["PRJ", "."],
+      [".", "repo"],
+      ["", "repo"],
+    ] as const) {
       await expect(client().getPullRequest(project, repo, 7)).rejects.toMatchObject({ code: "ERR_PATH_SEGMENT" });
     }
     await expect(client().listPullRequests("..", "..")).rejects.toMatchObject({ code: "ERR_PATH_SEGMENT" });
@@ -149,7 +163,12 @@ describe("calls", () => {
   });
 
   it("listPullRequests follows every page and passes the state", async () => {
-    const pr = (id: number) => ({ id, state: "OPEN", fromRef: { id: `refs/heads/b${id}`, displayId: `b${id}`, latestCommit: SHA }, toRef: { id: "refs/heads/main", displayId: "main", latestCommit: SHA } });
+    const pr = (id: number) => ({
+      id,
+      state: "OPEN",
+      fromRef: { id: `refs/heads/b${id}`, displayId: `b${id}`, latestCommit: SHA },
+      toRef: { id: "refs/heads/main", displayId: "main", latestCommit: SHA },
+    });
     bb.setHandler("GET", "/rest/api/1.0/projects/PRJ/repos/repo/pull-requests", (req) => {
       const start = Number(req.query.get("start"));
       if (start === 0) return { json: { values: [pr(1), pr(2)], size: 2, start: 0, isLastPage: false, nextPageStart: 2 } };
@@ -210,7 +229,13 @@ describe("calls", () => {
 
   it("manages repository webhooks: list (paged), create, update (PUT whole object), delete (404 ignored)", async () => {
     const base = "/rest/api/latest/projects/PRJ/repos/repo/webhooks";
-    const hook: Webhook = { name: "PRJ/repo", url: "https://gw/2b1c7e7e-0000-4000-8000-000000000000", events: ["repo:refs_changed"], active: true, configuration: {} };
+    const hook: Webhook = {
+      name: "PRJ/repo",
+      url: "https://gw/2b1c7e7e-0000-4000-8000-000000000000",
+      events: ["repo:refs_changed"],
+      active: true,
+      configuration: {},
+    };
     bb.setHandler("GET", base, (req) =>
       req.query.get("start") === "0"
         ? { json: { values: [{ ...hook, id: 1 }], isLastPage: false, nextPageStart: 1 } }
@@ -271,7 +296,9 @@ describe("errors, retries and timeouts", () => {
       status: 400,
       json: { errors: [{ context: "url", message: "The url must not be longer than 450 characters", exceptionName: "x" }] },
     });
-    const error = await client({ token: "super-secret-token" }).setBuildStatusLegacy(SHA, STATUS).catch((e: unknown) => e);
+    const error = await client({ token: "super-secret-token" })
+      .setBuildStatusLegacy(SHA, STATUS)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BitbucketError);
     expect(error).toMatchObject({ code: "ERR_BITBUCKET_HTTP", status: 400, messages: ["The url must not be longer than 450 characters"] });
     expect((error as Error).message).toContain("400");
@@ -290,7 +317,10 @@ describe("errors, retries and timeouts", () => {
   });
 
   it("honours a Retry-After HTTP date against the clock", async () => {
-    bb.setHandler("GET", "/x", [{ status: 429, headers: { "Retry-After": "Fri, 01 May 2026 12:00:12 GMT" } }, { status: 200, body: "{}" }]);
+    bb.setHandler("GET", "/x", [
+      { status: 429, headers: { "Retry-After": "Fri, 01 May 2026 12:00:12 GMT" } },
+      { status: 200, body: "{}" },
+    ]);
     expect((await client().request("GET", "/x")).status).toBe(200);
     expect(sleeps).toEqual([12_000]);
   });
@@ -308,7 +338,11 @@ describe("errors, retries and timeouts", () => {
   });
 
   it("gives up after maxRetries and reports the last answer", async () => {
-    bb.setHandler("POST", `/rest/build-status/1.0/commits/${SHA}`, { status: 429, headers: { "Retry-After": "1" }, json: { errors: [{ message: "Rate limit exceeded" }] } });
+    bb.setHandler("POST", `/rest/build-status/1.0/commits/${SHA}`, {
+      status: 429,
+      headers: { "Retry-After": "1" },
+      json: { errors: [{ message: "Rate limit exceeded" }] },
+    });
     await expect(client().setBuildStatusLegacy(SHA, STATUS)).rejects.toMatchObject({ status: 429, messages: ["Rate limit exceeded"] });
     expect(bb.requests).toHaveLength(4);
     expect(sleeps).toEqual([1_000, 1_000, 1_000]);

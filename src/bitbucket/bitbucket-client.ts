@@ -102,9 +102,7 @@ const PAGE_LIMIT = 100;
 /** A guard against a server whose paging never ends. */
 const MAX_PAGES = 1_000;
 
-type Auth =
-  | { kind: "bearer"; token: string }
-  | { kind: "oauth1"; signer: OAuth1Signer; token: string | undefined };
+type Auth = { kind: "bearer"; token: string } | { kind: "oauth1"; signer: OAuth1Signer; token: string | undefined };
 
 /**
  * A Bitbucket Server / Data Center REST client over an injected fetch.
@@ -144,7 +142,14 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     const bare = path.split("?")[0]!;
     const what = `${upperMethod} ${bare}`;
     const ended = (answer: { status: number } | { error: string }) =>
-      options.onCall?.({ server: server.name, kind: bitbucketCallKind(upperMethod, bare), method: upperMethod, path: bare, at: clock.now(), ...answer });
+      options.onCall?.({
+        server: server.name,
+        kind: bitbucketCallKind(upperMethod, bare),
+        method: upperMethod,
+        path: bare,
+        at: clock.now(),
+        ...answer,
+      });
     const body = opts.json === undefined ? undefined : JSON.stringify(opts.json);
 
     for (let attempt = 0; ; attempt++) {
@@ -173,7 +178,11 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
     }
   }
 
-  async function send(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<BitbucketResponse> {
+  async function send(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+    what: string,
+  ): Promise<BitbucketResponse> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetch(url, { ...init, signal, redirect: "manual" });
@@ -183,7 +192,9 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
       if (signal.aborted) {
         throw new GatewayError("ERR_BITBUCKET_TIMEOUT", `Bitbucket "${server.name}": ${what} timed out after ${timeoutMs} ms`);
       }
-      throw new GatewayError("ERR_BITBUCKET_UNREACHABLE", `Bitbucket "${server.name}": ${what} failed: ${describe(error)}`, { cause: error });
+      throw new GatewayError("ERR_BITBUCKET_UNREACHABLE", `Bitbucket "${server.name}": ${what} failed: ${describe(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -218,8 +229,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
   }
 
   // Called inside async methods: a refused segment rejects their promise.
-  const repoPath = (project: string, repo: string) =>
-    `/projects/${segment(project)}/repos/${segment(repo)}`;
+  const repoPath = (project: string, repo: string) => `/projects/${segment(project)}/repos/${segment(repo)}`;
 
   return {
     request,
@@ -269,7 +279,11 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
 }
 
 /** The credentials of one call, by whether it is made as the user (`asUser`). */
-function selectAuth(server: BitbucketServerConfig, clock: Clock, options: Pick<BitbucketClientOptions, "accessToken" | "signer">): (asUser: boolean) => Auth | undefined {
+function selectAuth(
+  server: BitbucketServerConfig,
+  clock: Clock,
+  options: Pick<BitbucketClientOptions, "accessToken" | "signer">,
+): (asUser: boolean) => Auth | undefined {
   const privateKey = server.privateKey && server.privateKey.reveal() !== "" ? server.privateKey : undefined;
   const token = server.token?.reveal() || undefined;
   const signer = privateKey ? (options.signer ?? new OAuth1Signer({ consumerKey: server.consumerKey, privateKey, clock })) : undefined;

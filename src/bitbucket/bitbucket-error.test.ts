@@ -8,7 +8,9 @@ describe("bitbucketErrorFromResponse", () => {
       "bb",
       "POST /rest/x",
       400,
-      JSON.stringify({ errors: [{ context: "key", message: "Key too long", exceptionName: "X" }, { message: "Bad url" }, { context: null }] }),
+      JSON.stringify({
+        errors: [{ context: "key", message: "Key too long", exceptionName: "X" }, { message: "Bad url" }, { context: null }],
+      }),
     );
     expect(e).toBeInstanceOf(BitbucketError);
     expect(e).toBeInstanceOf(GatewayError);

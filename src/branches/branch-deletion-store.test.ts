@@ -8,7 +8,17 @@ const DAY = 24 * 3_600_000;
 
 async function deletion(branch: string, deletedAt: number, instance = "prod"): Promise<BranchDeletion> {
   const id = await branchDeletionId(instance, "PRJ", "wf", branch);
-  return { id, instance, project: "PRJ", workflow: "wf", branch, deletedAt, dueAt: deletedAt + DAY, nextAttemptAt: deletedAt + DAY, attempts: 0 };
+  return {
+    id,
+    instance,
+    project: "PRJ",
+    workflow: "wf",
+    branch,
+    deletedAt,
+    dueAt: deletedAt + DAY,
+    nextAttemptAt: deletedAt + DAY,
+    attempts: 0,
+  };
 }
 
 /** The memory store, counting the entries `list` hands back (the cost of a scan). */
@@ -120,7 +130,9 @@ describe("the branch-deletion store", () => {
     expect(await sweep.replace(claimed, { ...r, attempts: 1, nextAttemptAt: now + 1000, lastError: "DELETE runs: HTTP 500" })).toBe(false);
     expect(await sweep.remove(claimed)).toBe(false);
     expect(await sweep.get(r.id)).toEqual(again);
-    expect((await store.list("branchdel-due:")).map((e) => e.key)).toEqual([`branchdel-due:${String(now + DAY).padStart(15, "0")}:${r.id}`]);
+    expect((await store.list("branchdel-due:")).map((e) => e.key)).toEqual([
+      `branchdel-due:${String(now + DAY).padStart(15, "0")}:${r.id}`,
+    ]);
   });
 
   it("drops due entries left over by a removed or rescheduled record", async () => {

@@ -57,7 +57,10 @@ describe("deleteBranchRuns", () => {
     const t0 = Date.now();
     const result = await deleteBranchRuns(deps({ pacer: createCallPacer({ perSecond: 20 }) }), instance, target);
     expect(result).toMatchObject({ kind: "done" });
-    const times = api.requests.filter((r) => r.method !== "POST").map((r) => r.receivedAt).sort((a, b) => a - b);
+    const times = api.requests
+      .filter((r) => r.method !== "POST")
+      .map((r) => r.receivedAt)
+      .sort((a, b) => a - b);
     expect(times.length).toBeGreaterThanOrEqual(6);
     // The signin is not on this pacer; of the other calls, the k-th cannot arrive before t0 + k × 50 ms (2 ms for rounding).
     for (const [k, at] of times.entries()) expect(at - t0, `call ${k}`).toBeGreaterThanOrEqual(k * 50 - 2);
@@ -65,7 +68,9 @@ describe("deleteBranchRuns", () => {
 
   it("gives up an attempt on a CDS that ignores offset, rather than listing forever", async () => {
     api.addRuns("PRJ", "build", "other", 3);
-    api.answer((req) => (req.method === "GET" ? { status: 200, body: JSON.stringify([{ num: 1, tags: [{ tag: "git.branch", value: "other" }] }]) } : undefined));
+    api.answer((req) =>
+      req.method === "GET" ? { status: 200, body: JSON.stringify([{ num: 1, tags: [{ tag: "git.branch", value: "other" }] }]) } : undefined,
+    );
     const result = await deleteBranchRuns(deps(), instance, target);
     expect(result).toMatchObject({ kind: "failed", error: "list runs: more than 1000 pages" });
     expect(api.deletes()).toEqual([]);
@@ -73,6 +78,9 @@ describe("deleteBranchRuns", () => {
 
   it("a listing that is not a list of runs is a failure", async () => {
     api.answer((req) => (req.method === "GET" ? { status: 200, body: '{"message":"?"}' } : undefined));
-    expect(await deleteBranchRuns(deps(), instance, target)).toMatchObject({ kind: "failed", error: "list runs: the answer is not a list of runs" });
+    expect(await deleteBranchRuns(deps(), instance, target)).toMatchObject({
+      kind: "failed",
+      error: "list runs: the answer is not a list of runs",
+    });
   });
 });

@@ -51,7 +51,13 @@ export async function deleteBranchRuns(
       const outcome = await deleteListedRuns(deps, instance, target);
       return outcome.kind === "done" ? { kind: "done", via: "listing", counts: outcome.counts } : outcome;
     }
-    const answer = await callCdsApi(deps, instance, "DELETE", branchRunsPath(target.project, target.workflow, target.branch), "DELETE runs");
+    const answer = await callCdsApi(
+      deps,
+      instance,
+      "DELETE",
+      branchRunsPath(target.project, target.workflow, target.branch),
+      "DELETE runs",
+    );
     if (answer.status >= 200 && answer.status <= 299) return { kind: "done", via: "branch" };
     return { kind: "failed", error: describeCdsAnswer("DELETE runs", answer), retryAfterMs: answer.retryAfterMs };
   } catch (error) {

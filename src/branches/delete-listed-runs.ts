@@ -124,7 +124,9 @@ function parseRuns(text: string): ListedRun[] | undefined {
     if (typeof entry !== "object" || entry === null) continue;
     const { num, tags, to_delete: toDelete } = entry as { num?: unknown; tags?: unknown; to_delete?: unknown };
     if (typeof num !== "number" || !Number.isSafeInteger(num) || num < 0) continue;
-    const tag = Array.isArray(tags) ? tags.find((t) => typeof t === "object" && t !== null && (t as { tag?: unknown }).tag === "git.branch") : undefined;
+    const tag = Array.isArray(tags)
+      ? tags.find((t) => typeof t === "object" && t !== null && (t as { tag?: unknown }).tag === "git.branch")
+      : undefined;
     const value = (tag as { value?: unknown } | undefined)?.value;
     runs.push({ num, branch: typeof value === "string" ? value : undefined, toDelete: toDelete === true });
   }

@@ -13,7 +13,15 @@ describe("parseHookTarget", () => {
   });
 
   it("gives undefined when the answer does not name both", () => {
-    for (const text of ["", "null", "[]", "{}", '{"config":{"project":{"value":"P"}}}', '{"config":{"project":{"value":""},"workflow":{"value":"w"}}}', '{"config":{"project":"P","workflow":"w"}}']) {
+    for (const text of [
+      "",
+      "null",
+      "[]",
+      "{}",
+      '{"config":{"project":{"value":"P"}}}',
+      '{"config":{"project":{"value":""},"workflow":{"value":"w"}}}',
+      '{"config":{"project":"P","workflow":"w"}}',
+    ]) {
       expect(parseHookTarget(text)).toBeUndefined();
     }
   });

@@ -25,8 +25,20 @@ describe("parseRefChanges", () => {
       eventKey: "repo:refs_changed",
       date: 1764064800000,
       changes: [
-        { ref: { id: "refs/heads/a", displayId: "a", type: "BRANCH" }, refId: "refs/heads/a", fromHash: ZERO, toHash: "1".repeat(40), type: "ADD" },
-        { ref: { id: "refs/tags/v1", displayId: "v1", type: "TAG" }, refId: "refs/tags/v1", fromHash: "2".repeat(40), toHash: ZERO, type: "DELETE" },
+        {
+          ref: { id: "refs/heads/a", displayId: "a", type: "BRANCH" },
+          refId: "refs/heads/a",
+          fromHash: ZERO,
+          toHash: "1".repeat(40),
+          type: "ADD",
+        },
+        {
+          ref: { id: "refs/tags/v1", displayId: "v1", type: "TAG" },
+          refId: "refs/tags/v1",
+          fromHash: "2".repeat(40),
+          toHash: ZERO,
+          type: "DELETE",
+        },
         { refId: "refs/tags/v2", type: "DELETE" },
         { ref: { id: "refs/pull-requests/3/from", type: "BRANCH" }, type: "DELETE" },
         { ref: { displayId: "only-display", type: "BRANCH" }, type: "delete" },

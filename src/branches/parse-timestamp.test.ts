@@ -15,7 +15,18 @@ describe("parseTimestamp", () => {
   });
 
   it("gives undefined for anything else", () => {
-    for (const value of [undefined, null, "", "yesterday", "Tue, 01 Mar 2019 10:37:14 GMT", "2019-13-45T99:99:99Z", Number.NaN, Infinity, {}, "1e3"]) {
+    for (const value of [
+      undefined,
+      null,
+      "",
+      "yesterday",
+      "Tue, 01 Mar 2019 10:37:14 GMT",
+      "2019-13-45T99:99:99Z",
+      Number.NaN,
+      Infinity,
+      {},
+      "1e3",
+    ]) {
       expect(parseTimestamp(value)).toBeUndefined();
     }
   });

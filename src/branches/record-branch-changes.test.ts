@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KvStore } from "../core/ports.ts";
 import { createMemoryStore } from "../store/memory-store.ts";
-import { ADMIN_TOKEN, branchHarness, type BranchHarness, CONSUMER_TOKEN, DELAY_MS, refsChangedBody } from "../../test/support/branch-deletion-harness.ts";
+import {
+  ADMIN_TOKEN,
+  branchHarness,
+  type BranchHarness,
+  CONSUMER_TOKEN,
+  DELAY_MS,
+  refsChangedBody,
+} from "../../test/support/branch-deletion-harness.ts";
 import { startStubCds, type StubCds } from "../../test/support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-api.ts";
 import { deletionTime, EVENT_DATE_TOLERANCE_MS } from "./record-branch-changes.ts";
@@ -57,7 +64,16 @@ describe("recording branch deletions after CDS accepted a push", () => {
     const pending = await h.pending();
     expect(pending.map((p) => p.branch).sort()).toEqual(["feature/wip", "old"]);
     for (const p of pending) {
-      expect(p).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), instance: "prod", project: "PRJ", workflow: "build", branch: p.branch, deletedAt: T0 - 2000, dueAt: T0 - 2000 + DELAY_MS, attempts: 0 });
+      expect(p).toEqual({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        instance: "prod",
+        project: "PRJ",
+        workflow: "build",
+        branch: p.branch,
+        deletedAt: T0 - 2000,
+        dueAt: T0 - 2000 + DELAY_MS,
+        attempts: 0,
+      });
     }
     expect(JSON.stringify(pending)).not.toContain(CONSUMER_TOKEN);
   });
@@ -71,14 +87,29 @@ describe("recording branch deletions after CDS accepted a push", () => {
   });
 
   it("an ADD or UPDATE of the branch through the same webhook cancels; within one push the last change wins", async () => {
-    await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }, { ref: "refs/heads/b", type: "DELETE" }, { ref: "refs/heads/c", type: "DELETE" }]));
+    await h.post(
+      OWNED,
+      refsChangedBody([
+        { ref: "refs/heads/a", type: "DELETE" },
+        { ref: "refs/heads/b", type: "DELETE" },
+        { ref: "refs/heads/c", type: "DELETE" },
+      ]),
+    );
     expect(await h.pending()).toHaveLength(3);
     now += 1000;
     await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "ADD" }])));
     await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/b", type: "UPDATE" }])));
     expect((await h.pending()).map((p) => p.branch)).toEqual(["c"]);
 
-    await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/d", type: "DELETE" }, { ref: "refs/heads/d", type: "ADD" }, { ref: "refs/heads/e", type: "ADD" }, { ref: "refs/heads/e", type: "DELETE" }]));
+    await h.post(
+      OWNED,
+      refsChangedBody([
+        { ref: "refs/heads/d", type: "DELETE" },
+        { ref: "refs/heads/d", type: "ADD" },
+        { ref: "refs/heads/e", type: "ADD" },
+        { ref: "refs/heads/e", type: "DELETE" },
+      ]),
+    );
     expect((await h.pending()).map((p) => p.branch).sort()).toEqual(["c", "e"]);
     // A tag named like the branch cancels nothing.
     await h.post(OWNED, refsChangedBody([{ ref: "refs/tags/c", type: "ADD" }]));
@@ -118,11 +149,20 @@ describe("recording branch deletions after CDS accepted a push", () => {
   });
 
   it("records no deletion from a webhook whose signature was not verified, unless the server sets unsignedBranchDeletions (issue #11)", async () => {
-    const del = refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }, { ref: "refs/heads/b", type: "DELETE" }]);
+    const del = refsChangedBody([
+      { ref: "refs/heads/a", type: "DELETE" },
+      { ref: "refs/heads/b", type: "DELETE" },
+    ]);
     const unsigned = await branchHarness({ cds, api, clock, unsigned: true });
     await forwarded(await unsigned.post(OWNED, del));
     expect(await unsigned.pending()).toEqual([]);
-    expect(unsigned.logs).toContainEqual(expect.objectContaining({ level: "info", message: "branch deletions not recorded: the webhook's signature was not verified", fields: expect.objectContaining({ deletions: 2 }) }));
+    expect(unsigned.logs).toContainEqual(
+      expect.objectContaining({
+        level: "info",
+        message: "branch deletions not recorded: the webhook's signature was not verified",
+        fields: expect.objectContaining({ deletions: 2 }),
+      }),
+    );
 
     const lenient = await branchHarness({ cds, api, clock, unsigned: true, serverExtra: "unsignedBranchDeletions = true" });
     await forwarded(await lenient.post(OWNED, del));
@@ -139,9 +179,22 @@ describe("recording branch deletions after CDS accepted a push", () => {
   });
 
   it("refuses (and logs) a branch, project or workflow `.` or `..`: it would move the CDS API path (issue #11)", async () => {
-    await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/..", type: "DELETE" }, { ref: "refs/heads/.", type: "DELETE" }, { ref: "refs/heads/ok", type: "DELETE" }])));
+    await forwarded(
+      await h.post(
+        OWNED,
+        refsChangedBody([
+          { ref: "refs/heads/..", type: "DELETE" },
+          { ref: "refs/heads/.", type: "DELETE" },
+          { ref: "refs/heads/ok", type: "DELETE" },
+        ]),
+      ),
+    );
     expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
-    expect(h.logs.filter((l) => l.level === "warn" && l.message === "branch deletion refused: a name cannot be a path segment").map((l) => l.fields?.branch)).toEqual(["..", "."]);
+    expect(
+      h.logs
+        .filter((l) => l.level === "warn" && l.message === "branch deletion refused: a name cannot be a path segment")
+        .map((l) => l.fields?.branch),
+    ).toEqual(["..", "."]);
     cds.answer(() => ({ status: 200, body: JSON.stringify({ config: { project: { value: ".." }, workflow: { value: "build" } } }) }));
     await forwarded(await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/other", type: "DELETE" }])));
     expect((await h.pending()).map((p) => p.branch)).toEqual(["ok"]);
@@ -169,7 +222,13 @@ describe("recording branch deletions after CDS accepted a push", () => {
     };
     const broken = await branchHarness({ cds, api, clock, store: failing });
     await forwarded(await broken.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }])));
-    expect(broken.logs).toContainEqual(expect.objectContaining({ level: "error", message: "branch change not recorded", fields: expect.objectContaining({ branch: "a", error: "disk full" }) }));
+    expect(broken.logs).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        message: "branch change not recorded",
+        fields: expect.objectContaining({ branch: "a", error: "disk full" }),
+      }),
+    );
   });
 
   it("a queued delivery records its deletions when it is finally delivered, dated from its receipt", async () => {
@@ -184,7 +243,13 @@ describe("recording branch deletions after CDS accepted a push", () => {
   });
 
   it("GET lists and shows one, DELETE cancels one (204, then 404), and all need the bearer token", async () => {
-    await h.post(OWNED, refsChangedBody([{ ref: "refs/heads/a", type: "DELETE" }, { ref: "refs/heads/b", type: "DELETE" }]));
+    await h.post(
+      OWNED,
+      refsChangedBody([
+        { ref: "refs/heads/a", type: "DELETE" },
+        { ref: "refs/heads/b", type: "DELETE" },
+      ]),
+    );
     const [first, second] = await h.pending();
     expect(await (await h.admin(`/-/branch-deletions/${second!.id}`)).json()).toEqual(second);
     expect((await h.admin("/-/branch-deletions/0123456789abcdef0123456789abcdef")).status).toBe(404);
@@ -195,7 +260,9 @@ describe("recording branch deletions after CDS accepted a push", () => {
     expect(await h.pending()).toEqual([second]);
     expect((await h.gateway.app.request("http://gw/-/branch-deletions")).status).toBe(401);
     expect((await h.gateway.app.request(`http://gw/-/branch-deletions/${second!.id}`, { method: "DELETE" })).status).toBe(401);
-    expect((await h.gateway.app.request("http://gw/-/branch-deletions", { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } })).status).toBe(401);
+    expect(
+      (await h.gateway.app.request("http://gw/-/branch-deletions", { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } })).status,
+    ).toBe(401);
     expect(await h.pending()).toEqual([second]);
   });
 });

@@ -42,11 +42,7 @@ export interface RecordBranchChangesDeps {
  * must not be able to ask for it. An ADD or UPDATE cancels whatever its
  * source: that only keeps runs.
  */
-export async function recordBranchChanges(
-  deps: RecordBranchChangesDeps,
-  delivery: Delivery,
-  outcome: AcceptedOutcome,
-): Promise<void> {
+export async function recordBranchChanges(deps: RecordBranchChangesDeps, delivery: Delivery, outcome: AcceptedOutcome): Promise<void> {
   const headerEvent = delivery.headers["x-event-key"];
   if (headerEvent !== undefined && headerEvent !== "repo:refs_changed") return;
   if (outcome.status < 200 || outcome.status > 299) return;
@@ -63,7 +59,11 @@ export async function recordBranchChanges(
     return;
   }
   if (isDotSegment(target.project) || isDotSegment(target.workflow)) {
-    deps.logger.log("warn", "branch changes not recorded: a name cannot be a path segment", { ...fields, project: target.project, workflow: target.workflow });
+    deps.logger.log("warn", "branch changes not recorded: a name cannot be a path segment", {
+      ...fields,
+      project: target.project,
+      workflow: target.workflow,
+    });
     return;
   }
   const last = new Map<string, RefChangeType>();
@@ -71,7 +71,11 @@ export async function recordBranchChanges(
   if (!mayRecordDeletions(deps.config, delivery)) {
     const deletions = [...last.values()].filter((type) => type === "DELETE").length;
     if (deletions > 0) {
-      deps.logger.log("info", "branch deletions not recorded: the webhook's signature was not verified", { ...fields, server: delivery.server, deletions });
+      deps.logger.log("info", "branch deletions not recorded: the webhook's signature was not verified", {
+        ...fields,
+        server: delivery.server,
+        deletions,
+      });
       for (const [branch, type] of last) if (type === "DELETE") last.delete(branch);
     }
   }
@@ -89,8 +93,23 @@ export async function recordBranchChanges(
           continue;
         }
         // Only if none is pending (a conditional write: two pushes at once record one).
-        if (!(await deps.deletions.create({ id, instance: instance.name, ...target, branch, deletedAt, dueAt, nextAttemptAt: dueAt, attempts: 0 }))) {
-          deps.logger.log("debug", "branch deletion already pending", { ...branchFields, id, dueAt: (await deps.deletions.get(id))?.dueAt });
+        if (
+          !(await deps.deletions.create({
+            id,
+            instance: instance.name,
+            ...target,
+            branch,
+            deletedAt,
+            dueAt,
+            nextAttemptAt: dueAt,
+            attempts: 0,
+          }))
+        ) {
+          deps.logger.log("debug", "branch deletion already pending", {
+            ...branchFields,
+            id,
+            dueAt: (await deps.deletions.get(id))?.dueAt,
+          });
           continue;
         }
         // Further ahead than a timer can wait (~24.8 days): the interval sweep finds it.
@@ -100,7 +119,11 @@ export async function recordBranchChanges(
         deps.logger.log("info", "branch deletion cancelled: the branch was pushed again", { ...branchFields, id, change: type });
       }
     } catch (error) {
-      deps.logger.log("error", "branch change not recorded", { ...branchFields, change: type, error: error instanceof Error ? error.message : String(error) });
+      deps.logger.log("error", "branch change not recorded", {
+        ...branchFields,
+        change: type,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMemoryStore } from "../store/memory-store.ts";
-import { branchHarness, type BranchHarness, CONSUMER_TOKEN, DELAY_MS, refsChangedBody } from "../../test/support/branch-deletion-harness.ts";
+import {
+  branchHarness,
+  type BranchHarness,
+  CONSUMER_TOKEN,
+  DELAY_MS,
+  refsChangedBody,
+} from "../../test/support/branch-deletion-harness.ts";
 import { startStubCds, type StubCds } from "../../test/support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-api.ts";
 import { branchDeletionId, createBranchDeletionStore } from "./branch-deletion-store.ts";
@@ -30,7 +36,13 @@ describe("executing due branch deletions against a stub CDS API", () => {
   afterEach(() => api?.close());
 
   const deleteBranches = (...branches: string[]) =>
-    h.post(OWNED, refsChangedBody(branches.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+    h.post(
+      OWNED,
+      refsChangedBody(
+        branches.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })),
+        now,
+      ),
+    );
   const deletePaths = () => api.deletes().map((r) => r.url);
 
   it("nothing before dueAt; at dueAt one signin with the consumer token, then DELETE of the branch's runs with the JWT", async () => {
@@ -114,7 +126,11 @@ describe("executing due branch deletions against a stub CDS API", () => {
     now += DELAY_MS;
     await h.gateway.runScheduledWork();
     expect(api.signins()).toHaveLength(2);
-    expect(api.deletes().map((r) => r.headers.authorization)).toEqual([`Bearer ${api.issued[0]}`, `Bearer ${api.issued[0]}`, `Bearer ${api.issued[1]}`]);
+    expect(api.deletes().map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${api.issued[0]}`,
+      `Bearer ${api.issued[0]}`,
+      `Bearer ${api.issued[1]}`,
+    ]);
     expect(await h.pending()).toEqual([]);
 
     api.answer((req) => (req.method === "DELETE" ? { status: 401 } : undefined));
@@ -138,7 +154,17 @@ describe("executing due branch deletions against a stub CDS API", () => {
   it("a record of an instance no longer configured stays, with the reason", async () => {
     const deletions = createBranchDeletionStore(h.store);
     const id = await branchDeletionId("removed", "PRJ", "build", "a");
-    await deletions.create({ id, instance: "removed", project: "PRJ", workflow: "build", branch: "a", deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
+    await deletions.create({
+      id,
+      instance: "removed",
+      project: "PRJ",
+      workflow: "build",
+      branch: "a",
+      deletedAt: now - DELAY_MS,
+      dueAt: now,
+      nextAttemptAt: now,
+      attempts: 0,
+    });
     await h.gateway.runScheduledWork();
     expect(api.requests).toEqual([]);
     expect(await h.pending()).toMatchObject([{ id, attempts: 1, lastError: "CDS instance removed is not in the configuration" }]);
@@ -147,7 +173,13 @@ describe("executing due branch deletions against a stub CDS API", () => {
   it("paces the calls to each CDS instance (cdsApiCallsPerSecond), across runs of the scheduled work (issue #11)", async () => {
     const paced = await branchHarness({ cds, api, clock, gatewayExtra: "cdsApiCallsPerSecond = 20" });
     const push = (names: string[]) =>
-      paced.post(OWNED, refsChangedBody(names.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+      paced.post(
+        OWNED,
+        refsChangedBody(
+          names.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })),
+          now,
+        ),
+      );
     const start = now;
     await push(["p0", "p1", "p2", "p3", "p4", "p5"]);
     now = start + DELAY_MS;
@@ -167,7 +199,12 @@ describe("executing due branch deletions against a stub CDS API", () => {
   });
 
   describe("a branch whose name has a `/` (issue #14)", () => {
-    const OTHERS: Array<[string, number]> = [["main", 7], ["feature/y", 55], ["feature/x/sub", 3], ["feature%2Fx", 2]];
+    const OTHERS: Array<[string, number]> = [
+      ["main", 7],
+      ["feature/y", 55],
+      ["feature/x/sub", 3],
+      ["feature%2Fx", 2],
+    ];
     const seed = (stub: StubCdsApi) => {
       stub.addRuns("PRJ", "build", "feature/x", 40);
       for (const [branch, n] of OTHERS) stub.addRuns("PRJ", "build", branch, n);
@@ -180,7 +217,10 @@ describe("executing due branch deletions against a stub CDS API", () => {
       return counts;
     };
     /** feature/x deleted and due, against a stub CDS API with these options: every other branch keeps its runs. */
-    const deleteFeatureX = async (options: { router?: "0.51" | "0.52"; listsMarkedRuns?: boolean; ignoresBranchFilter?: boolean }, check: (stub: StubCdsApi, hh: BranchHarness) => Promise<void>) => {
+    const deleteFeatureX = async (
+      options: { router?: "0.51" | "0.52"; listsMarkedRuns?: boolean; ignoresBranchFilter?: boolean },
+      check: (stub: StubCdsApi, hh: BranchHarness) => Promise<void>,
+    ) => {
       const stub = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtTtlSeconds: JWT_TTL_S, ...options });
       try {
         seed(stub);
@@ -204,14 +244,23 @@ describe("executing due branch deletions against a stub CDS API", () => {
         await deleteFeatureX(options, async (stub, hh) => {
           expect(await hh.pending()).toEqual([]);
           // Never the runs/branch route, never a page of more than 50, never a Link followed (the filter is always there).
-          expect(stub.deletes().map((r) => r.url).filter((u) => u.includes("/runs/branch/"))).toEqual([]);
+          expect(
+            stub
+              .deletes()
+              .map((r) => r.url)
+              .filter((u) => u.includes("/runs/branch/")),
+          ).toEqual([]);
           expect(stub.deletes()).toHaveLength(120);
           for (const req of stub.lists()) {
             const query = new URL(req.url, "http://x").searchParams;
             expect(query.get("git.branch")).toBe("feature/x");
             expect(Number(query.get("limit"))).toBeLessThanOrEqual(50);
           }
-          expect(hh.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({ via: "listing", deleted: 120, alreadyGone: 0 });
+          expect(hh.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({
+            via: "listing",
+            deleted: 120,
+            alreadyGone: 0,
+          });
         });
       });
     }
@@ -227,11 +276,17 @@ describe("executing due branch deletions against a stub CDS API", () => {
 
     it("a run CDS answers 404 for is counted as already gone, not as deleted", async () => {
       api.addRuns("PRJ", "build", "a/b", 3);
-      api.answer((req) => (req.method === "DELETE" && req.url.endsWith("/runs/2") ? { status: 404, body: '{"message":"not found"}' } : undefined));
+      api.answer((req) =>
+        req.method === "DELETE" && req.url.endsWith("/runs/2") ? { status: 404, body: '{"message":"not found"}' } : undefined,
+      );
       await deleteBranches("a/b");
       now += DELAY_MS;
       await h.gateway.runScheduledWork();
-      expect(h.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({ branch: "a/b", deleted: 2, alreadyGone: 1 });
+      expect(h.logs.find((l) => l.message === "runs of deleted branch removed")?.fields).toMatchObject({
+        branch: "a/b",
+        deleted: 2,
+        alreadyGone: 1,
+      });
       expect(await h.pending()).toEqual([]);
     });
 
@@ -255,7 +310,17 @@ describe("executing due branch deletions against a stub CDS API", () => {
     const deletions = createBranchDeletionStore(h.store);
     for (const branch of ["..", "."]) {
       const id = await branchDeletionId("prod", "PRJ", "build", branch);
-      await deletions.create({ id, instance: "prod", project: "PRJ", workflow: "build", branch, deletedAt: now - DELAY_MS, dueAt: now, nextAttemptAt: now, attempts: 0 });
+      await deletions.create({
+        id,
+        instance: "prod",
+        project: "PRJ",
+        workflow: "build",
+        branch,
+        deletedAt: now - DELAY_MS,
+        dueAt: now,
+        nextAttemptAt: now,
+        attempts: 0,
+      });
     }
     await h.gateway.runScheduledWork();
     expect(api.requests).toEqual([]);
@@ -274,12 +339,28 @@ describe("executing due branch deletions against a stub CDS API", () => {
       const slashed = branches.slice(0, 15).map((b) => b.replace("-", "/"));
       for (const b of slashed) slow.addRuns("PRJ", "build", b, 2);
       const all = [...slashed, ...branches.slice(15)];
-      await one.post(OWNED, refsChangedBody(all.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })), now));
+      await one.post(
+        OWNED,
+        refsChangedBody(
+          all.map((b) => ({ ref: `refs/heads/${b}`, type: "DELETE" as const })),
+          now,
+        ),
+      );
       now += DELAY_MS;
-      await Promise.all([one.gateway.runScheduledWork(), two.gateway.runScheduledWork(), one.gateway.runScheduledWork(), two.gateway.runScheduledWork()]);
+      await Promise.all([
+        one.gateway.runScheduledWork(),
+        two.gateway.runScheduledWork(),
+        one.gateway.runScheduledWork(),
+        two.gateway.runScheduledWork(),
+      ]);
       const paths = slow.deletes().map((r) => r.url);
       const byBranch = paths.filter((p) => p.startsWith(RUNS));
-      expect(byBranch.sort()).toEqual(branches.slice(15).map((b) => `${RUNS}${b}`).sort());
+      expect(byBranch.sort()).toEqual(
+        branches
+          .slice(15)
+          .map((b) => `${RUNS}${b}`)
+          .sort(),
+      );
       // Every run deleted once: a second execution would have asked again (and met a 404).
       const byRun = paths.filter((p) => !p.startsWith(RUNS));
       expect(byRun).toHaveLength(30);

@@ -38,7 +38,10 @@ export interface RunDueBranchDeletionsDeps {
  * and deleted one by one stops asking at half the lease and goes on at once
  * in its next attempt.
  */
-export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, options: { batch?: number; maxBatches?: number } = {}): Promise<number> {
+export async function runDueBranchDeletions(
+  deps: RunDueBranchDeletionsDeps,
+  options: { batch?: number; maxBatches?: number } = {},
+): Promise<number> {
   const batch = options.batch ?? 20;
   const { forwardTimeoutMs, cdsApiCallsPerSecond } = deps.config.gateway;
   const leaseMs = forwardTimeoutMs * 4 + 30_000 + Math.ceil((batch * 4 * 1000) / cdsApiCallsPerSecond);
@@ -53,7 +56,10 @@ export async function runDueBranchDeletions(deps: RunDueBranchDeletionsDeps, opt
         try {
           if (await executeOne(deps, claim, deadline)) done++;
         } catch (error) {
-          deps.logger.log("error", "branch deletion attempt failed", { id: claim.id, error: error instanceof Error ? error.message : String(error) });
+          deps.logger.log("error", "branch deletion attempt failed", {
+            id: claim.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
         } finally {
           await deps.deletions.release(claim).catch(() => undefined);
         }
@@ -79,7 +85,14 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchD
   const instance = deps.config.cds[record.instance];
   const result: DeleteBranchRunsResult = instance
     ? await deleteBranchRuns(
-        { fetch: deps.fetch, clock: deps.clock, sessions: deps.sessions, pacer: deps.pacer, timeoutMs: deps.config.gateway.forwardTimeoutMs, deadline },
+        {
+          fetch: deps.fetch,
+          clock: deps.clock,
+          sessions: deps.sessions,
+          pacer: deps.pacer,
+          timeoutMs: deps.config.gateway.forwardTimeoutMs,
+          deadline,
+        },
         instance,
         record,
       )
@@ -87,25 +100,41 @@ async function executeOne(deps: RunDueBranchDeletionsDeps, claim: ClaimedBranchD
 
   const counts = result.counts;
   if (counts && counts.otherBranches > 0) {
-    deps.logger.log("warn", "CDS listed runs of other branches (it did not apply the branch filter): those were left alone", { ...fields, otherBranches: counts.otherBranches });
+    deps.logger.log("warn", "CDS listed runs of other branches (it did not apply the branch filter): those were left alone", {
+      ...fields,
+      otherBranches: counts.otherBranches,
+    });
   }
   if (result.kind === "done") {
     deps.metrics?.count("cds_gateway_branch_deletions_done_total", { cds_instance: record.instance });
     await deps.deletions.remove(claimed);
-    deps.logger.log("info", "runs of deleted branch removed", { ...fields, via: result.via, ...runCounts(counts), attempts: record.attempts + 1 });
+    deps.logger.log("info", "runs of deleted branch removed", {
+      ...fields,
+      via: result.via,
+      ...runCounts(counts),
+      attempts: record.attempts + 1,
+    });
     return true;
   }
   const now = deps.clock.now();
   // Out of time with runs left is no failure: due again at once, attempts and backoff untouched.
   const attempts = result.kind === "partial" ? record.attempts : record.attempts + 1;
-  const nextAttemptAt = result.kind === "partial" ? now : now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
+  const nextAttemptAt =
+    result.kind === "partial" ? now : now + Math.max(FIRST_RETRY_MS, retryDelay(attempts, result.retryAfterMs, deps.random));
   const lastError = result.kind === "failed" ? result.error : record.lastError;
-  if (await deps.deletions.replace(claimed, { ...record, attempts, nextAttemptAt, ...(lastError === undefined ? {} : { lastError }) })) deps.wake?.(nextAttemptAt);
+  if (await deps.deletions.replace(claimed, { ...record, attempts, nextAttemptAt, ...(lastError === undefined ? {} : { lastError }) }))
+    deps.wake?.(nextAttemptAt);
   if (result.kind === "partial") {
     deps.logger.log("info", "runs of deleted branch partly removed, going on", { ...fields, ...runCounts(counts) });
   } else {
     deps.metrics?.count("cds_gateway_branch_deletion_failures_total", { cds_instance: record.instance });
-    deps.logger.log("warn", "branch deletion failed, will retry", { ...fields, attempts, nextAttemptAt, error: result.error, ...runCounts(counts) });
+    deps.logger.log("warn", "branch deletion failed, will retry", {
+      ...fields,
+      attempts,
+      nextAttemptAt,
+      error: result.error,
+      ...runCounts(counts),
+    });
   }
   return false;
 }

@@ -32,7 +32,14 @@ export function createBitbucketClients(deps: { fetch: FetchFn; clock: Clock; onC
       return client;
     },
     withAccessToken(server, accessToken) {
-      return createBitbucketClient({ server, fetch: deps.fetch, clock: deps.clock, signer: signerOf(server), accessToken, onCall: deps.onCall });
+      return createBitbucketClient({
+        server,
+        fetch: deps.fetch,
+        clock: deps.clock,
+        signer: signerOf(server),
+        accessToken,
+        onCall: deps.onCall,
+      });
     },
   };
 }

@@ -57,7 +57,9 @@ export async function handleStatusEvent(input: StatusEventInput): Promise<Respon
 
   const query = new URL(input.request.url).searchParams;
   const { caller } = input;
-  const picked = caller ? { instance: caller } : pickCdsInstance(config.cds, { requested: query.get("cds") ?? undefined, cdsName: event.cdsName });
+  const picked = caller
+    ? { instance: caller }
+    : pickCdsInstance(config.cds, { requested: query.get("cds") ?? undefined, cdsName: event.cdsName });
   if ("error" in picked) return jsonError("bad_request", picked.error);
   // CDS reads the flag with Go's strconv.ParseBool.
   const detailsDisabled = caller !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(query.get("disableStatusDetails") ?? "");

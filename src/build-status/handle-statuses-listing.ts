@@ -11,11 +11,19 @@ import { toCdsCommitStatuses } from "./to-cds-commit-statuses.ts";
  * Bitbucket's build statuses of the commit, in the shape CDS's vcs service
  * answers. A Bitbucket failure is 502 (CDS then skips the post).
  */
-export async function handleStatusesListing(input: { server: BitbucketServerConfig; client: BitbucketClient; ref: string; logger: Logger }): Promise<Response> {
+export async function handleStatusesListing(input: {
+  server: BitbucketServerConfig;
+  client: BitbucketClient;
+  ref: string;
+  logger: Logger;
+}): Promise<Response> {
   try {
     return json(200, toCdsCommitStatuses(await input.client.listBuildStatusesLegacy(input.ref), input.ref));
   } catch (error) {
-    input.logger.log("warn", "listing build statuses failed", { server: input.server.name, error: error instanceof Error ? error.message : String(error) });
+    input.logger.log("warn", "listing build statuses failed", {
+      server: input.server.name,
+      error: error instanceof Error ? error.message : String(error),
+    });
     const response = bitbucketFailureResponse(error);
     if (!response) throw error;
     return response;

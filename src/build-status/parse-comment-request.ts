@@ -1,6 +1,4 @@
-export type ParsedCommentRequest =
-  | { kind: "comment"; id: number; message: string }
-  | { kind: "invalid"; message: string };
+export type ParsedCommentRequest = { kind: "comment"; id: number; message: string } | { kind: "invalid"; message: string };
 
 /**
  * The body of `POST /vcs/<server>/repos/<project>/<repo>/pullrequests/comments`,

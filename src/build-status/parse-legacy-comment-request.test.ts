@@ -3,7 +3,11 @@ import { parseLegacyCommentRequest } from "./parse-legacy-comment-request.ts";
 
 describe("parseLegacyCommentRequest", () => {
   it("takes the id from the path and the comment from a bare JSON string", () => {
-    expect(parseLegacyCommentRequest("7", "CDS Report build#12.0 ✘")).toEqual({ kind: "comment", id: 7, message: "CDS Report build#12.0 ✘" });
+    expect(parseLegacyCommentRequest("7", "CDS Report build#12.0 ✘")).toEqual({
+      kind: "comment",
+      id: 7,
+      message: "CDS Report build#12.0 ✘",
+    });
   });
 
   it.each([

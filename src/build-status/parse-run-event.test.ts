@@ -38,19 +38,56 @@ function event(payload: Record<string, unknown> = {}, top: Record<string, unknow
  * slices of structs included, and zero values are not omitted.
  */
 function goFieldEvent(payload: Record<string, unknown> = {}): Record<string, unknown> {
-  const job = { ID: 5, WorkflowNodeRunID: 991, Status: "Fail", Queued: 0, Start: 0, Done: 0, SpawnInfos: null,
-    Job: { StepStatusSummary: null, Reason: "", WorkerName: "w1", WorkerID: "", JobName: "my job", PipelineActionID: 1, PipelineStageID: 1, Steps: null } };
+  const job = {
+    ID: 5,
+    WorkflowNodeRunID: 991,
+    Status: "Fail",
+    Queued: 0,
+    Start: 0,
+    Done: 0,
+    SpawnInfos: null,
+    Job: {
+      StepStatusSummary: null,
+      Reason: "",
+      WorkerName: "w1",
+      WorkerID: "",
+      JobName: "my job",
+      PipelineActionID: 1,
+      PipelineStageID: 1,
+      Steps: null,
+    },
+  };
   return {
     ...event(),
     payload: {
-      ID: 991, NodeID: 4, RunID: 77, Number: 12, SubNumber: 0, Status: "Fail", Start: 1704880800, Done: 1704880900, Payload: null,
-      HookEvent: null, Manual: null, SourceNodeRuns: null, WorkflowRunID: 77, RepositoryManagerName: "Bitbucket",
-      RepositoryFullName: "PRJ/my-repo", Hash: HASH, Tag: "", BranchName: "feature/x", NodeName: "build",
+      ID: 991,
+      NodeID: 4,
+      RunID: 77,
+      Number: 12,
+      SubNumber: 0,
+      Status: "Fail",
+      Start: 1704880800,
+      Done: 1704880900,
+      Payload: null,
+      HookEvent: null,
+      Manual: null,
+      SourceNodeRuns: null,
+      WorkflowRunID: 77,
+      RepositoryManagerName: "Bitbucket",
+      RepositoryFullName: "PRJ/my-repo",
+      Hash: HASH,
+      Tag: "",
+      BranchName: "feature/x",
+      NodeName: "build",
       StagesSummary: [
         { ID: 1, Name: "Stage 1", BuildOrder: 1, Enabled: true, Status: "Fail", Jobs: null, RunJobsSummary: [job] },
         { ID: 2, Name: "Stage 2", BuildOrder: 2, Enabled: true, Status: "Success", Jobs: null, RunJobsSummary: [] },
       ],
-      HookUUID: "", HookLog: "", NodeType: "pipeline", GerritChange: null, EventIntegrations: null,
+      HookUUID: "",
+      HookLog: "",
+      NodeType: "pipeline",
+      GerritChange: null,
+      EventIntegrations: null,
       ...payload,
     },
   };
@@ -110,12 +147,19 @@ describe("parseRunEvent", () => {
     const parsed = parseRunEvent(goFieldEvent());
     expect(parsed).toEqual(parseRunEvent(event()));
     const sub = parseRunEvent(goFieldEvent({ SubNumber: 2, BranchName: "refs/heads/main", RepositoryFullName: "~jdoe/tools" }));
-    expect(sub.kind === "run" && [sub.event.subNumber, sub.event.branch, sub.event.repository]).toEqual([2, "main", { project: "~jdoe", repo: "tools" }]);
+    expect(sub.kind === "run" && [sub.event.subNumber, sub.event.branch, sub.event.repository]).toEqual([
+      2,
+      "main",
+      { project: "~jdoe", repo: "tools" },
+    ]);
   });
 
   it("names Go fields in its refusals of a Go-field payload", () => {
     expect(parseRunEvent(goFieldEvent({ Hash: "" }))).toEqual({ kind: "invalid", message: "payload.Hash is required" });
-    expect(parseRunEvent(goFieldEvent({ StagesSummary: [{ Name: 3 }] }))).toEqual({ kind: "invalid", message: "payload.StagesSummary[0].Name must be a string" });
+    expect(parseRunEvent(goFieldEvent({ StagesSummary: [{ Name: 3 }] }))).toEqual({
+      kind: "invalid",
+      message: "payload.StagesSummary[0].Name must be a string",
+    });
   });
 
   it("ignores other event types", () => {
@@ -146,7 +190,10 @@ describe("parseRunEvent", () => {
     [event({ repository_full_name: "../repo" }), "payload.repository_full_name must be PROJECT/repo, neither of them . or .."],
     [event({ stages_summary: {} }), "payload.stages_summary must be an array"],
     [event({ stages_summary: [{ name: 1 }] }), "payload.stages_summary[0].name must be a string"],
-    [event({ stages_summary: [{ name: "s", run_jobs_summary: [{ job_summary: { job_name: 4 } }] }] }), "payload.stages_summary[0].run_jobs_summary[0].job_summary.job_name must be a string"],
+    [
+      event({ stages_summary: [{ name: "s", run_jobs_summary: [{ job_summary: { job_name: 4 } }] }] }),
+      "payload.stages_summary[0].run_jobs_summary[0].job_summary.job_name must be a string",
+    ],
   ])("refuses %j: %s", (body, message) => {
     expect(parseRunEvent(body)).toEqual({ kind: "invalid", message });
   });

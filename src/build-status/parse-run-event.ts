@@ -68,9 +68,20 @@ interface PayloadNames {
 
 /** CDS 0.46 and later: `json.Marshal` of `sdk.EventRunWorkflowNode`, snake_case tags. */
 const SNAKE_CASE: PayloadNames = {
-  nodeName: "node_name", number: "num", subNumber: "subnum", status: "status", hash: "hash", branch: "branch_name",
-  repository: "repository_full_name", repositoryManager: "repository_manager_name", stages: "stages_summary", stageName: "name", jobs: "run_jobs_summary",
-  jobStatus: "status", job: "job_summary", jobName: "job_name",
+  nodeName: "node_name",
+  number: "num",
+  subNumber: "subnum",
+  status: "status",
+  hash: "hash",
+  branch: "branch_name",
+  repository: "repository_full_name",
+  repositoryManager: "repository_manager_name",
+  stages: "stages_summary",
+  stageName: "name",
+  jobs: "run_jobs_summary",
+  jobStatus: "status",
+  job: "job_summary",
+  jobName: "job_name",
 };
 
 /**
@@ -79,9 +90,20 @@ const SNAKE_CASE: PayloadNames = {
  * nested structs included (issue #10).
  */
 const GO_FIELDS: PayloadNames = {
-  nodeName: "NodeName", number: "Number", subNumber: "SubNumber", status: "Status", hash: "Hash", branch: "BranchName",
-  repository: "RepositoryFullName", repositoryManager: "RepositoryManagerName", stages: "StagesSummary", stageName: "Name", jobs: "RunJobsSummary",
-  jobStatus: "Status", job: "Job", jobName: "JobName",
+  nodeName: "NodeName",
+  number: "Number",
+  subNumber: "SubNumber",
+  status: "Status",
+  hash: "Hash",
+  branch: "BranchName",
+  repository: "RepositoryFullName",
+  repositoryManager: "RepositoryManagerName",
+  stages: "StagesSummary",
+  stageName: "Name",
+  jobs: "RunJobsSummary",
+  jobStatus: "Status",
+  job: "Job",
+  jobName: "JobName",
 };
 
 class Invalid extends Error {}

@@ -52,7 +52,12 @@ describe("postFailureComment against a stub Bitbucket", () => {
 
   const comment = (event: RunEvent = run) =>
     postFailureComment({
-      client: createBitbucketClient({ server: server(), fetch: (url, init) => fetch(url, init as RequestInit), clock: { now: () => Date.now() }, sleep: async () => {} }),
+      client: createBitbucketClient({
+        server: server(),
+        fetch: (url, init) => fetch(url, init as RequestInit),
+        clock: { now: () => Date.now() },
+        sleep: async () => {},
+      }),
       store,
       server: server(),
       event,
@@ -93,7 +98,9 @@ describe("postFailureComment against a stub Bitbucket", () => {
   });
 
   it("marks a stopped run with ■", async () => {
-    expect(await comment({ ...run, status: "Stopped", stages: [{ name: "S", jobs: [{ name: "j", status: "Stopped" }] }] })).toMatchObject({ posted: true });
+    expect(await comment({ ...run, status: "Stopped", stages: [{ name: "S", jobs: [{ name: "j", status: "Stopped" }] }] })).toMatchObject({
+      posted: true,
+    });
     expect(JSON.parse(comments()[0]!.body).text).toBe("\nCDS Report build#12.0 ■   \n* S\n  * j ■   \n");
   });
 

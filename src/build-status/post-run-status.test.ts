@@ -11,7 +11,16 @@ import { postRunStatus, statusStoreKey } from "./post-run-status.ts";
 
 const HASH = "8c5f1e3b2a9d4c7e6f0a1b2c3d4e5f6a7b8c9d0e";
 const PATH = `/rest/build-status/1.0/commits/${HASH}`;
-const run: RunEvent = { projectKey: "PRJ", workflowName: "wf", nodeName: "build", number: 12, subNumber: 0, status: "Building", hash: HASH, stages: [] };
+const run: RunEvent = {
+  projectKey: "PRJ",
+  workflowName: "wf",
+  nodeName: "build",
+  number: 12,
+  subNumber: 0,
+  status: "Building",
+  hash: HASH,
+  stages: [],
+};
 
 describe("postRunStatus against a stub Bitbucket", () => {
   let bb: StubBitbucket;
@@ -31,7 +40,12 @@ describe("postRunStatus against a stub Bitbucket", () => {
 
   const post = (event: RunEvent, server: BitbucketServerConfig = bitbucketServerConfig({ url: bb.url, token: "t0k" })) =>
     postRunStatus({
-      client: createBitbucketClient({ server, fetch: (url, init) => fetch(url, init as RequestInit), clock: { now: () => Date.now() }, sleep: async () => {} }),
+      client: createBitbucketClient({
+        server,
+        fetch: (url, init) => fetch(url, init as RequestInit),
+        clock: { now: () => Date.now() },
+        sleep: async () => {},
+      }),
       store,
       server,
       event,
@@ -66,10 +80,7 @@ describe("postRunStatus against a stub Bitbucket", () => {
   });
 
   it("remembers nothing when Bitbucket refuses, so the next event posts again", async () => {
-    bb.setHandler("POST", PATH, [
-      { status: 400, json: { errors: [{ message: "Invalid build status" }] } },
-      { status: 204 },
-    ]);
+    bb.setHandler("POST", PATH, [{ status: 400, json: { errors: [{ message: "Invalid build status" }] } }, { status: 204 }]);
     const error = await post(run).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BitbucketError);
     expect((error as BitbucketError).messages).toEqual(["Invalid build status"]);

@@ -8,9 +8,7 @@ import type { RunEvent } from "./parse-run-event.ts";
 /** How long the last posted status of a key on a commit is remembered. */
 export const STATUS_MEMORY_TTL_MS = 30 * 24 * 3_600_000;
 
-export type StatusOutcome =
-  | { posted: true; state: BuildState }
-  | { posted: false; reason: "disabled" | "unchanged"; state: BuildState };
+export type StatusOutcome = { posted: true; state: BuildState } | { posted: false; reason: "disabled" | "unchanged"; state: BuildState };
 
 export interface PostRunStatusInput {
   client: BitbucketClient;
@@ -48,7 +46,8 @@ export async function postRunStatus(input: PostRunStatusInput): Promise<StatusOu
 
   const storeKey = statusStoreKey(server.name, event.hash, status.key);
   const fingerprint = statusFingerprint(status);
-  if (input.skipUnchanged !== false && (await store.get(storeKey)) === fingerprint) return { posted: false, reason: "unchanged", state: status.state };
+  if (input.skipUnchanged !== false && (await store.get(storeKey)) === fingerprint)
+    return { posted: false, reason: "unchanged", state: status.state };
 
   await client.setBuildStatusLegacy(event.hash, status);
   await store.put(storeKey, fingerprint, { ttlMs: STATUS_MEMORY_TTL_MS });

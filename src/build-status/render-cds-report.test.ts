@@ -36,9 +36,21 @@ describe("renderCdsReport", () => {
       subNumber: 2,
       status: "Stopped",
       stages: [
-        { name: "Build", jobs: [{ name: "compile", status: "Success" }, { name: "lint", status: "Stopped" }] },
+        {
+          name: "Build",
+          jobs: [
+            { name: "compile", status: "Success" },
+            { name: "lint", status: "Stopped" },
+          ],
+        },
         { name: "Empty", jobs: [] },
-        { name: "Deploy", jobs: [{ name: "push", status: "Skipped" }, { name: "tag", status: "Fail" }] },
+        {
+          name: "Deploy",
+          jobs: [
+            { name: "push", status: "Skipped" },
+            { name: "tag", status: "Fail" },
+          ],
+        },
       ],
     });
     expect(text).toBe("\nCDS Report build#12.2 ■   \n* Build\n  * compile ✔ \n  * lint ■   \n* Deploy\n  * push -   \n  * tag ✘  \n");

@@ -29,7 +29,13 @@ export interface CdsApiAnswer {
  * is. A call that gets no answer throws CdsApiError, whose message names
  * `what` and never a token.
  */
-export async function callCdsApi(deps: CdsApiCallDeps, instance: CdsInstanceConfig, method: string, path: string, what: string): Promise<CdsApiAnswer> {
+export async function callCdsApi(
+  deps: CdsApiCallDeps,
+  instance: CdsInstanceConfig,
+  method: string,
+  path: string,
+  what: string,
+): Promise<CdsApiAnswer> {
   const call = async (): Promise<{ jwt: string; response: Response; text: string }> => {
     const jwt = await deps.sessions.jwt(instance);
     await deps.pacer?.wait(instance.name);

@@ -69,7 +69,11 @@ export function createCdsSessions(deps: { fetch: FetchFn; clock: Clock; timeoutM
     }
     const text = await response.text().catch(() => "");
     if (response.status < 200 || response.status > 299) {
-      throw new CdsApiError(`signin: HTTP ${response.status}`, response.status, parseRetryAfter(response.headers.get("retry-after"), deps.clock.now()));
+      throw new CdsApiError(
+        `signin: HTTP ${response.status}`,
+        response.status,
+        parseRetryAfter(response.headers.get("retry-after"), deps.clock.now()),
+      );
     }
     const jwt = tokenFromBody(text) ?? response.headers.get("x-cds-jwt") ?? undefined;
     let exp: number | undefined;

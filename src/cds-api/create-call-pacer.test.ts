@@ -7,10 +7,12 @@ describe("createCallPacer", () => {
     const waits: Array<[string, number]> = [];
     const pacer = createCallPacer({ perSecond: 10, now: () => t, sleep: async (ms) => void waits.push(["", ms]) });
     const order: string[] = [];
-    await Promise.all(["a1", "a2", "a3"].map(async (name) => {
-      await pacer.wait("a");
-      order.push(name);
-    }));
+    await Promise.all(
+      ["a1", "a2", "a3"].map(async (name) => {
+        await pacer.wait("a");
+        order.push(name);
+      }),
+    );
     expect(order).toEqual(["a1", "a2", "a3"]);
     expect(waits.map(([, ms]) => ms)).toEqual([100, 200]);
     // Another key has its own slots.

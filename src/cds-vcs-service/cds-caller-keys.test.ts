@@ -14,9 +14,12 @@ const rotatedKey = cdsApiKey();
 /** A request to the gateway signed by the holder of `privateKeyPem`, as CDS's API signs (no Date header). */
 function call(privateKeyPem: string, path = "/vcs/bitbucket/status"): Request {
   const headers = signLikeCds({ method: "POST", path, host: "gateway.example.com", date: null, privateKeyPem });
-  return new Request(`http://gateway.example.com${path}`, { method: "POST", headers: { ...headers, host: "gateway.example.com" }, body: "{}" });
+  return new Request(`http://gateway.example.com${path}`, {
+    method: "POST",
+    headers: { ...headers, host: "gateway.example.com" },
+    body: "{}",
+  });
 }
-
 
 describe("createCdsCallers", () => {
   let api: StubCdsApi | undefined;
@@ -46,7 +49,12 @@ hooksUrl = "http://other/cdshooks"
     let now = Date.now();
     const clock = { now: () => now };
     const fetch = (url: string, init: object) => globalThis.fetch(url, init as RequestInit);
-    const callers = createCdsCallers({ config, sessions: createCdsSessions({ fetch, clock, timeoutMs: 2000 }), clock, logger: { log() {} } });
+    const callers = createCdsCallers({
+      config,
+      sessions: createCdsSessions({ fetch, clock, timeoutMs: 2000 }),
+      clock,
+      logger: { log() {} },
+    });
     return { callers, api, advance: (ms: number) => (now += ms) };
   }
 

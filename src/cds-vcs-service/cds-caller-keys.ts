@@ -88,7 +88,10 @@ export function createCdsCallers(deps: { config: GatewayConfig; sessions: CdsSes
     async verify(request) {
       const keys = await keysOf(false);
       if (keys.length === 0) {
-        throw new GatewayError("ERR_SIGNATURE_NO_KEY", "no CDS instance's API key is known: set apiPublicKey, or apiUrl and token, in [gateway.cds.NAME] (a failed signin is logged)");
+        throw new GatewayError(
+          "ERR_SIGNATURE_NO_KEY",
+          "no CDS instance's API key is known: set apiPublicKey, or apiUrl and token, in [gateway.cds.NAME] (a failed signin is logged)",
+        );
       }
       try {
         return await verifyWith(request, keys);

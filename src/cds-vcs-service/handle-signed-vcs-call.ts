@@ -63,7 +63,10 @@ export async function handleSignedVcsCall(deps: SignedVcsDeps, request: Request)
 
 async function passOn(deps: SignedVcsDeps, request: Request, url: URL, caller: CdsInstanceConfig): Promise<Response> {
   if (!deps.passThrough) {
-    return jsonError("pass_through_unavailable", "this call must reach CDS's vcs service with the Host CDS signed, which this runtime's fetch cannot send: run the gateway that CDS's API calls on Node");
+    return jsonError(
+      "pass_through_unavailable",
+      "this call must reach CDS's vcs service with the Host CDS signed, which this runtime's fetch cannot send: run the gateway that CDS's API calls on Node",
+    );
   }
   if (caller.vcsUrl === undefined) {
     return jsonError("vcs_not_configured", `gateway.cds.${caller.name}.vcsUrl is not set: the gateway has nowhere to pass this call on`);
@@ -71,10 +74,19 @@ async function passOn(deps: SignedVcsDeps, request: Request, url: URL, caller: C
   const target = caller.vcsUrl + url.pathname + url.search;
   try {
     const response = await deps.passThrough(request, target);
-    deps.logger.log("debug", "passed a vcs call of CDS on", { instance: caller.name, method: request.method, path: url.pathname, status: response.status });
+    deps.logger.log("debug", "passed a vcs call of CDS on", {
+      instance: caller.name,
+      method: request.method,
+      path: url.pathname,
+      status: response.status,
+    });
     return response;
   } catch (error) {
-    deps.logger.log("warn", "CDS's vcs service could not be reached", { instance: caller.name, path: url.pathname, error: error instanceof Error ? error.message : String(error) });
+    deps.logger.log("warn", "CDS's vcs service could not be reached", {
+      instance: caller.name,
+      path: url.pathname,
+      error: error instanceof Error ? error.message : String(error),
+    });
     return jsonError("vcs_unreachable", `CDS's vcs service of instance ${caller.name} (vcsUrl) could not be reached`);
   }
 }

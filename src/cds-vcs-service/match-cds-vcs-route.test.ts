@@ -5,11 +5,24 @@ describe("matchCdsVcsRoute", () => {
   it("recognises the four calls the gateway answers", () => {
     expect(matchCdsVcsRoute("POST", "/vcs/bitbucket/status")).toEqual({ kind: "status", name: "bitbucket" });
     expect(matchCdsVcsRoute("GET", "/vcs/bitbucket/repos/~jdoe/my%20repo/commits/abc/statuses")).toEqual({
-      kind: "statuses", name: "bitbucket", owner: "~jdoe", repo: "my repo", commit: "abc",
+      kind: "statuses",
+      name: "bitbucket",
+      owner: "~jdoe",
+      repo: "my repo",
+      commit: "abc",
     });
-    expect(matchCdsVcsRoute("POST", "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments")).toEqual({ kind: "comment", name: "bitbucket", owner: "PRJ", repo: "r" });
+    expect(matchCdsVcsRoute("POST", "/vcs/bitbucket/repos/PRJ/r/pullrequests/comments")).toEqual({
+      kind: "comment",
+      name: "bitbucket",
+      owner: "PRJ",
+      repo: "r",
+    });
     expect(matchCdsVcsRoute("POST", "/vcs/bitbucket/repos/PRJ/r/pullrequests/7/comments")).toEqual({
-      kind: "legacy-comment", name: "bitbucket", owner: "PRJ", repo: "r", id: "7",
+      kind: "legacy-comment",
+      name: "bitbucket",
+      owner: "PRJ",
+      repo: "r",
+      id: "7",
     });
   });
 

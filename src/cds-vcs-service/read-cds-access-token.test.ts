@@ -9,6 +9,9 @@ describe("readCdsAccessToken", () => {
   });
 
   it("refuses a value that is not base64", () => {
-    expect(readCdsAccessToken(new Headers({ "x-cds-access-token": "not base64!" }))).toEqual({ ok: false, message: "X-CDS-ACCESS-TOKEN is not base64" });
+    expect(readCdsAccessToken(new Headers({ "x-cds-access-token": "not base64!" }))).toEqual({
+      ok: false,
+      message: "X-CDS-ACCESS-TOKEN is not base64",
+    });
   });
 });

@@ -6,7 +6,16 @@ import { flagValue } from "./flag-value.ts";
 const USAGE = "cds-gateway keygen [--bits 2048] [--out key.pem] [--consumer-key CDS] [--server Bitbucket] [--force]";
 
 /** The command line of this command (parsed strictly by the runtime). */
-export const KEYGEN_COMMAND: CommandSpec = { usage: USAGE, options: { bits: { type: "string" }, out: { type: "string" }, "consumer-key": { type: "string" }, server: { type: "string" }, force: { type: "boolean" } } };
+export const KEYGEN_COMMAND: CommandSpec = {
+  usage: USAGE,
+  options: {
+    bits: { type: "string" },
+    out: { type: "string" },
+    "consumer-key": { type: "string" },
+    server: { type: "string" },
+    force: { type: "boolean" },
+  },
+};
 const MIN_BITS = 1024;
 const MAX_BITS = 16384;
 

@@ -16,7 +16,8 @@ const TIMEOUT_MS = 30_000;
 
 /** What the common `oauth_problem` values (OAuth Problem Reporting extension) usually mean with an application link. */
 const PROBLEM_HINTS: Record<string, string> = {
-  consumer_key_unknown: "Bitbucket does not know this consumerKey: it must be the Consumer Key of the application link's incoming authentication",
+  consumer_key_unknown:
+    "Bitbucket does not know this consumerKey: it must be the Consumer Key of the application link's incoming authentication",
   signature_invalid: "the signature does not verify: the public key in the application link must match privateKey",
   signature_method_rejected: "the application link does not accept RSA-SHA1",
   timestamp_refused: "the timestamp was refused: check this machine's clock",

@@ -10,7 +10,16 @@ import { flagValue } from "./flag-value.ts";
 const USAGE = "cds-gateway webhooks secure --config FILE --server NAME --project KEY [--repo SLUG] [--dry-run]";
 
 /** The command line of this command (parsed strictly by the runtime). */
-export const WEBHOOKS_SECURE_COMMAND: CommandSpec = { usage: USAGE, options: { config: { type: "string" }, server: { type: "string" }, project: { type: "string" }, repo: { type: "string" }, "dry-run": { type: "boolean" } } };
+export const WEBHOOKS_SECURE_COMMAND: CommandSpec = {
+  usage: USAGE,
+  options: {
+    config: { type: "string" },
+    server: { type: "string" },
+    project: { type: "string" },
+    repo: { type: "string" },
+    "dry-run": { type: "boolean" },
+  },
+};
 
 /**
  * `webhooks secure`: CDS creates Bitbucket webhooks without a secret
@@ -54,7 +63,11 @@ export async function runWebhooksSecure(args: CliArgs, io: CliIo): Promise<numbe
         changed++;
       }
     }
-    io.stdout(changed === 0 ? `no webhook under ${redactUrl(prefix)} in ${project}${repo ? `/${repo}` : ""}\n` : `${changed} webhook(s) ${dryRun ? "would be" : ""} secured\n`.replace("  ", " "));
+    io.stdout(
+      changed === 0
+        ? `no webhook under ${redactUrl(prefix)} in ${project}${repo ? `/${repo}` : ""}\n`
+        : `${changed} webhook(s) ${dryRun ? "would be" : ""} secured\n`.replace("  ", " "),
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;

@@ -21,16 +21,24 @@ export const ADVISED_LATE_ANSWER_WINDOW_MS = 60_000;
 
 function shortLateAnswerWindow(config: GatewayConfig): ConfigIssue[] {
   if (config.gateway.lateAnswerWindowMs >= ADVISED_LATE_ANSWER_WINDOW_MS) return [];
-  return [{
-    path: "gateway.lateAnswerWindow",
-    message: "shorter than 60s: a CDS that answers later than forwardTimeout + lateAnswerWindow is sent the webhook again by the next attempt (a second workflow run)",
-  }];
+  return [
+    {
+      path: "gateway.lateAnswerWindow",
+      message:
+        "shorter than 60s: a CDS that answers later than forwardTimeout + lateAnswerWindow is sent the webhook again by the next attempt (a second workflow run)",
+    },
+  ];
 }
 
 /** Enough for the commands that only talk to Bitbucket (issue #14); `serve` refuses such a file. */
 function noCdsInstance(config: GatewayConfig): ConfigIssue[] {
   if (Object.keys(config.cds).length > 0) return [];
-  return [{ path: "gateway.cds", message: "no CDS instance ([gateway.cds.NAME] with hooksUrl): enough for bitbucket, oauth link and webhooks secure; serve needs one" }];
+  return [
+    {
+      path: "gateway.cds",
+      message: "no CDS instance ([gateway.cds.NAME] with hooksUrl): enough for bitbucket, oauth link and webhooks secure; serve needs one",
+    },
+  ];
 }
 
 function unsignedBesideSigned(config: GatewayConfig): ConfigIssue[] {

@@ -4,7 +4,6 @@ import { loadConfig, type ConfigSources } from "./load-config.ts";
 import { cdsApiKey } from "../../test/support/cds-http-signature.ts";
 import { OAUTHLIB_KEY_PKCS1 as PKCS1 } from "../../test/support/rfc5849-vectors.ts";
 
-
 const sources = (env: Record<string, string> = {}, files: Record<string, string> = {}): ConfigSources => ({
   env: (name) => env[name],
   readFile: (path) => {
@@ -102,17 +101,24 @@ url = "https://bb"
   privateKey = "file:key.pem"
   webhookSecret = "env:HOOK_SECRET"
 `,
-      sources({ API_TOKEN: "tok-from-env", HOOKS_URL: "http://cds:8080/cdshooks", HOOK_SECRET: "s3cret" }, { "cds.token": "cds-token\n", "key.pem": PKCS1 }),
+      sources(
+        { API_TOKEN: "tok-from-env", HOOKS_URL: "http://cds:8080/cdshooks", HOOK_SECRET: "s3cret" },
+        { "cds.token": "cds-token\n", "key.pem": PKCS1 },
+      ),
     );
     expect(config.gateway.apiTokens.map((t) => t.reveal())).toEqual(["tok-from-env", "literal-token"]);
     expect(config.cds.prod!.token!.reveal()).toBe("cds-token");
     expect(config.servers.B!.webhookSecrets[0]!.reveal()).toBe("s3cret");
     const printed = JSON.stringify(config) + String(config.cds.prod!.token);
-    for (const secret of ["tok-from-env", "literal-token", "cds-token", "s3cret", "MIICXgIBAAKBgQDk1"]) expect(printed).not.toContain(secret);
+    for (const secret of ["tok-from-env", "literal-token", "cds-token", "s3cret", "MIICXgIBAAKBgQDk1"])
+      expect(printed).not.toContain(secret);
   });
 
   it("parses durations with every suffix", async () => {
-    const config = await loadConfig(`[gateway]\nforwardTimeout = "250ms"\nbranchDeletionDelay = "2d"\nsweepInterval = "1h30m"\n${MINIMAL}`, sources());
+    const config = await loadConfig(
+      `[gateway]\nforwardTimeout = "250ms"\nbranchDeletionDelay = "2d"\nsweepInterval = "1h30m"\n${MINIMAL}`,
+      sources(),
+    );
     expect(config.gateway.forwardTimeoutMs).toBe(250);
     expect(config.gateway.branchDeletionDelayMs).toBe(2 * 86_400_000);
     expect(config.gateway.sweepIntervalMs).toBe(90 * 60_000);
@@ -154,25 +160,58 @@ url = "https://b"
   // The table of bad configurations: each gets its own answer naming the key path.
   const cases: Array<[string, string, ConfigSources, RegExp]> = [
     ["broken TOML", `[gateway\nstore = "memory"`, sources(), /^: TOML syntax error: .+/],
-    ["missing env variable", `[gateway]\napiTokens = ["env:NOPE"]\n${MINIMAL}`, sources(), /^gateway\.apiTokens\[0\]: environment variable NOPE is not set$/],
+    [
+      "missing env variable",
+      `[gateway]\napiTokens = ["env:NOPE"]\n${MINIMAL}`,
+      sources(),
+      /^gateway\.apiTokens\[0\]: environment variable NOPE is not set$/,
+    ],
     ["missing file", `${MINIMAL}token = "file:missing.txt"`, sources(), /^gateway\.cds\.prod\.token: cannot read file missing\.txt$/],
     ["unknown key in [gateway]", `[gateway]\nmaxBodyByte = 5\n${MINIMAL}`, sources(), /^gateway\.maxBodyByte: unknown key$/],
-    ["unknown key in a CDS instance", `[gateway.cds.prod]\nhooksUrl = "http://x"\nhookUrl = "http://x"`, sources(), /^gateway\.cds\.prod\.hookUrl: unknown key$/],
+    [
+      "unknown key in a CDS instance",
+      `[gateway.cds.prod]\nhooksUrl = "http://x"\nhookUrl = "http://x"`,
+      sources(),
+      /^gateway\.cds\.prod\.hookUrl: unknown key$/,
+    ],
     ["hooksUrl missing", `[gateway.cds.prod]\napiUrl = "http://x"`, sources(), /^gateway\.cds\.prod\.hooksUrl: is required$/],
     ["hooksUrl not a URL", `[gateway.cds.prod]\nhooksUrl = "cds:8080"`, sources(), /^gateway\.cds\.prod\.hooksUrl: must be an http/],
     ["bad duration", `[gateway]\nforwardTimeout = "10 seconds"\n${MINIMAL}`, sources(), /^gateway\.forwardTimeout: must be a duration/],
     ["negative body limit", `[gateway]\nmaxBodyBytes = -1\n${MINIMAL}`, sources(), /^gateway\.maxBodyBytes: must be a whole number ≥ 1$/],
     ["wrong type", `[gateway]\nstore = 3\n${MINIMAL}`, sources(), /^gateway\.store: must be a string$/],
-    ["placeholder private key", `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nprivateKey = "-----BEGIN PRIVATE KEY-----\\n....\\n-----END PRIVATE KEY-----"`, sources(), /^vcs\.servers\.B\.bitbucket\.privateKey: not a (usable RSA private key|PEM private key)/],
-    ["private key that is not a PEM", `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nprivateKey = "hunter2"`, sources(), /^vcs\.servers\.B\.bitbucket\.privateKey: not a PEM private key$/],
-    ["proxyWebhook without scheme", `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nproxyWebhook = "myproxy.com"`, sources(), /^vcs\.servers\.B\.bitbucket\.proxyWebhook: must be an absolute URL/],
-    ["unknown key in Status", `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket.Status]\nshowDetails = true`, sources(), /^vcs\.servers\.B\.bitbucket\.Status\.showDetails: unknown key$/],
+    [
+      "placeholder private key",
+      `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nprivateKey = "-----BEGIN PRIVATE KEY-----\\n....\\n-----END PRIVATE KEY-----"`,
+      sources(),
+      /^vcs\.servers\.B\.bitbucket\.privateKey: not a (usable RSA private key|PEM private key)/,
+    ],
+    [
+      "private key that is not a PEM",
+      `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nprivateKey = "hunter2"`,
+      sources(),
+      /^vcs\.servers\.B\.bitbucket\.privateKey: not a PEM private key$/,
+    ],
+    [
+      "proxyWebhook without scheme",
+      `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket]\nproxyWebhook = "myproxy.com"`,
+      sources(),
+      /^vcs\.servers\.B\.bitbucket\.proxyWebhook: must be an absolute URL/,
+    ],
+    [
+      "unknown key in Status",
+      `${MINIMAL}[vcs.servers.B]\nurl = "https://b"\n[vcs.servers.B.bitbucket.Status]\nshowDetails = true`,
+      sources(),
+      /^vcs\.servers\.B\.bitbucket\.Status\.showDetails: unknown key$/,
+    ],
     ["server without url", `${MINIMAL}[vcs.servers.B.bitbucket]\nconsumerKey = "CDS"`, sources(), /^vcs\.servers\.B\.url: is required$/],
   ];
 
   it.each(cases)("%s → an error naming the key path", async (_name, text, src, expected) => {
     const issues = await issuesOf(text, src);
-    expect(issues.some((i) => expected.test(i)), issues.join("\n")).toBe(true);
+    expect(
+      issues.some((i) => expected.test(i)),
+      issues.join("\n"),
+    ).toBe(true);
   });
 
   it("gives line and column for TOML syntax errors and never echoes the offending line", async () => {
@@ -219,15 +258,26 @@ URL = "https://bb.example.com"
         sources({}, { "key.pem": PKCS1 }),
       );
       const bb = config.servers.BB!;
-      expect([bb.url, bb.consumerKey, bb.accessToken?.reveal(), bb.disableWebHooks, bb.prefix, bb.token?.reveal(), bb.username, bb.webhookSecrets.length]).toEqual([
-        "https://bb.example.com", "MyLink", "acc", true, "/bb", "tok", "bot", 1,
-      ]);
+      expect([
+        bb.url,
+        bb.consumerKey,
+        bb.accessToken?.reveal(),
+        bb.disableWebHooks,
+        bb.prefix,
+        bb.token?.reveal(),
+        bb.username,
+        bb.webhookSecrets.length,
+      ]).toEqual(["https://bb.example.com", "MyLink", "acc", true, "/bb", "tok", "bot", 1]);
       expect(bb.privateKey).toBeDefined();
       expect(bb.status).toEqual({ disable: true, showDetail: false });
     });
 
     it("names each key in errors as the file writes it", async () => {
-      expect(await issuesOf(`${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.Bitbucket]\nproxywebhook = "myproxy.com"\nPrivateKey = "hunter2"\n[vcs.servers.BB.Bitbucket.status]\ndisable = "yes"\nshowDetails = true`)).toEqual([
+      expect(
+        await issuesOf(
+          `${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.Bitbucket]\nproxywebhook = "myproxy.com"\nPrivateKey = "hunter2"\n[vcs.servers.BB.Bitbucket.status]\ndisable = "yes"\nshowDetails = true`,
+        ),
+      ).toEqual([
         "vcs.servers.BB.Bitbucket.status.showDetails: unknown key",
         "vcs.servers.BB.Bitbucket.proxywebhook: must be an absolute URL such as https://myproxy.com or https://myproxy.com/bb",
         "vcs.servers.BB.Bitbucket.status.disable: must be true or false",
@@ -236,13 +286,19 @@ URL = "https://bb.example.com"
     });
 
     it("refuses two spellings of one key, or two server names that differ in case only, naming both", async () => {
-      expect(await issuesOf(`${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.bitbucket]\ntoken = "a"\nToken = "b"\n[vcs.servers.BB.bitbucket.Status]\ndisable = true\n[vcs.servers.BB.bitbucket.status]\ndisable = false`)).toEqual([
+      expect(
+        await issuesOf(
+          `${MINIMAL}[vcs.servers.BB]\nurl = "https://b"\n[vcs.servers.BB.bitbucket]\ntoken = "a"\nToken = "b"\n[vcs.servers.BB.bitbucket.Status]\ndisable = true\n[vcs.servers.BB.bitbucket.status]\ndisable = false`,
+        ),
+      ).toEqual([
         "vcs.servers.BB.bitbucket.status: the same key as vcs.servers.BB.bitbucket.Status (CDS reads keys without regard to case): keep one",
         "vcs.servers.BB.bitbucket.Token: the same key as vcs.servers.BB.bitbucket.token (CDS reads keys without regard to case): keep one",
       ]);
-      expect(await issuesOf(`${MINIMAL}[vcs.servers.Bitbucket]\nurl = "https://a"\n[vcs.servers.Bitbucket.bitbucket]\nproxyWebhook = "https://gw/a"\n[vcs.servers.bitbucket]\nurl = "https://b"\n[vcs.servers.bitbucket.bitbucket]\nproxyWebhook = "https://gw/b"`)).toEqual([
-        "vcs.servers.bitbucket: the same key as vcs.servers.Bitbucket (CDS reads keys without regard to case): keep one",
-      ]);
+      expect(
+        await issuesOf(
+          `${MINIMAL}[vcs.servers.Bitbucket]\nurl = "https://a"\n[vcs.servers.Bitbucket.bitbucket]\nproxyWebhook = "https://gw/a"\n[vcs.servers.bitbucket]\nurl = "https://b"\n[vcs.servers.bitbucket.bitbucket]\nproxyWebhook = "https://gw/b"`,
+        ),
+      ).toEqual(["vcs.servers.bitbucket: the same key as vcs.servers.Bitbucket (CDS reads keys without regard to case): keep one"]);
     });
 
     it("keeps the gateway's own keys exact, naming the right spelling", async () => {

@@ -5,26 +5,47 @@ import { parseIpRange } from "../lib/parse-ip-range.ts";
 import { Secret } from "../core/secret.ts";
 import { bitbucketKeyPath } from "./bitbucket-key-path.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
-import type {
-  BitbucketServerConfig,
-  CdsInstanceConfig,
-  GatewayConfig,
-  GatewaySettings,
-} from "../core/config-types.ts";
+import type { BitbucketServerConfig, CdsInstanceConfig, GatewayConfig, GatewaySettings } from "../core/config-types.ts";
 import { type ConfigSources, isTable, TableReader, type TomlTable } from "./table-reader.ts";
 
 export type { ConfigSources } from "./table-reader.ts";
 
 const GATEWAY_KEYS = [
-  "publicUrl", "maxBodyBytes", "forwardTimeout", "apiTokens", "store",
-  "branchDeletionDelay", "sweepInterval", "rateLimit", "cds", "cdsApiCallsPerSecond", "trustedProxies",
-  "vcsTokens", "adminTokens", "maxBodyBytesInFlight", "headersTimeout", "bodyTimeout",
-  "storeTimeout", "routeCacheTtl", "routeCacheSize", "lateAnswerWindow", "drainConcurrency",
+  "publicUrl",
+  "maxBodyBytes",
+  "forwardTimeout",
+  "apiTokens",
+  "store",
+  "branchDeletionDelay",
+  "sweepInterval",
+  "rateLimit",
+  "cds",
+  "cdsApiCallsPerSecond",
+  "trustedProxies",
+  "vcsTokens",
+  "adminTokens",
+  "maxBodyBytesInFlight",
+  "headersTimeout",
+  "bodyTimeout",
+  "storeTimeout",
+  "routeCacheTtl",
+  "routeCacheSize",
+  "lateAnswerWindow",
+  "drainConcurrency",
 ];
 const CDS_KEYS = ["hooksUrl", "apiUrl", "uiUrl", "token", "vcsUrl", "apiPublicKey"];
 const BITBUCKET_KEYS = [
-  "consumerKey", "privateKey", "accessToken", "disablePolling", "disableWebHooks",
-  "proxyWebhook", "token", "username", "webhookSecret", "Status", "unsignedBranchDeletions",
+  "consumerKey",
+  "privateKey",
+  "accessToken",
+  "disablePolling",
+  "disableWebHooks",
+  "proxyWebhook",
+  "token",
+  "username",
+  "webhookSecret",
+  "Status",
+  "unsignedBranchDeletions",
 ];
 const NO_CDS_INSTANCE = "at least one CDS instance ([gateway.cds.NAME] with hooksUrl) is required to serve";
 
@@ -237,7 +258,11 @@ function checkSharedPrefixes(servers: Record<string, BitbucketServerConfig>, iss
       byPrefix.set(server.prefix, server);
       continue;
     }
-    const secrets = (s: BitbucketServerConfig) => s.webhookSecrets.map((x) => x.reveal()).sort().join("\n");
+    const secrets = (s: BitbucketServerConfig) =>
+      s.webhookSecrets
+        .map((x) => x.reveal())
+        .sort()
+        .join("\n");
     if (first.disableWebHooks !== server.disableWebHooks || secrets(first) !== secrets(server)) {
       issues.push({
         path: bitbucketKeyPath(server, "proxyWebhook"),

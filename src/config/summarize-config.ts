@@ -2,7 +2,16 @@ import type { GatewayConfig } from "../core/config-types.ts";
 import { redactUrl } from "./redact-url.ts";
 
 const set = (v: unknown) => (v === undefined ? "not set" : "set");
-const ms = (n: number) => (n % 86_400_000 === 0 ? `${n / 86_400_000}d` : n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
+const ms = (n: number) =>
+  n % 86_400_000 === 0
+    ? `${n / 86_400_000}d`
+    : n % 3_600_000 === 0
+      ? `${n / 3_600_000}h`
+      : n % 60_000 === 0
+        ? `${n / 60_000}m`
+        : n % 1000 === 0
+          ? `${n / 1000}s`
+          : `${n}ms`;
 
 /**
  * A human summary of a loaded configuration for `check-config`. Secrets are

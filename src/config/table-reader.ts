@@ -96,7 +96,10 @@ export class TableReader {
       if (known.includes(key) || ignored.includes(key)) continue;
       const sameLetters = knownLower.get(key.toLowerCase());
       if (this.ignoreCase && (sameLetters !== undefined || ignoredLower.has(key.toLowerCase()))) continue;
-      this.#issues.push({ path: this.path ? `${this.path}.${key}` : key, message: sameLetters ? `unknown key (did you mean ${sameLetters}?)` : "unknown key" });
+      this.#issues.push({
+        path: this.path ? `${this.path}.${key}` : key,
+        message: sameLetters ? `unknown key (did you mean ${sameLetters}?)` : "unknown key",
+      });
     }
   }
 
@@ -109,7 +112,10 @@ export class TableReader {
     this.#reported.add(lower);
     const at = (k: string) => (this.path ? `${this.path}.${k}` : k);
     for (const other of spellings.slice(1)) {
-      this.#issues.push({ path: at(other), message: `the same key as ${at(spellings[0]!)} (CDS reads keys without regard to case): keep one` });
+      this.#issues.push({
+        path: at(other),
+        message: `the same key as ${at(spellings[0]!)} (CDS reads keys without regard to case): keep one`,
+      });
     }
   }
 

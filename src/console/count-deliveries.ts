@@ -37,5 +37,11 @@ export async function countDeliveries(queue: DeliveryQueue, limit = COUNT_LIMIT)
     if (oldestQueuedAt === undefined || summary.receivedAt < oldestQueuedAt) oldestQueuedAt = summary.receivedAt;
   }
   for (const summary of dead!) tally("dead", summary.instance);
-  return { queued: queued!.length, dead: dead!.length, complete: queued!.length < limit && dead!.length < limit, oldestQueuedAt, byInstance };
+  return {
+    queued: queued!.length,
+    dead: dead!.length,
+    complete: queued!.length < limit && dead!.length < limit,
+    oldestQueuedAt,
+    byInstance,
+  };
 }

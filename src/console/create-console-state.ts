@@ -49,7 +49,8 @@ export function createConsoleState(deps: { config: GatewayConfig; metrics: Metri
     let table = webhookTables.get(server);
     if (table === undefined) webhookTables.set(server, (table = new Map()));
     let counter = table.get(outcome);
-    if (counter === undefined) table.set(outcome, (counter = metrics.counter("cds_gateway_webhooks_total", webhookLabels(server, outcome))));
+    if (counter === undefined)
+      table.set(outcome, (counter = metrics.counter("cds_gateway_webhooks_total", webhookLabels(server, outcome))));
     return counter;
   };
   for (const server of deps.servers) for (const outcome of OUTCOMES) webhookCounter(server, outcome);
@@ -60,7 +61,8 @@ export function createConsoleState(deps: { config: GatewayConfig; metrics: Metri
   const answerSeries = new Map(
     instances.map((name) => {
       const series: Record<string, Counter> = {};
-      for (const answer of [...STATUS_CLASSES, ...NO_ANSWER]) series[answer] = metrics.counter("cds_gateway_cds_answers_total", { cds_instance: name, class: answer });
+      for (const answer of [...STATUS_CLASSES, ...NO_ANSWER])
+        series[answer] = metrics.counter("cds_gateway_cds_answers_total", { cds_instance: name, class: answer });
       return [name, series] as const;
     }),
   );
@@ -75,7 +77,12 @@ export function createConsoleState(deps: { config: GatewayConfig; metrics: Metri
       const series = answerSeries.get(instance);
       if (series === undefined) return;
       const status = result.kind === "answered" ? result.status : result.kind === "not-found" ? 404 : result.status;
-      const answer = status !== undefined ? STATUS_CLASSES[Math.floor(status / 100) - 1] : result.kind === "unreachable" && result.cause === "timeout" ? "timeout" : "connection";
+      const answer =
+        status !== undefined
+          ? STATUS_CLASSES[Math.floor(status / 100) - 1]
+          : result.kind === "unreachable" && result.cause === "timeout"
+            ? "timeout"
+            : "connection";
       if (answer !== undefined) series[answer]!.inc();
     },
     onWebhook(server, outcome, now) {

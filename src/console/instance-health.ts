@@ -67,7 +67,12 @@ export function createInstanceHealth(names: readonly string[]): InstanceHealth {
         lastAnswerAt: s.answerAt || null,
         lastAccepted: s.acceptedAt ? { at: s.acceptedAt, status: s.acceptedStatus, delivery: s.acceptedDelivery } : null,
         lastFailure: s.failedAt
-          ? { at: s.failedAt, ...(s.failedStatus !== undefined ? { status: s.failedStatus } : {}), error: s.failedError, delivery: s.failedDelivery }
+          ? {
+              at: s.failedAt,
+              ...(s.failedStatus !== undefined ? { status: s.failedStatus } : {}),
+              error: s.failedError,
+              delivery: s.failedDelivery,
+            }
           : null,
       }));
     },

@@ -13,7 +13,10 @@ import { COUNT_LIMIT, countDeliveries } from "./count-deliveries.ts";
  * process sharing the store reports the same values. When the store does not
  * answer in time, those lines are left out of that scrape.
  */
-export function registerStoreGauges(metrics: Metrics, deps: { queue: DeliveryQueue; deletions: BranchDeletionStore; clock: Clock; timeoutMs: number }): () => Promise<void> {
+export function registerStoreGauges(
+  metrics: Metrics,
+  deps: { queue: DeliveryQueue; deletions: BranchDeletionStore; clock: Clock; timeoutMs: number },
+): () => Promise<void> {
   let read: { depth: number; dead: number; oldestAgeSeconds: number; pendingDeletions: number } | undefined;
   metrics.gauge("cds_gateway_queue_depth", () => read?.depth);
   metrics.gauge("cds_gateway_dead_letters", () => read?.dead);
@@ -21,7 +24,10 @@ export function registerStoreGauges(metrics: Metrics, deps: { queue: DeliveryQue
   metrics.gauge("cds_gateway_branch_deletions_pending", () => read?.pendingDeletions);
   return async () => {
     try {
-      const [counts, deletions] = await within(deps.timeoutMs, Promise.all([countDeliveries(deps.queue), deps.deletions.list({ limit: COUNT_LIMIT })]));
+      const [counts, deletions] = await within(
+        deps.timeoutMs,
+        Promise.all([countDeliveries(deps.queue), deps.deletions.list({ limit: COUNT_LIMIT })]),
+      );
       const now = deps.clock.now();
       read = {
         depth: counts.queued,

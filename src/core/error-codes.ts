@@ -43,4 +43,6 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The extra fields an answer with `code` may carry. */
-export type ErrorFields<C extends ErrorCode> = (typeof ERROR_CODES)[C] extends { fields: infer F } ? { [K in keyof F]?: unknown } : Record<never, never>;
+export type ErrorFields<C extends ErrorCode> = (typeof ERROR_CODES)[C] extends { fields: infer F }
+  ? { [K in keyof F]?: unknown }
+  : Record<never, never>;

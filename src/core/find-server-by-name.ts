@@ -8,7 +8,10 @@ import type { BitbucketServerConfig } from "./config-types.ts";
  * whose names differ in case only are a configuration error); an exact match
  * is looked up first.
  */
-export function findServerByName(servers: Readonly<Record<string, BitbucketServerConfig>>, name: string): BitbucketServerConfig | undefined {
+export function findServerByName(
+  servers: Readonly<Record<string, BitbucketServerConfig>>,
+  name: string,
+): BitbucketServerConfig | undefined {
   if (Object.hasOwn(servers, name)) return servers[name];
   const lower = name.toLowerCase();
   return Object.values(servers).find((server) => server.name.toLowerCase() === lower);

@@ -8,7 +8,11 @@ const JSON_CONTENT = "application/json; charset=utf-8";
  * the catalogue lists for that code. Messages are fixed texts chosen by the
  * gateway, never echoed input or secrets.
  */
-export function jsonError<C extends ErrorCode>(code: C, message: string, options: { headers?: Record<string, string>; fields?: ErrorFields<C> } = {}): Response {
+export function jsonError<C extends ErrorCode>(
+  code: C,
+  message: string,
+  options: { headers?: Record<string, string>; fields?: ErrorFields<C> } = {},
+): Response {
   return new Response(JSON.stringify({ error: code, message, ...options.fields }), {
     status: ERROR_CODES[code].status,
     headers: { "content-type": JSON_CONTENT, ...options.headers },

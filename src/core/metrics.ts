@@ -35,7 +35,10 @@ export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge
     "Webhook requests by Bitbucket server (absent before the path named one) and outcome: forwarded, queued, duplicate, ping, or rejected with a reason.",
   ],
   cds_gateway_relay_seconds: ["histogram", "Time to answer one webhook request, CDS's answer included."],
-  cds_gateway_queue_attempts_total: ["counter", "Results of queued deliveries' attempts, and of direct forwards answered after forwardTimeout, by result."],
+  cds_gateway_queue_attempts_total: [
+    "counter",
+    "Results of queued deliveries' attempts, and of direct forwards answered after forwardTimeout, by result.",
+  ],
   cds_gateway_cds_unreachable_total: [
     "counter",
     "Offers of a webhook to a CDS instance that did not reach CDS, by instance and reason (connection, timeout, redirect, auth, rate_limited, server_error, html, unexpected_status); the webhook was queued or stays queued.",
@@ -46,7 +49,10 @@ export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge
   ],
   cds_gateway_queue_depth: ["gauge", "Queued deliveries in the store, counted up to 1000 at scrape time (1000: at least that many)."],
   cds_gateway_dead_letters: ["gauge", "Dead letters in the store, counted up to 1000 at scrape time (1000: at least that many)."],
-  cds_gateway_queue_oldest_age_seconds: ["gauge", "Age of the oldest queued delivery (since Bitbucket sent it), read from the store at scrape time; 0 when none is queued."],
+  cds_gateway_queue_oldest_age_seconds: [
+    "gauge",
+    "Age of the oldest queued delivery (since Bitbucket sent it), read from the store at scrape time; 0 when none is queued.",
+  ],
   cds_gateway_branch_deletions_pending: ["gauge", "Branch deletions waiting in the store (due or not), counted up to 1000 at scrape time."],
   cds_gateway_branch_deletions_done_total: ["counter", "Branch deletions CDS carried out, by CDS instance."],
   cds_gateway_branch_deletion_failures_total: ["counter", "Failed attempts of branch deletions (retried later), by CDS instance."],
@@ -54,7 +60,10 @@ export const METRIC_HELP: Record<string, [type: "counter" | "histogram" | "gauge
     "counter",
     "Calls to Bitbucket by server, kind (status, statuses, comment, pull_requests, repositories, webhooks, other) and answer: the status class, or timeout or connection.",
   ],
-  cds_gateway_body_bytes_in_flight: ["gauge", "Webhook body bytes held in memory by requests in progress (budget: gateway.maxBodyBytesInFlight)."],
+  cds_gateway_body_bytes_in_flight: [
+    "gauge",
+    "Webhook body bytes held in memory by requests in progress (budget: gateway.maxBodyBytesInFlight).",
+  ],
 };
 
 type MetricType = (typeof METRIC_HELP)[string][0];

@@ -4,9 +4,7 @@
  */
 
 /** One write of a {@link KvStore.batch}. */
-export type KvOp =
-  | { type: "put"; key: string; value: string; ttlMs?: number }
-  | { type: "delete"; key: string };
+export type KvOp = { type: "put"; key: string; value: string; ttlMs?: number } | { type: "delete"; key: string };
 
 /** An entry with its version, as {@link KvStore.getVersioned} returns it. */
 export interface KvVersioned {

@@ -21,7 +21,7 @@ describe("importRsaPublicKey", () => {
     ["", "not a PEM public key"],
     ["not a key", "not a PEM public key"],
     [btoa("still not a key"), "not a PEM public key"],
-    [cdsApiKey().privateKeyPem, "unsupported PEM type \"RSA PRIVATE KEY\""],
+    [cdsApiKey().privateKeyPem, 'unsupported PEM type "RSA PRIVATE KEY"'],
     ["-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----", "not a usable RSA public key"],
   ])("refuses %j with ERR_PUBLIC_KEY", async (text, message) => {
     const error = await importRsaPublicKey(text).catch((e: unknown) => e);

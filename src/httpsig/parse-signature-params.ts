@@ -35,7 +35,7 @@ export function parseSignatureParams(headers: Headers): SignatureParams {
   const found = new Map<string, string>();
   for (const part of text.split(",")) {
     const match = PARAM.exec(part);
-    if (!match) throw malformed("every parameter must be name=\"value\"");
+    if (!match) throw malformed('every parameter must be name="value"');
     const name = match[1]!;
     if (found.has(name)) throw malformed(`the parameter ${name} appears twice`);
     found.set(name, match[2]!);
@@ -54,7 +54,13 @@ export function parseSignatureParams(headers: Headers): SignatureParams {
   return {
     keyId,
     algorithm: (found.get("algorithm") ?? "").toLowerCase(),
-    headers: listed === undefined ? ["date"] : listed.split(" ").filter((h) => h !== "").map((h) => h.toLowerCase()),
+    headers:
+      listed === undefined
+        ? ["date"]
+        : listed
+            .split(" ")
+            .filter((h) => h !== "")
+            .map((h) => h.toLowerCase()),
     signature: bytes,
   };
 }

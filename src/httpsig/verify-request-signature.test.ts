@@ -29,7 +29,6 @@ async function verify(
   });
 }
 
-
 const sign = (method: string, path: string, date: string | null = imf(NOW), host = HOST) =>
   signLikeCds({ method, path, host, date, privateKeyPem: api.privateKeyPem });
 

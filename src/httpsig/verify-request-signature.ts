@@ -42,14 +42,20 @@ export async function verifyRequestSignature(input: VerifyRequestInput): Promise
   }
   const missing = REQUIRED_HEADERS.filter((h) => !params.headers.includes(h));
   if (missing.length > 0) {
-    throw new GatewayError("ERR_SIGNATURE_HEADERS", `the HTTP signature must cover ${REQUIRED_HEADERS.join(" ")} (missing: ${missing.join(" ")})`);
+    throw new GatewayError(
+      "ERR_SIGNATURE_HEADERS",
+      `the HTTP signature must cover ${REQUIRED_HEADERS.join(" ")} (missing: ${missing.join(" ")})`,
+    );
   }
   const date = input.headers.get("date");
   if (date !== null) {
     const at = parseHttpDate(date, input.now);
     if (at === undefined) throw new GatewayError("ERR_SIGNATURE_DATE", "the Date header is not an HTTP date");
     if (Math.abs(input.now - at) > MAX_DATE_SKEW_MS) {
-      throw new GatewayError("ERR_SIGNATURE_DATE", `the Date header is more than ${MAX_DATE_SKEW_MS / 60_000} minutes from the gateway's clock`);
+      throw new GatewayError(
+        "ERR_SIGNATURE_DATE",
+        `the Date header is more than ${MAX_DATE_SKEW_MS / 60_000} minutes from the gateway's clock`,
+      );
     }
   }
   const encoder = new TextEncoder();

@@ -7,7 +7,21 @@ import { base64ToBytes, concatBytes } from "./bytes.ts";
 
 /** DER of AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL } (RFC 8017 appendix C). */
 export const RSA_ALGORITHM_IDENTIFIER = Uint8Array.of(
-  0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+  0x30,
+  0x0d,
+  0x06,
+  0x09,
+  0x2a,
+  0x86,
+  0x48,
+  0x86,
+  0xf7,
+  0x0d,
+  0x01,
+  0x01,
+  0x01,
+  0x05,
+  0x00,
 );
 
 export type PemBlock = { ok: true; label: string; der: Uint8Array<ArrayBuffer> } | { ok: false; reason: "not_pem" | "bad_base64" };

@@ -40,7 +40,11 @@ describe("readBodyLimited (issue #11: budget and deadline)", () => {
     expect(await readBodyLimited(request, 1_000, { budget })).toBe(OVER_BUDGET);
     expect(request.bodyUsed).toBe(false);
     expect(budget.inFlight()).toBe(900);
-    const fits = await readBodyLimited(new Request("http://gw/x", { method: "POST", body: "x".repeat(100), headers: { "content-length": "100" } }), 1_000, { budget });
+    const fits = await readBodyLimited(
+      new Request("http://gw/x", { method: "POST", body: "x".repeat(100), headers: { "content-length": "100" } }),
+      1_000,
+      { budget },
+    );
     expect((fits as Uint8Array).byteLength).toBe(100);
     expect(budget.inFlight()).toBe(1_000);
   });
@@ -62,7 +66,12 @@ describe("readBodyLimited (issue #11: budget and deadline)", () => {
   it("a Content-Length body past its deadline is TIMED_OUT; its bytes stay taken until the runtime lets go of them", async () => {
     const budget = createBodyBudget(10_000);
     const hanging = streamed([10], { hang: true });
-    const request = new Request("http://gw/x", { method: "POST", body: hanging.body, headers: { "content-length": "100" }, duplex: "half" } as RequestInit);
+    const request = new Request("http://gw/x", {
+      method: "POST",
+      body: hanging.body,
+      headers: { "content-length": "100" },
+      duplex: "half",
+    } as RequestInit);
     expect(await readBodyLimited(request, 1_000, { budget, timeoutMs: 100 })).toBe(TIMED_OUT);
     expect(budget.inFlight()).toBe(100);
   });

@@ -61,7 +61,12 @@ export async function readBodyLimited(request: Request, maxBytes: number, limits
   }
 }
 
-async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number, budget: BodyBudget | undefined, deadline: Deadline): Promise<BodyRead> {
+async function readStream(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  budget: BodyBudget | undefined,
+  deadline: Deadline,
+): Promise<BodyRead> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -107,7 +112,9 @@ function createDeadline(timeoutMs: number | undefined): Deadline {
   const expired = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
   });
-  return { race: (promise) => Promise.race([promise, expired]), clear() {
+  return {
+    race: (promise) => Promise.race([promise, expired]),
+    clear() {
       if (timer !== undefined) clearTimeout(timer);
     },
   };

@@ -47,7 +47,7 @@ let counter = 0;
 /** A random 41-bit seed: the counter's top bit starts clear (RFC 9562 §6.2, "counter rollover guards"). */
 function randomSeed(): number {
   const b = randomBytes(6);
-  return ((b[0]! & 0x01) * 2 ** 40) + b[1]! * 2 ** 32 + ((b[2]! << 24) >>> 0) + (b[3]! << 16) + (b[4]! << 8) + b[5]!;
+  return (b[0]! & 0x01) * 2 ** 40 + b[1]! * 2 ** 32 + ((b[2]! << 24) >>> 0) + (b[3]! << 16) + (b[4]! << 8) + b[5]!;
 }
 
 // One getRandomValues call per 4096 bytes instead of one per id: it is a system call.

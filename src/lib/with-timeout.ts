@@ -30,8 +30,12 @@ export async function withTimeout<T>(timeoutMs: number, task: (signal: AbortSign
  * to finish or fail on its own.
  */
 export function within<T>(timeoutMs: number, promise: Promise<T>): Promise<T> {
-  return withTimeout(timeoutMs, (signal) => new Promise<T>((resolve, reject) => {
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    promise.then(resolve, reject);
-  }));
+  return withTimeout(
+    timeoutMs,
+    (signal) =>
+      new Promise<T>((resolve, reject) => {
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        promise.then(resolve, reject);
+      }),
+  );
 }

@@ -13,6 +13,12 @@ describe("authorizationHeader (RFC 5849 §3.5.1)", () => {
   });
 
   it("drops parameters that are not oauth_*", () => {
-    expect(authorizationHeader([["realm", "x"], ["q", "1"], ["oauth_nonce", "n n"]])).toBe('OAuth oauth_nonce="n%20n"');
+    expect(
+      authorizationHeader([
+        ["realm", "x"],
+        ["q", "1"],
+        ["oauth_nonce", "n n"],
+      ]),
+    ).toBe('OAuth oauth_nonce="n%20n"');
   });
 });

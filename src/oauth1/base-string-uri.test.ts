@@ -5,7 +5,10 @@ describe("baseStringUri (RFC 5849 §3.4.1.2)", () => {
   it.each([
     ["http://EXAMPLE.COM:80/r%20v/X?id=123", "http://example.com/r%20v/X"],
     ["https://www.example.net:8080/?q=1", "https://www.example.net:8080/"],
-    ["HTTPS://Bitbucket.Example.com:443/rest/api/1.0/projects/~jdoe/repos", "https://bitbucket.example.com/rest/api/1.0/projects/~jdoe/repos"],
+    [
+      "HTTPS://Bitbucket.Example.com:443/rest/api/1.0/projects/~jdoe/repos",
+      "https://bitbucket.example.com/rest/api/1.0/projects/~jdoe/repos",
+    ],
     ["http://h:443/x", "http://h:443/x"],
     ["https://h:80/x", "https://h:80/x"],
     ["http://h:7990/bitbucket/rest#frag", "http://h:7990/bitbucket/rest"],

@@ -42,8 +42,6 @@ describe("collectParameters (RFC 5849 §3.4.1.3.1)", () => {
   });
 
   it("excludes oauth_signature wherever it comes from", () => {
-    expect(
-      collectParameters({ url: "https://h/?oauth_signature=x", headers: FORM, body: "oauth_signature=y&z=1" }),
-    ).toEqual([["z", "1"]]);
+    expect(collectParameters({ url: "https://h/?oauth_signature=x", headers: FORM, body: "oauth_signature=y&z=1" })).toEqual([["z", "1"]]);
   });
 });

@@ -14,19 +14,10 @@ const PKCS1_LABEL = "RSA PRIVATE KEY";
  *
  * Errors carry code `ERR_PRIVATE_KEY` and never include key material.
  */
-export async function importRsaPrivateKey(
-  pem: string,
-  hash: "SHA-1" | "SHA-256" = "SHA-1",
-): Promise<CryptoKey> {
+export async function importRsaPrivateKey(pem: string, hash: "SHA-1" | "SHA-256" = "SHA-1"): Promise<CryptoKey> {
   const pkcs8 = pemToPkcs8(pem);
   try {
-    return await crypto.subtle.importKey(
-      "pkcs8",
-      pkcs8,
-      { name: "RSASSA-PKCS1-v1_5", hash },
-      false,
-      ["sign"],
-    );
+    return await crypto.subtle.importKey("pkcs8", pkcs8, { name: "RSASSA-PKCS1-v1_5", hash }, false, ["sign"]);
   } catch {
     throw new GatewayError("ERR_PRIVATE_KEY", "not a usable RSA private key");
   }
@@ -36,7 +27,10 @@ export async function importRsaPrivateKey(
 export function pemToPkcs8(pem: string): Uint8Array<ArrayBuffer> {
   const block = readPem(pem);
   if (!block.ok) {
-    throw new GatewayError("ERR_PRIVATE_KEY", block.reason === "not_pem" ? "not a PEM private key" : "not a PEM private key: the base64 body does not decode");
+    throw new GatewayError(
+      "ERR_PRIVATE_KEY",
+      block.reason === "not_pem" ? "not a PEM private key" : "not a PEM private key: the base64 body does not decode",
+    );
   }
   if (block.label !== PKCS8_LABEL && block.label !== PKCS1_LABEL) {
     throw new GatewayError("ERR_PRIVATE_KEY", `unsupported PEM type "${block.label}" (want PRIVATE KEY or RSA PRIVATE KEY)`);

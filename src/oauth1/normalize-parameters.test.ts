@@ -13,18 +13,35 @@ describe("normalizeParameters (RFC 5849 §3.4.1.3.2)", () => {
 
   it("sorts by encoded name, then encoded value, in byte order", () => {
     // "a%20" < "a%2B" < "a-" < "aB" < "a_" < "ab" < "a~" in ASCII order.
-    expect(normalizeParameters([["a~", "1"], ["ab", "1"], ["a_", "1"], ["aB", "1"], ["a-", "1"], ["a+", "1"], ["a ", "1"]])).toBe(
-      "a%20=1&a%2B=1&a-=1&aB=1&a_=1&ab=1&a~=1",
-    );
-    expect(normalizeParameters([["k", "b"], ["k", "B"], ["k", ""], ["k", "a"]])).toBe("k=&k=B&k=a&k=b");
+    expect(
+      normalizeParameters([
+        ["a~", "1"],
+        ["ab", "1"],
+        ["a_", "1"],
+        ["aB", "1"],
+        ["a-", "1"],
+        ["a+", "1"],
+        ["a ", "1"],
+      ]),
+    ).toBe("a%20=1&a%2B=1&a-=1&aB=1&a_=1&ab=1&a~=1");
+    expect(
+      normalizeParameters([
+        ["k", "b"],
+        ["k", "B"],
+        ["k", ""],
+        ["k", "a"],
+      ]),
+    ).toBe("k=&k=B&k=a&k=b");
   });
 
   it("does not depend on the order of the parameters", () => {
     fc.assert(
       fc.property(
-        fc.array(param, { maxLength: 12 }).chain((params) =>
-          fc.tuple(fc.constant(params), fc.shuffledSubarray(params, { minLength: params.length, maxLength: params.length })),
-        ),
+        fc
+          .array(param, { maxLength: 12 })
+          .chain((params) =>
+            fc.tuple(fc.constant(params), fc.shuffledSubarray(params, { minLength: params.length, maxLength: params.length })),
+          ),
         ([params, shuffled]) => {
           expect(normalizeParameters(shuffled)).toBe(normalizeParameters(params));
         },

@@ -14,7 +14,7 @@ describe("parseAuthorizationHeader (RFC 5849 §3.5.1)", () => {
 
   it("rejects other schemes and malformed parameter lists", () => {
     expect(parseAuthorizationHeader("Bearer abc")).toBeNull();
-    expect(parseAuthorizationHeader('OAuth oauth_token=unquoted')).toBeNull();
+    expect(parseAuthorizationHeader("OAuth oauth_token=unquoted")).toBeNull();
     expect(parseAuthorizationHeader('OAuth oauth_token="%E0%A4%A"')).toBeNull();
   });
 

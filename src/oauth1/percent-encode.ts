@@ -31,7 +31,4 @@ function isUnreserved(byte: number): boolean {
 }
 
 /** `%00` … `%FF`, uppercase as §3.6 requires ("hexadecimal digits MUST be uppercase"). */
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, b) => "%" + b.toString(16).toUpperCase().padStart(2, "0"),
-);
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => "%" + b.toString(16).toUpperCase().padStart(2, "0"));

@@ -7,10 +7,6 @@ import { bytesToBase64 } from "../lib/bytes.ts";
  * RSASSA-PKCS1-v1_5 / SHA-1 private key, see importRsaPrivateKey.
  */
 export async function signRsaSha1(key: CryptoKey, baseString: string): Promise<string> {
-  const signature = await crypto.subtle.sign(
-    { name: "RSASSA-PKCS1-v1_5" },
-    key,
-    new TextEncoder().encode(baseString),
-  );
+  const signature = await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, key, new TextEncoder().encode(baseString));
   return bytesToBase64(new Uint8Array(signature));
 }

@@ -22,9 +22,9 @@ describe("signatureBaseString (RFC 5849 §3.4.1.1)", () => {
     const pair = fc.tuple(fc.string({ unit: "grapheme", maxLength: 5 }), fc.string({ unit: "grapheme", maxLength: 5 }));
     fc.assert(
       fc.property(
-        fc.array(pair, { maxLength: 10 }).chain((ps) =>
-          fc.tuple(fc.constant(ps), fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length })),
-        ),
+        fc
+          .array(pair, { maxLength: 10 })
+          .chain((ps) => fc.tuple(fc.constant(ps), fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length }))),
         ([params, shuffled]) => {
           const toUrl = (ps: Array<[string, string]>) => {
             const u = new URL("https://bitbucket.example.com/rest/api/1.0/projects");

@@ -57,7 +57,10 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   );
   if (start.kind !== "written") {
     const current = start.kind === "unchanged" ? start.current : undefined;
-    deps.logger.log("info", "queued delivery changed before its attempt: not attempted", { ...fields, status: current?.status ?? "deleted" });
+    deps.logger.log("info", "queued delivery changed before its attempt: not attempted", {
+      ...fields,
+      status: current?.status ?? "deleted",
+    });
     return { kind: "not-started", record: current };
   }
   const started = start.stored.record;
@@ -66,7 +69,10 @@ export async function attemptQueuedDelivery(deps: QueueDeps, record: DeliveryRec
   const delivery = deliveryFromRecord(started);
   const attempt = deliverWebhook(deps, delivery);
   const result = attempt.outcome.then((outcome) => recordAttemptResult(deps, started, delivery, outcome, invocation));
-  const slow = await attempt.inTime.then((first) => first === "slow", () => false);
+  const slow = await attempt.inTime.then(
+    (first) => first === "slow",
+    () => false,
+  );
   if (!slow) return { kind: "recorded", record: await result };
   deps.logger.log("info", "queued delivery: no answer within forwardTimeout, awaited", { ...fields, until });
   deps.pending.track(result, invocation);

@@ -22,7 +22,11 @@ const MAX_ROUNDS = 20;
  * delivery the drain has just delivered, and an attempt's result does not
  * undo an operator's "retry now".
  */
-export async function changeDelivery(queue: DeliveryQueue, id: string, decide: (current: DeliveryRecord) => DeliveryChange): Promise<ChangeResult> {
+export async function changeDelivery(
+  queue: DeliveryQueue,
+  id: string,
+  decide: (current: DeliveryRecord) => DeliveryChange,
+): Promise<ChangeResult> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const current = await queue.read(id);
     if (current === undefined) return { kind: "missing" };

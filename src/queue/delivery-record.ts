@@ -112,7 +112,11 @@ export type DeliverySummary = Omit<DeliveryRecord, "body" | "headers" | "history
 
 export function summarizeRecord(record: DeliveryRecord): DeliverySummary {
   const { body, headers, history: _history, ...rest } = record;
-  return { ...rest, event: headers["x-event-key"], bodyBytes: Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0) };
+  return {
+    ...rest,
+    event: headers["x-event-key"],
+    bodyBytes: Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0),
+  };
 }
 
 /**
@@ -136,4 +140,5 @@ export function compareState(
 }
 
 /** A message stands for a queued state, or for one with an attempt in flight. */
-const rank = (status: DeliveryStatus | undefined, inFlight: boolean) => (status === undefined || status === "queued" ? (inFlight ? 1 : 0) : 2);
+const rank = (status: DeliveryStatus | undefined, inFlight: boolean) =>
+  status === undefined || status === "queued" ? (inFlight ? 1 : 0) : 2;

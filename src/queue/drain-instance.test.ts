@@ -33,7 +33,10 @@ function fakeCds() {
     if (up[instance!] && owner[uuid!] === instance && !stillUp(instance!)) up[instance!] = false;
     const status = !up[instance!] ? 503 : owner[uuid!] === instance ? 200 : 404;
     received.push({ instance: instance!, uuid: uuid!, n, answered: status });
-    return new Response(status === 200 ? "{}" : status === 404 ? '{"message":"Unknown uuid"}' : "maintenance", { status, headers: { "content-type": "application/json" } });
+    return new Response(status === 200 ? "{}" : status === 404 ? '{"message":"Unknown uuid"}' : "maintenance", {
+      status,
+      headers: { "content-type": "application/json" },
+    });
   };
   return {
     fetch,
@@ -62,17 +65,35 @@ hooksUrl = "https://eu.cds/cdshooks"
 `,
     { env: () => undefined },
   );
-  return createGateway({ config, store, fetch: cds.fetch, clock: { now }, random: () => 0.5, logger: { log: (_level, message) => logs.push(message) } });
+  return createGateway({
+    config,
+    store,
+    fetch: cds.fetch,
+    clock: { now },
+    random: () => 0.5,
+    logger: { log: (_level, message) => logs.push(message) },
+  });
 }
 
 const post = async (gateway: Gateway, uuid: string, n: number) =>
-  (await gateway.app.request(`http://gw/${uuid}`, { method: "POST", body: JSON.stringify({ n }), headers: { "x-event-key": "repo:refs_changed" } })).status;
+  (
+    await gateway.app.request(`http://gw/${uuid}`, {
+      method: "POST",
+      body: JSON.stringify({ n }),
+      headers: { "x-event-key": "repo:refs_changed" },
+    })
+  ).status;
 const queued = async (gateway: Gateway) =>
-  ((await (await gateway.app.request("http://gw/-/deliveries?status=queued&limit=1000", { headers: { authorization: "Bearer t" } })).json()) as {
-    deliveries: Array<{ id: string; attempts: number; nextAttemptAt: number; unreached?: string[] }>;
-  }).deliveries;
+  (
+    (await (
+      await gateway.app.request("http://gw/-/deliveries?status=queued&limit=1000", { headers: { authorization: "Bearer t" } })
+    ).json()) as {
+      deliveries: Array<{ id: string; attempts: number; nextAttemptAt: number; unreached?: string[] }>;
+    }
+  ).deliveries;
 /** The webhooks (by `n`) an instance took, in the order it took them. */
-const taken = (cds: ReturnType<typeof fakeCds>, instance: string) => cds.received.filter((r) => r.instance === instance && r.answered === 200).map((r) => r.n);
+const taken = (cds: ReturnType<typeof fakeCds>, instance: string) =>
+  cds.received.filter((r) => r.instance === instance && r.answered === 200).map((r) => r.n);
 
 describe("an instance that accepts again drains what waits for it (issue #12, finding 6)", () => {
   it("at once, oldest first, at most drainConcurrency at a time, each once; nothing else is asked", async () => {

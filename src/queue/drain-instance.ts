@@ -32,7 +32,11 @@ const PAGE = 100;
  * concurrency bound holds across them. The caller has checked nothing: an
  * instance nothing waits for costs one listing of at most one key.
  */
-export async function drainInstance(deps: QueueDeps & { store: KvStore }, instance: string, invocation?: Invocation): Promise<DrainSummary> {
+export async function drainInstance(
+  deps: QueueDeps & { store: KvStore },
+  instance: string,
+  invocation?: Invocation,
+): Promise<DrainSummary> {
   const summary: DrainSummary = { attempted: 0, delivered: 0 };
   let page = await deps.queue.listWaiting(instance, { limit: 1 });
   if (page.length === 0) return summary;
@@ -63,7 +67,8 @@ export async function drainInstance(deps: QueueDeps & { store: KvStore }, instan
     summary.attempted++;
     if (result.kind === "awaited") return stop(`${instance}: no answer within forwardTimeout`);
     if (result.record.status === "delivered") summary.delivered++;
-    else if (result.record.status === "queued" && (result.record.unreached ?? []).includes(instance)) stop(result.record.lastError ?? `${instance} not reached`);
+    else if (result.record.status === "queued" && (result.record.unreached ?? []).includes(instance))
+      stop(result.record.lastError ?? `${instance} not reached`);
   };
 
   try {

@@ -37,11 +37,20 @@ describe("findSummaries", () => {
     const queue = createKvDeliveryQueue(createMemoryStore({ clock: { now: () => NOW } }));
     for (let n = 0; n < SCAN_LIMIT + 5; n++) await queue.enqueue(record(n, "beta"));
     let listed = 0;
-    const counting = { ...queue, list: async (...args: Parameters<typeof queue.list>) => { const page = await queue.list(...args); listed += page.length; return page; } };
+    const counting = {
+      ...queue,
+      list: async (...args: Parameters<typeof queue.list>) => {
+        const page = await queue.list(...args);
+        listed += page.length;
+        return page;
+      },
+    };
     const found = await findSummaries(counting, "queued", { limit: 10, match: (s) => s.instance === "alpha" });
     expect(found.deliveries).toEqual([]);
     expect(listed).toBe(SCAN_LIMIT);
     expect(found.next).toBe(record(SCAN_LIMIT - 1, "").id);
-    expect((await findSummaries(counting, "queued", { limit: 10, after: found.next, match: (s) => s.instance === "alpha" })).next).toBeUndefined();
+    expect(
+      (await findSummaries(counting, "queued", { limit: 10, after: found.next, match: (s) => s.instance === "alpha" })).next,
+    ).toBeUndefined();
   });
 });

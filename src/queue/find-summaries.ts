@@ -24,7 +24,7 @@ export async function findSummaries(
   }
   const deliveries: DeliverySummary[] = [];
   let after = options.after;
-  for (let scanned = 0; scanned < SCAN_LIMIT; ) {
+  for (let scanned = 0; scanned < SCAN_LIMIT;) {
     const asked = Math.min(PAGE, SCAN_LIMIT - scanned);
     const page = await queue.list(status, { limit: asked, after });
     for (const summary of page) {

@@ -53,7 +53,8 @@ export function createInstanceBacklog(deps: {
   return {
     accepted(instance, invocation) {
       const known = states.get(instance);
-      if (known !== undefined && (known.draining || (!known.failedSince && deps.clock.now() - known.checkedAt < BACKLOG_RECHECK_MS))) return;
+      if (known !== undefined && (known.draining || (!known.failedSince && deps.clock.now() - known.checkedAt < BACKLOG_RECHECK_MS)))
+        return;
       const state = stateOf(instance);
       state.draining = true;
       state.failedSince = false;

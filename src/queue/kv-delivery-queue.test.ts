@@ -7,7 +7,19 @@ const NOW = Date.parse("2026-11-25T10:00:00Z");
 
 function queued(n: number): DeliveryRecord {
   const id = `0190c0de-0000-7000-8000-${String(n).padStart(12, "0")}`;
-  return { id, uuid: "u", server: "B", search: "", headers: {}, body: "", receivedAt: NOW - 60_000 + n, status: "queued", attempts: 1, nextAttemptAt: NOW - 1_000, queuedSince: NOW - 60_000 + n };
+  return {
+    id,
+    uuid: "u",
+    server: "B",
+    search: "",
+    headers: {},
+    body: "",
+    receivedAt: NOW - 60_000 + n,
+    status: "queued",
+    attempts: 1,
+    nextAttemptAt: NOW - 1_000,
+    queuedSince: NOW - 60_000 + n,
+  };
 }
 
 describe("the durable queue on a shared store", () => {
@@ -28,7 +40,13 @@ describe("the durable queue's records", () => {
     const queue = createKvDeliveryQueue(store, { clock: { now: () => NOW } });
     const first = await queue.enqueue(queued(1));
     await expect(queue.enqueue(queued(1))).rejects.toThrow(/already exists/);
-    const delivered = await queue.replace(first, { ...first.record, status: "delivered", attempts: 2, nextAttemptAt: undefined, deliveredAt: NOW });
+    const delivered = await queue.replace(first, {
+      ...first.record,
+      status: "delivered",
+      attempts: 2,
+      nextAttemptAt: undefined,
+      deliveredAt: NOW,
+    });
     expect(delivered?.record.status).toBe("delivered");
     // An operator's change computed from the first read: refused, the delivery stays delivered.
     expect(await queue.replace(first, { ...first.record, nextAttemptAt: NOW })).toBeUndefined();
@@ -87,7 +105,14 @@ describe("the index of deliveries by the instances they wait for (issue #12, fin
     // In flight, it still waits: its attempt's result decides.
     const a3 = await queue.replace(a2!, { ...a2!.record, inFlightUntil: NOW + 70_000, nextAttemptAt: NOW + 70_000 });
     expect(await queue.listWaiting("beta")).toEqual([a.record.id]);
-    await queue.replace(a3!, { ...a3!.record, status: "delivered", inFlightUntil: undefined, nextAttemptAt: undefined, unreached: undefined, deliveredAt: NOW });
+    await queue.replace(a3!, {
+      ...a3!.record,
+      status: "delivered",
+      inFlightUntil: undefined,
+      nextAttemptAt: undefined,
+      unreached: undefined,
+      deliveredAt: NOW,
+    });
     expect(await queue.listWaiting("beta")).toEqual([]);
     expect(await queue.remove(b)).toBe(true);
     expect(await store.list("delivery-waiting:")).toEqual([]);

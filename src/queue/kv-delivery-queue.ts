@@ -92,7 +92,8 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
   }
 
   /** The newest of several states of the old layout (an interrupted update on Workers could leave two). */
-  const newest = (records: DeliveryRecord[]) => records.reduce<DeliveryRecord | undefined>((a, b) => (a === undefined || compareState(b, a) > 0 ? b : a), undefined);
+  const newest = (records: DeliveryRecord[]) =>
+    records.reduce<DeliveryRecord | undefined>((a, b) => (a === undefined || compareState(b, a) > 0 ? b : a), undefined);
 
   /**
    * Moves delivery `id` from the old layout, on condition that the new
@@ -106,7 +107,12 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
     const erase: KvOp[] = legacy.map((r) => ({ type: "delete", key: legacyKey(r.status, id) }));
     // Written before its due entry, erased after: on Workers, where this is not atomic, a partial move leaves both.
     const write = writeOps(record) ?? [];
-    const moved = await store.batchIf({ key: recordKey(id), version: null }, [...write, ...due.moveOps(id, undefined, dueOf(record)), ...moveWaitingOps(id, [], waitingOf(record)), ...erase]);
+    const moved = await store.batchIf({ key: recordKey(id), version: null }, [
+      ...write,
+      ...due.moveOps(id, undefined, dueOf(record)),
+      ...moveWaitingOps(id, [], waitingOf(record)),
+      ...erase,
+    ]);
     // Moved by someone else first: what is left of the old layout is stale.
     if (!moved.ok) await store.batch(erase);
     return true;
@@ -167,7 +173,10 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
     async list(status, listOptions = {}) {
       const limit = listOptions.limit ?? 100;
       const { after } = listOptions;
-      const entries = await store.list(summaryPrefix(status), { limit, after: after === undefined ? undefined : summaryKey(status, after) });
+      const entries = await store.list(summaryPrefix(status), {
+        limit,
+        after: after === undefined ? undefined : summaryKey(status, after),
+      });
       const summaries = entries.map((e) => JSON.parse(e.value) as DeliverySummary);
       // Records of the old layout not moved yet: listed alongside, in id order.
       const legacy = await store.list(legacyPrefix(status), { limit, after: after === undefined ? undefined : legacyKey(status, after) });
@@ -179,7 +188,10 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
 
     async listWaiting(instance, listOptions = {}) {
       const { after } = listOptions;
-      const entries = await store.list(waitingPrefix(instance), { limit: listOptions.limit ?? 100, after: after === undefined ? undefined : waitingKey(instance, after) });
+      const entries = await store.list(waitingPrefix(instance), {
+        limit: listOptions.limit ?? 100,
+        after: after === undefined ? undefined : waitingKey(instance, after),
+      });
       return entries.map((e) => e.value);
     },
 
@@ -205,7 +217,9 @@ export function createKvDeliveryQueue(store: KvStore, options: KvDeliveryQueueOp
     async addDueEntry(stored) {
       const at = stored.record.status === "queued" ? (stored.record.nextAttemptAt ?? 0) : undefined;
       if (at === undefined) return true;
-      return (await store.batchIf({ key: recordKey(stored.record.id), version: stored.version }, due.moveOps(stored.record.id, undefined, at))).ok;
+      return (
+        await store.batchIf({ key: recordKey(stored.record.id), version: stored.version }, due.moveOps(stored.record.id, undefined, at))
+      ).ok;
     },
   };
 }

@@ -307,7 +307,10 @@ describe("Workers delivery queue: producer and consumer", () => {
 
   it("reads the newest state of the previous layout when an interrupted update left two status keys, and moves it, leaving neither", async () => {
     await store.put(`delivery:queued:${ID}`, JSON.stringify(record()));
-    await store.put(`delivery:delivered:${ID}`, JSON.stringify(record({ status: "delivered", attempts: 2, nextAttemptAt: undefined, deliveredAt: START })));
+    await store.put(
+      `delivery:delivered:${ID}`,
+      JSON.stringify(record({ status: "delivered", attempts: 2, nextAttemptAt: undefined, deliveredAt: START })),
+    );
     expect((await queue.get(ID))?.status).toBe("delivered");
     const current = await queue.read(ID);
     expect(current?.record.status).toBe("delivered");
@@ -332,7 +335,12 @@ describe("Workers delivery queue in the gateway", () => {
     received.push({ url, body });
     if (!cdsUp) return new Response("{}", { status: 503 });
     const uuid = /\/webhook\/([^/?]+)/.exec(url)?.[1];
-    return Response.json({ uuid, type: "RepoWebHook", status: "SCHEDULED", config: { project: { value: "PRJ" }, workflow: { value: "wf" } } });
+    return Response.json({
+      uuid,
+      type: "RepoWebHook",
+      status: "SCHEDULED",
+      config: { project: { value: "PRJ" }, workflow: { value: "wf" } },
+    });
   };
 
   beforeEach(async () => {
@@ -360,7 +368,11 @@ url = "https://bb"
   });
 
   const post = (body: string) =>
-    gateway.app.request(`https://gw/${UUID}`, { method: "POST", body, headers: { "content-type": "application/json", "x-event-key": "pr:opened" } });
+    gateway.app.request(`https://gw/${UUID}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-event-key": "pr:opened" },
+    });
   const consumeSent = async () => {
     const messages = producer.take().map((body) => message(body));
     await (gateway.queue as MessageDeliveryQueue).consume(batch(...messages), (r) => gateway.attemptRecord(r));
@@ -386,7 +398,8 @@ url = "https://bb"
 
     cdsUp = true;
     now += 2_000;
-    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    const consume = (...bodies: DeliveryMessage[]) =>
+      (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
     await consume(retry!);
     expect(received).toHaveLength(3);
     expect(new TextDecoder().decode(received[2]!.body)).toBe('{"n":1}');
@@ -410,7 +423,8 @@ url = "https://bb"
     const [early] = producer.take().slice(-1);
     expect(early).toMatchObject({ inFlight: true, due: until });
     now = until - 500;
-    const consume = (...bodies: DeliveryMessage[]) => (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
+    const consume = (...bodies: DeliveryMessage[]) =>
+      (gateway.queue as MessageDeliveryQueue).consume(batch(...bodies.map((b) => message(b))), (r) => gateway.attemptRecord(r));
     await consume(early!);
     expect(received).toHaveLength(1);
     const [again] = producer.take();
@@ -456,7 +470,10 @@ url = "https://bb"
     producer.take();
     cdsUp = true;
     now += 60_000;
-    const replayed = await gateway.app.request(`https://gw/-/deliveries/${delivery}/replay`, { method: "POST", headers: { authorization: "Bearer admin-token" } });
+    const replayed = await gateway.app.request(`https://gw/-/deliveries/${delivery}/replay`, {
+      method: "POST",
+      headers: { authorization: "Bearer admin-token" },
+    });
     expect(replayed.status).toBe(202);
     expect(producer.sent).toHaveLength(1);
     expect(producer.sent[0]!.options?.delaySeconds).toBe(0);

@@ -140,7 +140,10 @@ export function createMessageDeliveryQueue(options: MessageDeliveryQueueOptions)
     try {
       await send(deliveryMessage(stored.record, clock.now()));
     } catch (error) {
-      logger.log("warn", "delivery queue: send failed, the Cron Trigger will retry the delivery", { delivery: stored.record.id, error: errorText(error) });
+      logger.log("warn", "delivery queue: send failed, the Cron Trigger will retry the delivery", {
+        delivery: stored.record.id,
+        error: errorText(error),
+      });
       await generic.addDueEntry(stored);
     }
   }
@@ -242,7 +245,11 @@ export function createMessageDeliveryQueue(options: MessageDeliveryQueueOptions)
               if (decision.ack) message.ack();
               else message.retry({ delaySeconds: decision.delaySeconds });
             } catch (error) {
-              logger.log("error", "delivery queue: message failed, retried", { message: message.id, attempts: message.attempts, error: errorText(error) });
+              logger.log("error", "delivery queue: message failed, retried", {
+                message: message.id,
+                attempts: message.attempts,
+                error: errorText(error),
+              });
               message.retry({ delaySeconds: Math.min(300, 10 * 2 ** Math.min(5, message.attempts - 1)) });
             }
           }

@@ -18,12 +18,24 @@ import { MAX_QUEUE_AGE_MS, retryDelay } from "../lib/retry-delay.ts";
  * attempt, begun at `when.at` and ended at `when.now`, is counted here and
  * goes into the history (issue #16).
  */
-export function nextDeliveryState(started: DeliveryRecord, outcome: DeliveryOutcome, when: { at: number; now: number }, random?: () => number): DeliveryRecord {
+export function nextDeliveryState(
+  started: DeliveryRecord,
+  outcome: DeliveryOutcome,
+  when: { at: number; now: number },
+  random?: () => number,
+): DeliveryRecord {
   const { now } = when;
   const attempt = attemptOf(outcome, when.at, now);
   const base = counted({ ...started, inFlightSince: undefined, inFlightUntil: undefined }, attempt);
   if (outcome.kind === "accepted") {
-    return { ...base, status: "delivered", nextAttemptAt: undefined, unreached: undefined, responseStatus: outcome.status, deliveredAt: now };
+    return {
+      ...base,
+      status: "delivered",
+      nextAttemptAt: undefined,
+      unreached: undefined,
+      responseStatus: outcome.status,
+      deliveredAt: now,
+    };
   }
   // The error in the attempt's words: why every instance refused it, why none was reached, or the store's silence.
   const lastError = attempt.error!;

@@ -34,12 +34,23 @@ hooksUrl = "https://prod.cds/cdshooks"
 `,
       { env: () => undefined },
     );
-    const gateway = createGateway({ config, store: createMemoryStore({ clock: { now: () => START } }), fetch: cds.fetch, clock: { now: () => START } });
-    const post = () => gateway.app.request(`http://gw/${UUID}`, { method: "POST", body: "x".repeat(100), headers: { "x-event-key": "repo:refs_changed" } });
+    const gateway = createGateway({
+      config,
+      store: createMemoryStore({ clock: { now: () => START } }),
+      fetch: cds.fetch,
+      clock: { now: () => START },
+    });
+    const post = () =>
+      gateway.app.request(`http://gw/${UUID}`, { method: "POST", body: "x".repeat(100), headers: { "x-event-key": "repo:refs_changed" } });
     const first = await post();
     expect(first.status).toBe(202);
     const { delivery } = (await first.json()) as { delivery: string };
-    expect(await gateway.queue.get(delivery)).toMatchObject({ status: "queued", attempts: 0, inFlightUntil: START + 5_000 + 5_000, nextAttemptAt: START + 10_000 });
+    expect(await gateway.queue.get(delivery)).toMatchObject({
+      status: "queued",
+      attempts: 0,
+      inFlightUntil: START + 5_000 + 5_000,
+      nextAttemptAt: START + 10_000,
+    });
     // The first body is still held for its answer: a second one would go over maxBodyBytesInFlight.
     expect((await post()).status).toBe(503);
     expect(cds.requests()).toBe(1);

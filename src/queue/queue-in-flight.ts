@@ -28,12 +28,18 @@ export function queueInFlight(deps: RecordDeps & { config: GatewayConfig; pendin
       // Its attempt began with the webhook: the history entry its answer writes says so (issue #16).
       stored = await deps.queue.enqueue(inFlightState(recordFromDelivery(delivery), delivery.receivedAt, until));
     } catch (error) {
-      deps.pending.track(attempt.then((outcome) => (outcome.kind === "accepted" ? runAfterAccepted(deps, delivery, outcome, invocation) : undefined)), invocation);
+      deps.pending.track(
+        attempt.then((outcome) => (outcome.kind === "accepted" ? runAfterAccepted(deps, delivery, outcome, invocation) : undefined)),
+        invocation,
+      );
       throw error;
     }
     deps.wake?.(until);
     const started = stored.record;
-    deps.pending.track(attempt.then((outcome) => recordAttemptResult(deps, started, delivery, outcome, invocation)), invocation);
+    deps.pending.track(
+      attempt.then((outcome) => recordAttemptResult(deps, started, delivery, outcome, invocation)),
+      invocation,
+    );
     return "queued";
   };
 }

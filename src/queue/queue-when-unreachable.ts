@@ -21,7 +21,12 @@ export function queueWhenUnreachable(deps: {
   onUnreached?: (instances: string[]) => void;
 }) {
   return async (delivery: Delivery, outcome: DeliveryOutcome & { kind: "unreachable" }): Promise<Queued> => {
-    const record = nextDeliveryState(recordFromDelivery(delivery), outcome, { at: delivery.receivedAt, now: deps.clock.now() }, deps.random);
+    const record = nextDeliveryState(
+      recordFromDelivery(delivery),
+      outcome,
+      { at: delivery.receivedAt, now: deps.clock.now() },
+      deps.random,
+    );
     await deps.queue.enqueue(record);
     deps.wake?.(record.nextAttemptAt!);
     deps.onUnreached?.(outcome.instances);

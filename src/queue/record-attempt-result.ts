@@ -54,7 +54,11 @@ export async function recordAttemptResult(
   if (outcome.kind === "accepted") {
     deps.logger.log("info", "queued delivery delivered", { ...fields, instance: outcome.instance, status: outcome.status });
   } else if (next.status === "dead") {
-    deps.logger.log("warn", outcome.kind === "unknown" ? "queued delivery dead: unknown webhook" : "queued delivery dead: still unreachable after 24 h", fields);
+    deps.logger.log(
+      "warn",
+      outcome.kind === "unknown" ? "queued delivery dead: unknown webhook" : "queued delivery dead: still unreachable after 24 h",
+      fields,
+    );
   } else {
     deps.logger.log("info", "queued delivery still unreachable", { ...fields, nextAttemptAt: next.nextAttemptAt, reasons: next.lastError });
   }
@@ -66,7 +70,10 @@ export async function recordAttemptResult(
   });
   const stored = result.kind === "written" ? result.stored.record : result.kind === "unchanged" ? result.current : undefined;
   if (result.kind !== "written") {
-    deps.logger.log("info", "queued delivery changed during its attempt: the newer state stands", { ...fields, status: stored?.status ?? "deleted" });
+    deps.logger.log("info", "queued delivery changed during its attempt: the newer state stands", {
+      ...fields,
+      status: stored?.status ?? "deleted",
+    });
   }
   deps.metrics?.count("cds_gateway_queue_attempts_total", { result: next.status === "queued" ? "retry" : next.status });
   deps.onQueueResult?.(next.status, now);
@@ -78,5 +85,11 @@ export async function recordAttemptResult(
 
 /** The same state of a delivery: nothing was written between the two reads. */
 export function sameState(a: DeliveryRecord, b: DeliveryRecord): boolean {
-  return a.status === b.status && a.queuedSince === b.queuedSince && a.attempts === b.attempts && a.nextAttemptAt === b.nextAttemptAt && a.inFlightUntil === b.inFlightUntil;
+  return (
+    a.status === b.status &&
+    a.queuedSince === b.queuedSince &&
+    a.attempts === b.attempts &&
+    a.nextAttemptAt === b.nextAttemptAt &&
+    a.inFlightUntil === b.inFlightUntil
+  );
 }

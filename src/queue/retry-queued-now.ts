@@ -30,9 +30,15 @@ export async function retryQueuedNow(
       if (due >= limit) break;
       if (options.select && !options.select(summary)) continue;
       const result = await changeDelivery(queue, summary.id, (current) =>
-        current.status === "queued" && !isInFlight(current, now) && (current.nextAttemptAt ?? 0) > now ? { ...current, nextAttemptAt: now } : undefined,
+        current.status === "queued" && !isInFlight(current, now) && (current.nextAttemptAt ?? 0) > now
+          ? { ...current, nextAttemptAt: now }
+          : undefined,
       );
-      if (result.kind === "written" || (result.kind === "unchanged" && result.current.status === "queued" && !isInFlight(result.current, now))) due++;
+      if (
+        result.kind === "written" ||
+        (result.kind === "unchanged" && result.current.status === "queued" && !isInFlight(result.current, now))
+      )
+        due++;
     }
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.id;

@@ -15,7 +15,10 @@ import type { ClaimedDelivery } from "./delivery-queue.ts";
  * in-flight mark, then forwardTimeout); the in-flight mark keeps every other
  * process away for the rest (attemptQueuedDelivery).
  */
-export async function runDueDeliveries(deps: QueueDeps, options: { batch?: number; maxBatches?: number; invocation?: Invocation } = {}): Promise<number> {
+export async function runDueDeliveries(
+  deps: QueueDeps,
+  options: { batch?: number; maxBatches?: number; invocation?: Invocation } = {},
+): Promise<number> {
   const concurrency = options.batch ?? 20;
   const maxClaims = concurrency * (options.maxBatches ?? 50);
   const leaseMs = deps.config.gateway.forwardTimeoutMs * 2 + 30_000;
@@ -28,7 +31,10 @@ export async function runDueDeliveries(deps: QueueDeps, options: { batch?: numbe
       await attemptQueuedDelivery(deps, claim.item, options.invocation);
       done++;
     } catch (error) {
-      deps.logger.log("error", "queued delivery attempt failed", { delivery: claim.id, error: error instanceof Error ? error.message : String(error) });
+      deps.logger.log("error", "queued delivery attempt failed", {
+        delivery: claim.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
     } finally {
       await deps.queue.release(claim).catch(() => undefined);
     }

@@ -4,14 +4,7 @@
  * bounded) and the word the logs use.
  */
 export type NotReachedCause =
-  | "connection"
-  | "timeout"
-  | "redirect"
-  | "auth"
-  | "rate_limited"
-  | "server_error"
-  | "html"
-  | "unexpected_status";
+  "connection" | "timeout" | "redirect" | "auth" | "rate_limited" | "server_error" | "html" | "unexpected_status";
 
 export type CdsAnswerClass =
   /** CDS took the webhook (2xx), or refused it itself (400, 405, 413): its status goes back to Bitbucket. */

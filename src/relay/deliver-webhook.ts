@@ -96,12 +96,18 @@ async function attempt(deps: DeliverDeps, delivery: Delivery, run: AttemptRun): 
     // Neither the store nor memory knows the server this UUID is bound to: only a verified
     // signature may then reach an owner, or the trust issue's bypass would be open (issue #11).
     if (!delivery.verified) return { kind: "store-unavailable", reason: error.message };
-    deps.logger.log("warn", "route unreadable: the verified webhook is offered to every instance", { delivery: delivery.id, uuid: delivery.uuid });
+    deps.logger.log("warn", "route unreadable: the verified webhook is offered to every instance", {
+      delivery: delivery.id,
+      uuid: delivery.uuid,
+    });
     return discover(deps, delivery, instances, run);
   }
   if (known && !routeAdmits(deps.config, known, delivery)) {
     deps.logger.log("warn", "webhook refused: its UUID belongs to another Bitbucket server's path", {
-      delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, boundTo: known.server,
+      delivery: delivery.id,
+      uuid: delivery.uuid,
+      server: delivery.server,
+      boundTo: known.server,
     });
     return { kind: "unknown", reason: `the webhook belongs to the path of Bitbucket server ${known.server}, not ${delivery.server}` };
   }
@@ -113,10 +119,16 @@ async function attempt(deps: DeliverDeps, delivery: Delivery, run: AttemptRun): 
       await bindRoute(deps, delivery, known);
       return accepted(owner.name, result);
     }
-    if (result.kind === "unreachable") return { kind: "unreachable", instances: [result.instance], reasons: [result.reason], retryAfterMs: result.retryAfterMs };
+    if (result.kind === "unreachable")
+      return { kind: "unreachable", instances: [result.instance], reasons: [result.reason], retryAfterMs: result.retryAfterMs };
     await saveRoute(deps, delivery, "drop", () => deps.routes.drop(delivery.uuid));
     deps.logger.log("info", "route dropped: owner answered 404", { delivery: delivery.id, uuid: delivery.uuid, instance: owner.name });
-    return discover(deps, delivery, instances.filter((i) => i.name !== owner.name), run);
+    return discover(
+      deps,
+      delivery,
+      instances.filter((i) => i.name !== owner.name),
+      run,
+    );
   }
   return discover(deps, delivery, instances, run);
 }
@@ -150,7 +162,9 @@ async function discover(
 
   if (!Array.isArray(winner)) {
     run.decided();
-    await saveRoute(deps, delivery, "discovery", () => deps.routes.put(delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server }));
+    await saveRoute(deps, delivery, "discovery", () =>
+      deps.routes.put(delivery.uuid, { instance: winner.name, discoveredAt: now, server: delivery.server }),
+    );
     deps.logger.log("info", "route discovered", { delivery: delivery.id, uuid: delivery.uuid, instance: winner.name });
     return accepted(winner.name, winner.result);
   }
@@ -170,7 +184,10 @@ async function bindRoute(deps: DeliverDeps, delivery: Delivery, route: RouteReco
   if (route.server === delivery.server) return;
   await saveRoute(deps, delivery, "binding", () => deps.routes.put(delivery.uuid, { ...route, server: delivery.server }));
   deps.logger.log("info", "route bound to the Bitbucket server it came through", {
-    delivery: delivery.id, uuid: delivery.uuid, server: delivery.server, previous: route.server ?? "none",
+    delivery: delivery.id,
+    uuid: delivery.uuid,
+    server: delivery.server,
+    previous: route.server ?? "none",
   });
 }
 
@@ -184,7 +201,10 @@ async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, 
     await write();
   } catch (error) {
     deps.logger.log("warn", "route change not stored", {
-      delivery: delivery.id, uuid: delivery.uuid, change, error: error instanceof Error ? error.message : String(error),
+      delivery: delivery.id,
+      uuid: delivery.uuid,
+      change,
+      error: error instanceof Error ? error.message : String(error),
     });
   }
 }
@@ -195,15 +215,28 @@ async function saveRoute(deps: DeliverDeps, delivery: Delivery, change: string, 
  * told to `onOffer`. An unexpected failure counts as "could not be
  * reached", so the promise always resolves.
  */
-async function offer(deps: DeliverDeps, instance: CdsInstanceConfig, delivery: Delivery, run: AttemptRun, now: number): Promise<OfferResult> {
+async function offer(
+  deps: DeliverDeps,
+  instance: CdsInstanceConfig,
+  delivery: Delivery,
+  run: AttemptRun,
+  now: number,
+): Promise<OfferResult> {
   run.sending();
-  const result = await offerWebhook(deps.fetch, instance, delivery, run.signal, now).catch(
-    (): OfferResult => ({ kind: "unreachable", instance: instance.name, cause: "connection", reason: `${instance.name}: unexpected error` }),
-  );
+  const result = await offerWebhook(deps.fetch, instance, delivery, run.signal, now).catch((): OfferResult => ({
+    kind: "unreachable",
+    instance: instance.name,
+    cause: "connection",
+    reason: `${instance.name}: unexpected error`,
+  }));
   deps.onOffer?.(instance.name, delivery.id, deps.clock.now(), result);
   if (result.kind === "unreachable") {
     deps.logger.log("warn", "CDS not reached", {
-      delivery: delivery.id, uuid: delivery.uuid, instance: result.instance, status: result.status, reason: result.cause,
+      delivery: delivery.id,
+      uuid: delivery.uuid,
+      instance: result.instance,
+      status: result.status,
+      reason: result.cause,
     });
     deps.metrics?.count("cds_gateway_cds_unreachable_total", { cds_instance: result.instance, reason: result.cause });
   }

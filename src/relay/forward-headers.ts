@@ -6,8 +6,16 @@
  * is met here; undici refuses to send it at all.
  */
 const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-  "te", "trailer", "transfer-encoding", "upgrade", "expect",
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
 ]);
 
 /** Whether a header describes one connection only and is never passed on (see HOP_BY_HOP). */
@@ -23,8 +31,14 @@ export function isHopByHop(name: string): boolean {
  * headers are rebuilt.
  */
 const NOT_FORWARDED = new Set([
-  "host", "content-length", "authorization", "cookie", "forwarded",
-  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+  "host",
+  "content-length",
+  "authorization",
+  "cookie",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
 ]);
 
 export interface ForwardContext {
@@ -48,7 +62,10 @@ export interface ForwardContext {
  */
 export function forwardHeaders(incoming: Headers, context: ForwardContext): Record<string, string> {
   const connectionTokens = new Set(
-    (incoming.get("connection") ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean),
+    (incoming.get("connection") ?? "")
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
   );
   const out: Record<string, string> = {};
   incoming.forEach((value, name) => {

@@ -13,10 +13,7 @@ export interface WebhookTarget {
  * longest match, and anything else (`..`, `%2e`, extra segments, a bad UUID)
  * simply does not match. Paths are compared as sent, never decoded.
  */
-export function matchWebhookPath(
-  path: string,
-  servers: readonly BitbucketServerConfig[],
-): WebhookTarget | undefined {
+export function matchWebhookPath(path: string, servers: readonly BitbucketServerConfig[]): WebhookTarget | undefined {
   const slash = path.lastIndexOf("/");
   if (slash < 0) return undefined;
   const uuid = path.slice(slash + 1);

@@ -63,11 +63,18 @@ export interface RelayDeps {
  * be right, nothing is parsed before the signature is checked, and nothing
  * reaches CDS unless all checks passed.
  */
-export async function relayWebhook(deps: RelayDeps, request: Request, clientIp: string | undefined, invocation?: Invocation): Promise<Response> {
+export async function relayWebhook(
+  deps: RelayDeps,
+  request: Request,
+  clientIp: string | undefined,
+  invocation?: Invocation,
+): Promise<Response> {
   const retryAfterMs = deps.rateLimiter?.hit(clientIp ?? "unknown") ?? 0;
   if (retryAfterMs > 0) {
     deps.onOutcome?.(undefined, "rate_limited");
-    return jsonError("too_many_requests", "too many webhooks from this address", { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } });
+    return jsonError("too_many_requests", "too many webhooks from this address", {
+      headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
+    });
   }
   const url = new URL(request.url);
   const target = matchWebhookPath(url.pathname, deps.servers);
@@ -150,7 +157,11 @@ async function relayBody(
     try {
       const earlier = await claimRequestId(deps.store, dedupScope, requestId, id);
       if (earlier !== undefined) {
-        deps.logger.log("info", "duplicate X-Request-Id acknowledged", { delivery: earlier.delivery ?? "unknown", uuid, server: server.name });
+        deps.logger.log("info", "duplicate X-Request-Id acknowledged", {
+          delivery: earlier.delivery ?? "unknown",
+          uuid,
+          server: server.name,
+        });
         deps.onOutcome?.(server.name, "duplicate");
         return json(200, { delivery: earlier.delivery ?? null, status: "duplicate" });
       }
@@ -159,7 +170,12 @@ async function relayBody(
       // A store that does not answer must not stop a webhook CDS can take (issue #12): it goes
       // on unchecked, and may then reach CDS twice if it was sent twice.
       claim = "unknown";
-      deps.logger.log("warn", "X-Request-Id not checked: the store did not answer", { delivery: id, uuid, server: server.name, error: errorText(error) });
+      deps.logger.log("warn", "X-Request-Id not checked: the store did not answer", {
+        delivery: id,
+        uuid,
+        server: server.name,
+        error: errorText(error),
+      });
     }
   }
 
@@ -225,34 +241,62 @@ async function forward(
     deps.logger.log("info", "CDS slow: no answer within forwardTimeout, queued while its answer is awaited", fields);
     // Its bytes stay counted in maxBodyBytesInFlight until the answer came: memory stays bounded (issue #11).
     held.until = attempt.outcome;
-    return toQueue(deps, delivery, fields, () => deps.onLate!(delivery, attempt.outcome, invocation),
-      "CDS did not answer within forwardTimeout, and the queue did not confirm the write: the webhook could not be queued (CDS may still take it)");
+    return toQueue(
+      deps,
+      delivery,
+      fields,
+      () => deps.onLate!(delivery, attempt.outcome, invocation),
+      "CDS did not answer within forwardTimeout, and the queue did not confirm the write: the webhook could not be queued (CDS may still take it)",
+    );
   }
   switch (outcome.kind) {
     case "accepted":
       deps.logger.log("info", "webhook forwarded", { ...fields, instance: outcome.instance, status: outcome.status });
       deps.onOutcome?.(delivery.server, "forwarded");
-      deps.recent?.add(delivery.id, delivery.receivedAt, delivery.server, delivery.uuid, eventKey, outcome.instance, outcome.status, deps.clock.now() - delivery.receivedAt);
+      deps.recent?.add(
+        delivery.id,
+        delivery.receivedAt,
+        delivery.server,
+        delivery.uuid,
+        eventKey,
+        outcome.instance,
+        outcome.status,
+        deps.clock.now() - delivery.receivedAt,
+      );
       await runAfterAccepted(deps, delivery, outcome, invocation);
       // CDS answers with its internal task configuration: never passed back (docs/relay.md, step 8).
       return { response: json(outcome.status, { delivery: delivery.id, status: "forwarded" }), delivered: true };
     case "unknown":
       if (outcome.reason === undefined) deps.logger.log("info", "webhook for an unknown UUID", fields);
       deps.onOutcome?.(delivery.server, "unknown_webhook");
-      return { response: jsonError("unknown_webhook", "no CDS instance knows this webhook", { fields: { delivery: delivery.id } }), delivered: false };
+      return {
+        response: jsonError("unknown_webhook", "no CDS instance knows this webhook", { fields: { delivery: delivery.id } }),
+        delivered: false,
+      };
     case "store-unavailable":
       deps.logger.log("warn", "webhook not forwarded: the store did not answer", { ...fields, reason: outcome.reason });
       deps.onOutcome?.(delivery.server, "store_unavailable");
-      return { response: storeUnavailable(delivery.id, `the store did not answer: ${outcome.reason}; nothing was sent to CDS`), delivered: false };
+      return {
+        response: storeUnavailable(delivery.id, `the store did not answer: ${outcome.reason}; nothing was sent to CDS`),
+        delivered: false,
+      };
     case "unreachable": {
       deps.logger.log("warn", "CDS unreachable", { ...fields, reasons: outcome.reasons.join("; ") });
       if (!deps.onUnreachable) {
         deps.onOutcome?.(delivery.server, "upstream_unreachable");
-        return { response: jsonError("upstream_unreachable", "no CDS instance could be reached", { fields: { delivery: delivery.id } }), delivered: false };
+        return {
+          response: jsonError("upstream_unreachable", "no CDS instance could be reached", { fields: { delivery: delivery.id } }),
+          delivered: false,
+        };
       }
       const onUnreachable = deps.onUnreachable;
-      return toQueue(deps, delivery, fields, () => onUnreachable(delivery, outcome),
-        "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued");
+      return toQueue(
+        deps,
+        delivery,
+        fields,
+        () => onUnreachable(delivery, outcome),
+        "no CDS instance could be reached, and the queue did not confirm the write: the webhook could not be queued",
+      );
     }
   }
 }
@@ -281,7 +325,6 @@ async function toQueue(
   }
 }
 
-
 /**
  * The servers whose prefixes take webhooks. Without any Bitbucket server in
  * the configuration, webhooks are still relayed under the path of
@@ -291,15 +334,17 @@ export function webhookServers(config: GatewayConfig): BitbucketServerConfig[] {
   const servers = Object.values(config.servers);
   if (servers.length > 0) return servers;
   const prefix = config.gateway.publicUrl ? new URL(config.gateway.publicUrl).pathname.replace(/\/+$/, "") : "";
-  return [{
-    name: "default",
-    url: "",
-    consumerKey: "CDS",
-    disablePolling: false,
-    disableWebHooks: false,
-    prefix,
-    webhookSecrets: [],
-    unsignedBranchDeletions: false,
-    status: { disable: false, showDetail: true },
-  }];
+  return [
+    {
+      name: "default",
+      url: "",
+      consumerKey: "CDS",
+      disablePolling: false,
+      disableWebHooks: false,
+      prefix,
+      webhookSecrets: [],
+      unsignedBranchDeletions: false,
+      status: { disable: false, showDetail: true },
+    },
+  ];
 }

@@ -34,7 +34,12 @@ describe("claimRequestId", () => {
   it("is a duplicate when the claim is refused, even if the holder cannot be read then (issue #12)", async () => {
     const memory = createMemoryStore();
     expect(await claimRequestId(memory, A, "req-3", "d1")).toBeUndefined();
-    const failing: KvStore = { ...memory, get: async () => { throw new Error("Command timed out"); } };
+    const failing: KvStore = {
+      ...memory,
+      get: async () => {
+        throw new Error("Command timed out");
+      },
+    };
     expect(await claimRequestId(failing, A, "req-3", "d2")).toEqual({ delivery: undefined });
   });
 });

@@ -31,7 +31,12 @@ export interface EarlierClaim {
  * store (Workers KV) the holder's id may not be readable yet right after the
  * claim was refused: it is still a duplicate.
  */
-export async function claimRequestId(store: KvStore, scope: DedupScope, requestId: string, deliveryId: string): Promise<EarlierClaim | undefined> {
+export async function claimRequestId(
+  store: KvStore,
+  scope: DedupScope,
+  requestId: string,
+  deliveryId: string,
+): Promise<EarlierClaim | undefined> {
   const key = dedupKey(scope, requestId);
   if (await store.putIfAbsent(key, deliveryId, { ttlMs: DEDUP_WINDOW_MS })) return undefined;
   // Refused: a duplicate, even when the holder cannot be read (issue #12: a store failing now).

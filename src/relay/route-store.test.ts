@@ -42,8 +42,12 @@ describe("createRouteStore (issue #12, finding 7)", () => {
     let now = 1_000;
     const flaky = flakyStore();
     const routes = createRouteStore({
-      store: flaky.store, clock: { now: () => now }, logger: silentLogger,
-      ttlMs: options.ttlMs ?? 30_000, maxEntries: options.maxEntries ?? 100, changes: options.feed,
+      store: flaky.store,
+      clock: { now: () => now },
+      logger: silentLogger,
+      ttlMs: options.ttlMs ?? 30_000,
+      maxEntries: options.maxEntries ?? 100,
+      changes: options.feed,
     });
     return { ...flaky, routes, advance: (ms: number) => void (now += ms) };
   };
@@ -126,8 +130,18 @@ describe("createRouteStore (issue #12, finding 7)", () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = createRouteStore({
-      store: { ...store, get: async (key) => { const value = await inner.get(key); await gate; return value; } },
-      clock: { now: () => 1_000 }, logger: silentLogger, ttlMs: 30_000, maxEntries: 10,
+      store: {
+        ...store,
+        get: async (key) => {
+          const value = await inner.get(key);
+          await gate;
+          return value;
+        },
+      },
+      clock: { now: () => 1_000 },
+      logger: silentLogger,
+      ttlMs: 30_000,
+      maxEntries: 10,
     });
     const reading = slow.get(U);
     await slow.put(U, route("beta"));

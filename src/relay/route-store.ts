@@ -90,7 +90,10 @@ export function createRouteStore(options: RouteStoreOptions): RouteStore {
     try {
       await changes?.publish(routeKey(uuid));
     } catch (error) {
-      logger.log("warn", "route change not announced to other processes", { uuid, error: error instanceof Error ? error.message : String(error) });
+      logger.log("warn", "route change not announced to other processes", {
+        uuid,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 

@@ -24,6 +24,9 @@ export async function runAfterAccepted(
   try {
     await deps.onAccepted(delivery, outcome, invocation);
   } catch (error) {
-    deps.logger.log("error", "post-delivery bookkeeping failed", { delivery: delivery.id, error: error instanceof Error ? error.message : String(error) });
+    deps.logger.log("error", "post-delivery bookkeeping failed", {
+      delivery: delivery.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

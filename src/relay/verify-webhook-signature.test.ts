@@ -11,10 +11,14 @@ async function sign(secret: string, body: Uint8Array): Promise<string> {
 }
 
 describe("verifyWebhookSignature", () => {
-  it("accepts the published vector (secret \"you'll never guess!\", empty body)", async () => {
+  it('accepts the published vector (secret "you\'ll never guess!", empty body)', async () => {
     const header = "sha256=462c740e6257160ade468267ae5e71705ef2185a7908859a26383595468b0882";
     expect(await verifyWebhookSignature(header, new Uint8Array(0), [new Secret("you'll never guess!")])).toBe(true);
-    expect(await verifyWebhookSignature(header.toUpperCase().replace("SHA256", "sha256"), new Uint8Array(0), [new Secret("you'll never guess!")])).toBe(true);
+    expect(
+      await verifyWebhookSignature(header.toUpperCase().replace("SHA256", "sha256"), new Uint8Array(0), [
+        new Secret("you'll never guess!"),
+      ]),
+    ).toBe(true);
   });
 
   it("checks every secret of a rotation", async () => {

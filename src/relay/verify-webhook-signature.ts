@@ -10,11 +10,7 @@ const keyCache = new WeakMap<Secret, Promise<CryptoKey>>();
  * the new one beside the old (docs/relay.md, step 5). `crypto.subtle.verify` compares in
  * constant time; it runs on the raw bytes before anything parses them.
  */
-export async function verifyWebhookSignature(
-  header: string | null,
-  body: Uint8Array,
-  secrets: readonly Secret[],
-): Promise<boolean> {
+export async function verifyWebhookSignature(header: string | null, body: Uint8Array, secrets: readonly Secret[]): Promise<boolean> {
   if (header === null) return false;
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!match) return false;

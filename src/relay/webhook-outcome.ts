@@ -31,5 +31,14 @@ export type OnWebhookOutcome = (server: string | undefined, outcome: WebhookOutc
  * arguments, so the relay's path allocates nothing.
  */
 export interface ForwardLog {
-  add(id: string, receivedAt: number, server: string, uuid: string, event: string | null, instance: string, status: number, durationMs: number): void;
+  add(
+    id: string,
+    receivedAt: number,
+    server: string,
+    uuid: string,
+    event: string | null,
+    instance: string,
+    status: number,
+    durationMs: number,
+  ): void;
 }

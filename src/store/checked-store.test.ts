@@ -55,7 +55,10 @@ describe("checkedStore: the argument checks, closed state and list bounds of eve
     await store.putIfAbsent("k", "v");
     await store.list("p");
     await store.list("p", { after: "a", before: "q", limit: 5 });
-    await store.batch([{ type: "put", key: "a", value: "x", ttlMs: 10 }, { type: "delete", key: "b" }]);
+    await store.batch([
+      { type: "put", key: "a", value: "x", ttlMs: 10 },
+      { type: "delete", key: "b" },
+    ]);
     expect(calls).toEqual([
       'put ["k","v",2]',
       'putIfAbsent ["k","v",null]',

@@ -222,9 +222,7 @@ function checkListArgs(prefix: string, options: KvListOptions = {}): { after?: s
 }
 
 /** A {@link KvOp} after its checks; `ttlMs` as returned by {@link checkTtlMs}. */
-export type CheckedKvOp =
-  | { type: "put"; key: string; value: string; ttlMs: number | undefined }
-  | { type: "delete"; key: string };
+export type CheckedKvOp = { type: "put"; key: string; value: string; ttlMs: number | undefined } | { type: "delete"; key: string };
 
 /**
  * Checks every op of a batch before any is applied, so a bad op anywhere

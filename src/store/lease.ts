@@ -20,7 +20,8 @@ export async function takeLease(store: KvStore, key: string, ttlMs: number, now:
 export async function renewLease(store: KvStore, lease: Lease, ttlMs: number): Promise<boolean> {
   const current = await store.getVersioned(lease.key);
   if (current?.value !== lease.token) return false;
-  return (await store.batchIf({ key: lease.key, version: current.version }, [{ type: "put", key: lease.key, value: lease.token, ttlMs }])).ok;
+  return (await store.batchIf({ key: lease.key, version: current.version }, [{ type: "put", key: lease.key, value: lease.token, ttlMs }]))
+    .ok;
 }
 
 /**

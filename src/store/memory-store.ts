@@ -30,8 +30,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
   const entries = new Map<string, Entry>();
   let nextSweepAt = clock.now() + SWEEP_INTERVAL_MS;
 
-  const isLive = (entry: Entry, now: number): boolean =>
-    entry.expiresAt === undefined || now < entry.expiresAt;
+  const isLive = (entry: Entry, now: number): boolean => entry.expiresAt === undefined || now < entry.expiresAt;
 
   /** Index of the first key that is >= `key` (or > `key` when `exclusive`). */
   function searchFrom(key: string, exclusive: boolean): number {

@@ -18,7 +18,13 @@ describe("compareUtf8", () => {
   });
 
   it("agrees with UTF-8 byte order on any strings", () => {
-    fc.assert(fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => sign(compareUtf8(a, b)) === sign(byteOrder(a, b))));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme" }),
+        fc.string({ unit: "grapheme" }),
+        (a, b) => sign(compareUtf8(a, b)) === sign(byteOrder(a, b)),
+      ),
+    );
   });
 });
 

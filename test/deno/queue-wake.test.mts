@@ -63,10 +63,13 @@ hooksUrl = "${cds.hooksUrl}"
       wake: wakes.wake,
       random: () => 0.5,
     });
-    scheduled = scheduleWork(async () => {
-      runs++;
-      await gateway.runScheduledWork();
-    }, { log() {} });
+    scheduled = scheduleWork(
+      async () => {
+        runs++;
+        await gateway.runScheduledWork();
+      },
+      { log() {} },
+    );
     listening = wakes.listen();
   });
 
@@ -82,7 +85,11 @@ hooksUrl = "${cds.hooksUrl}"
     gateway.app.request(`/${uuid}`, {
       method: "POST",
       body: body as BodyInit,
-      headers: { "content-type": "application/json; charset=utf-8", "x-event-key": "pr:opened", "x-request-id": "d1d1d1d1-0000-4000-8000-000000000001" },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-event-key": "pr:opened",
+        "x-request-id": "d1d1d1d1-0000-4000-8000-000000000001",
+      },
     });
   const status = async (id: string) => (await gateway.queue.get(id))?.status;
 
@@ -117,12 +124,17 @@ hooksUrl = "${cds.hooksUrl}"
     const { delivery } = (await res.json()) as { delivery: string };
     const queued = (await gateway.queue.read(delivery))!;
     // Dead now, as after 24 h of failures; nothing is due any more.
-    expect(await gateway.queue.replace(queued, { ...queued.record, status: "dead", nextAttemptAt: undefined, deadAt: Date.now() })).toBeDefined();
+    expect(
+      await gateway.queue.replace(queued, { ...queued.record, status: "dead", nextAttemptAt: undefined, deadAt: Date.now() }),
+    ).toBeDefined();
     cds.owned.add(u);
     cds.answer(undefined);
     const before = cds.requests.length;
 
-    const replay = await gateway.app.request(`/-/deliveries/${delivery}/replay`, { method: "POST", headers: { authorization: "Bearer deno-admin-token" } });
+    const replay = await gateway.app.request(`/-/deliveries/${delivery}/replay`, {
+      method: "POST",
+      headers: { authorization: "Bearer deno-admin-token" },
+    });
     expect(replay.status).toBe(202);
     expect(await waitFor(async () => (await status(delivery)) === "delivered", 20_000)).toBe(true);
     expect(cds.requests.length).toBe(before + 1);
@@ -141,7 +153,12 @@ hooksUrl = "${cds.hooksUrl}"
     const admin = (path: string) => gateway.app.request(path, { headers: { authorization: "Bearer deno-admin-token" } });
     const detail = await admin(`/-/deliveries/${delivery}`);
     expect(detail.status).toBe(200);
-    const shown = (await detail.json()) as { headers: Record<string, string>; repository: string; history: Array<{ outcome: string; instance?: string }>; body: string };
+    const shown = (await detail.json()) as {
+      headers: Record<string, string>;
+      repository: string;
+      history: Array<{ outcome: string; instance?: string }>;
+      body: string;
+    };
     expect(shown.headers["x-hub-signature"]).toBe("sha256=[masked]");
     expect(shown.repository).toBe("~gopher/webhook-test");
     // Retried meanwhile, maybe (woken within a second): every attempt is alpha's 503.

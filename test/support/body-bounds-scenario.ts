@@ -57,11 +57,18 @@ export function describeBodyBoundsScenario(
 
     const forwards = () => cds.requests.length;
     const post = (bytes: number) =>
-      fetch(`${runtime.url}/${UUID}`, { method: "POST", body: new Uint8Array(bytes).fill(0x20), headers: { "content-type": "application/json" } });
+      fetch(`${runtime.url}/${UUID}`, {
+        method: "POST",
+        body: new Uint8Array(bytes).fill(0x20),
+        headers: { "content-type": "application/json" },
+      });
 
     it("answers 503 with Retry-After while the bodies in flight use the budget, and takes webhooks again once they are gone", async () => {
       // Two clients announce 1 MiB each and send nothing more: the 2 MiB budget is spoken for.
-      const held = [rawRequest(runtime.port, webhookHead(`/${UUID}`, MIB), { boundMs: 20_000 }), rawRequest(runtime.port, webhookHead(`/${UUID}`, MIB), { boundMs: 20_000 })];
+      const held = [
+        rawRequest(runtime.port, webhookHead(`/${UUID}`, MIB), { boundMs: 20_000 }),
+        rawRequest(runtime.port, webhookHead(`/${UUID}`, MIB), { boundMs: 20_000 }),
+      ];
       try {
         // Until both are being read, a small webhook may still get through: wait (bounded) for the 503.
         let busy: Response | undefined;
@@ -105,7 +112,11 @@ export function describeBodyBoundsScenario(
     if (options.headersTimeout) {
       it("cuts request headers trickled a byte every 200 ms", async () => {
         const drip = Array.from({ length: 60 }, () => "a");
-        const { closedAfterMs } = await rawRequest(runtime.port, `POST /${UUID} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: `, { drip, everyMs: 200, boundMs: 8_000 }).done;
+        const { closedAfterMs } = await rawRequest(runtime.port, `POST /${UUID} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: `, {
+          drip,
+          everyMs: 200,
+          boundMs: 8_000,
+        }).done;
         expect(closedAfterMs, "still open after 8 s").toBeDefined();
       }, 20_000);
     }

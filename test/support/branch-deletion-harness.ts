@@ -113,7 +113,8 @@ url = "https://bb"
     logger,
     random: options.random ?? (() => 0.5),
   });
-  const admin = async (path: string, method = "GET") => gateway.app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const admin = async (path: string, method = "GET") =>
+    gateway.app.request(`http://gw${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return {
     gateway,
     store,
@@ -122,9 +123,19 @@ url = "https://bb"
       gateway.app.request(`http://gw/${uuid}`, {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", ...(options.unsigned ? {} : { "x-hub-signature": signBody(body) }), ...headers },
+        headers: {
+          "content-type": "application/json",
+          "x-event-key": "repo:refs_changed",
+          ...(options.unsigned ? {} : { "x-hub-signature": signBody(body) }),
+          ...headers,
+        },
       }),
     admin,
-    pending: async () => ((await (await admin("/-/branch-deletions")).json()) as { branchDeletions: Array<Record<string, unknown> & { id: string; branch: string }> }).branchDeletions,
+    pending: async () =>
+      (
+        (await (await admin("/-/branch-deletions")).json()) as {
+          branchDeletions: Array<Record<string, unknown> & { id: string; branch: string }>;
+        }
+      ).branchDeletions,
   };
 }

@@ -18,8 +18,14 @@ export function snakeCaseFailEvent(hash: string, num = 12): Record<string, unkno
     application_name: "my-app",
     pipeline_name: "build",
     payload: {
-      id: 991, num, status: "Fail", hash, branch_name: "feature/x", node_name: "build",
-      repository_manager_name: "bitbucket", repository_full_name: "PRJ/my-repo",
+      id: 991,
+      num,
+      status: "Fail",
+      hash,
+      branch_name: "feature/x",
+      node_name: "build",
+      repository_manager_name: "bitbucket",
+      repository_full_name: "PRJ/my-repo",
       stages_summary: [{ id: 1, name: "Stage 1", run_jobs_summary: [{ id: 5, status: "Fail", job_summary: { job_name: "my job" } }] }],
     },
   };
@@ -30,8 +36,20 @@ export function goFieldFailEvent(hash: string, num = 13): Record<string, unknown
   return {
     ...snakeCaseFailEvent(hash),
     payload: {
-      ID: 991, NodeID: 4, RunID: 77, Number: num, SubNumber: 0, Status: "Fail", Hash: hash, Tag: "", BranchName: "feature/x",
-      NodeName: "build", RepositoryManagerName: "bitbucket", RepositoryFullName: "PRJ/my-repo", HookEvent: null, Manual: null,
+      ID: 991,
+      NodeID: 4,
+      RunID: 77,
+      Number: num,
+      SubNumber: 0,
+      Status: "Fail",
+      Hash: hash,
+      Tag: "",
+      BranchName: "feature/x",
+      NodeName: "build",
+      RepositoryManagerName: "bitbucket",
+      RepositoryFullName: "PRJ/my-repo",
+      HookEvent: null,
+      Manual: null,
       StagesSummary: [{ ID: 1, Name: "Stage 1", RunJobsSummary: [{ ID: 5, Status: "Fail", Job: { JobName: "my job" } }] }],
     },
   };
@@ -44,7 +62,13 @@ export interface RawAnswer {
 }
 
 /** One request on loopback with exactly these headers, `host` included (fetch would not let a test set Host). */
-export function sendRaw(target: { port: number; host: string }, method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawAnswer> {
+export function sendRaw(
+  target: { port: number; host: string },
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawAnswer> {
   return new Promise<RawAnswer>((resolve, reject) => {
     const all: Record<string, string> = { host: target.host, ...headers };
     if (body !== undefined) all["content-length"] = String(Buffer.byteLength(body));
@@ -70,10 +94,22 @@ export interface CdsCallOptions {
 }
 
 /** A JSON call as CDS's API makes it (engine/api/services/http.go, engine/api/repositoriesmanager), signed with the API key. */
-export function cdsCall(target: { port: number; host: string }, method: string, path: string, body: unknown, options: CdsCallOptions): Promise<RawAnswer> {
+export function cdsCall(
+  target: { port: number; host: string },
+  method: string,
+  path: string,
+  body: unknown,
+  options: CdsCallOptions,
+): Promise<RawAnswer> {
   const b64 = (text: string) => Buffer.from(text).toString("base64");
   const headers: Record<string, string> = {
-    ...signLikeCds({ method, path: options.signedPath ?? path, host: target.host, privateKeyPem: options.privateKeyPem, date: options.date === undefined ? null : options.date }),
+    ...signLikeCds({
+      method,
+      path: options.signedPath ?? path,
+      host: target.host,
+      privateKeyPem: options.privateKeyPem,
+      date: options.date === undefined ? null : options.date,
+    }),
     "content-type": "application/json",
     connection: "close",
   };

@@ -22,7 +22,8 @@ const PLATFORM_PACKAGES: Record<string, string> = {
  */
 export function findDenoBinary(): string {
   const candidates = [
-    PLATFORM_PACKAGES[`${process.platform}-${process.arch}`] && join(REPO_ROOT, "node_modules/@deno", PLATFORM_PACKAGES[`${process.platform}-${process.arch}`]!, EXE),
+    PLATFORM_PACKAGES[`${process.platform}-${process.arch}`] &&
+      join(REPO_ROOT, "node_modules/@deno", PLATFORM_PACKAGES[`${process.platform}-${process.arch}`]!, EXE),
     join(REPO_ROOT, "node_modules/deno", EXE),
   ].filter((p): p is string => typeof p === "string");
   for (const path of candidates) {
@@ -41,7 +42,11 @@ export interface DenoRun {
 }
 
 /** Runs `<deno> ...args` from the repository root and collects its output, killing it after `timeoutMs`. */
-export function runDeno(deno: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DenoRun> {
+export function runDeno(
+  deno: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<DenoRun> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const child = spawn(deno, args, {
     cwd: REPO_ROOT,

@@ -27,12 +27,23 @@ export interface ExpectExchange {
  * only after the server's `100 Continue`. Bounded: without a 100 within
  * `waitMs` the body is never sent and the request is abandoned.
  */
-export function postExpectingContinue(url: string, body: Buffer, headers: Record<string, string> = {}, waitMs = 5_000): Promise<ExpectExchange> {
+export function postExpectingContinue(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+  waitMs = 5_000,
+): Promise<ExpectExchange> {
   return new Promise((resolve, reject) => {
     let continued = false;
     const req = request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-event-key": "repo:refs_changed", "content-length": String(body.length), expect: "100-continue", ...headers },
+      headers: {
+        "content-type": "application/json",
+        "x-event-key": "repo:refs_changed",
+        "content-length": String(body.length),
+        expect: "100-continue",
+        ...headers,
+      },
     });
     const bound = setTimeout(() => {
       req.destroy();

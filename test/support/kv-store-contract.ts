@@ -134,17 +134,7 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
     describe("list", () => {
       // Expected ascending order: UTF-8 byte order ('/' < ':' < '~' < é <
       // 日 < U+FFFD < 😀). The last two are in the other order in UTF-16.
-      const routeKeys = [
-        "route:",
-        "route:a",
-        "route:b/c",
-        "route:b:d",
-        "route:~",
-        "route:é",
-        "route:日本",
-        "route:\uFFFD",
-        "route:😀",
-      ];
+      const routeKeys = ["route:", "route:a", "route:b/c", "route:b:d", "route:~", "route:é", "route:日本", "route:\uFFFD", "route:😀"];
       const neighbours = ["roud", "rout", "route", "route;", "route9", "routes:x", "routf", "s"];
 
       beforeEach(async () => {
@@ -338,7 +328,9 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
       });
 
       it("checks absence with version null; an expired entry is absent", async () => {
-        expect((await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "1", ttlMs: SHORT_TTL_MS }])).ok).toBe(true);
+        expect(
+          (await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "1", ttlMs: SHORT_TTL_MS }])).ok,
+        ).toBe(true);
         expect(await store.batchIf({ key: "new", version: null }, [{ type: "put", key: "new", value: "2" }])).toEqual({ ok: false });
         expect(await store.get("new")).toBe("1");
         await expectExpires("new");
@@ -360,7 +352,12 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
         await store.put("k", "1");
         const { version } = (await store.getVersioned("k"))!;
         expect(await store.batchIf({ key: "k", version }, [{ type: "put", key: "other", value: "x" }])).toEqual({ ok: true, version });
-        expect(await store.batchIf({ key: "k", version }, [{ type: "delete", key: "k" }, { type: "delete", key: "other" }])).toEqual({ ok: true, version: null });
+        expect(
+          await store.batchIf({ key: "k", version }, [
+            { type: "delete", key: "k" },
+            { type: "delete", key: "other" },
+          ]),
+        ).toEqual({ ok: true, version: null });
         expect(await store.list("")).toEqual([]);
       });
 
@@ -447,8 +444,14 @@ export function describeKvStoreContract(name: string, factory: () => Promise<KvS
       it("writes nothing when any op is invalid", async () => {
         await store.put("a", "before");
         const bad: Parameters<KvStore["batch"]>[0][] = [
-          [{ type: "put", key: "a", value: "after" }, { type: "put", key: "b", value: "x", ttlMs: 0 }],
-          [{ type: "delete", key: "a" }, { type: "put", key: "bad\uD800", value: "x" }],
+          [
+            { type: "put", key: "a", value: "after" },
+            { type: "put", key: "b", value: "x", ttlMs: 0 },
+          ],
+          [
+            { type: "delete", key: "a" },
+            { type: "put", key: "bad\uD800", value: "x" },
+          ],
           [{ type: "put", key: "a", value: "after" }, { type: "nope", key: "a" } as never],
         ];
         for (const ops of bad) await expect(store.batch(ops)).rejects.toThrow();

@@ -61,14 +61,18 @@ async function startOn(port: number): Promise<RedisServerHandle> {
           : error,
       ),
     );
-    child.once("exit", (code, signal) =>
-      resolve(new Error(`redis-server exited early (code ${code}, signal ${signal}):\n${output}`)),
-    );
+    child.once("exit", (code, signal) => resolve(new Error(`redis-server exited early (code ${code}, signal ${signal}):\n${output}`)));
   });
 
   const gaveUp = { value: false };
   const ready = waitForPong(port, READY_TIMEOUT_MS, gaveUp);
-  const outcome = await Promise.race([ready.then(() => null, (error: Error) => error), exited]);
+  const outcome = await Promise.race([
+    ready.then(
+      () => null,
+      (error: Error) => error,
+    ),
+    exited,
+  ]);
   gaveUp.value = true;
   if (outcome !== null) {
     await kill(child);

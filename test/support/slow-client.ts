@@ -14,7 +14,11 @@ export interface RawExchange {
  * time: a test of the server's time limits, never a load. `untilAnswered`:
  * done (and the socket destroyed) as soon as a response head has arrived.
  */
-export function rawRequest(port: number, head: string, options: { drip?: string[]; everyMs?: number; boundMs: number; untilAnswered?: boolean }): RawExchange {
+export function rawRequest(
+  port: number,
+  head: string,
+  options: { drip?: string[]; everyMs?: number; boundMs: number; untilAnswered?: boolean },
+): RawExchange {
   const socket = connect(port, "127.0.0.1");
   const started = Date.now();
   let answer = "";

@@ -100,7 +100,10 @@ export async function startStubBitbucket(): Promise<StubBitbucket> {
     const route = [...routes].reverse().find((r) => r.method === request.method && matches(r.path, request));
     let reply: StubReply;
     if (!route) {
-      reply = { status: 404, json: { errors: [{ context: null, message: `stub: no route for ${request.method} ${request.pathname}`, exceptionName: null }] } };
+      reply = {
+        status: 404,
+        json: { errors: [{ context: null, message: `stub: no route for ${request.method} ${request.pathname}`, exceptionName: null }] },
+      };
     } else if (typeof route.reply === "function") {
       reply = await route.reply(request);
     } else if (Array.isArray(route.reply)) {

@@ -223,9 +223,16 @@ export async function startStubCdsApi(options: {
       let num = runs.reduce((max, r) => Math.max(max, r.num), 0);
       for (let i = 0; i < count; i++) runs.push({ num: ++num, branch, toDelete: false });
     },
-    runs: (project, workflow) => runsOf(project, workflow).filter((r) => !r.toDelete).sort((a, b) => b.num - a.num),
+    runs: (project, workflow) =>
+      runsOf(project, workflow)
+        .filter((r) => !r.toDelete)
+        .sort((a, b) => b.num - a.num),
     purge: () => {
-      for (const [key, runs] of workflows) workflows.set(key, runs.filter((r) => !r.toDelete));
+      for (const [key, runs] of workflows)
+        workflows.set(
+          key,
+          runs.filter((r) => !r.toDelete),
+        );
     },
     answer: (fn) => {
       override = fn;

@@ -27,15 +27,43 @@ export type StubAnswer = { status: number; body?: string; headers?: Record<strin
  * the `reason` label the gateway counts it under.
  */
 export const PROXY_ANSWERS: Array<{ name: string; status: number; cause: string; answer: StubAnswer }> = [
-  { name: "301 to a login page", status: 301, cause: "redirect", answer: { status: 301, headers: { location: "https://sso.example.com/login", "content-type": "text/html" }, body: "<html><body>Moved</body></html>" } },
-  { name: "401 from an auth proxy", status: 401, cause: "auth", answer: { status: 401, headers: { "www-authenticate": 'Basic realm="corp"', "content-type": "text/plain" }, body: "Unauthorized" } },
-  { name: "403 as JSON from an access gateway", status: 403, cause: "auth", answer: { status: 403, headers: { "content-type": "application/json" }, body: '{"error":"forbidden"}' } },
-  { name: "407 from a forward proxy", status: 407, cause: "auth", answer: { status: 407, headers: { "proxy-authenticate": 'Basic realm="proxy"' }, body: "" } },
+  {
+    name: "301 to a login page",
+    status: 301,
+    cause: "redirect",
+    answer: {
+      status: 301,
+      headers: { location: "https://sso.example.com/login", "content-type": "text/html" },
+      body: "<html><body>Moved</body></html>",
+    },
+  },
+  {
+    name: "401 from an auth proxy",
+    status: 401,
+    cause: "auth",
+    answer: { status: 401, headers: { "www-authenticate": 'Basic realm="corp"', "content-type": "text/plain" }, body: "Unauthorized" },
+  },
+  {
+    name: "403 as JSON from an access gateway",
+    status: 403,
+    cause: "auth",
+    answer: { status: 403, headers: { "content-type": "application/json" }, body: '{"error":"forbidden"}' },
+  },
+  {
+    name: "407 from a forward proxy",
+    status: 407,
+    cause: "auth",
+    answer: { status: 407, headers: { "proxy-authenticate": 'Basic realm="proxy"' }, body: "" },
+  },
   {
     name: "200 with an HTML sign-in page",
     status: 200,
     cause: "html",
-    answer: { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action="/login"></form></body></html>' },
+    answer: {
+      status: 200,
+      headers: { "content-type": "text/html; charset=utf-8" },
+      body: '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action="/login"></form></body></html>',
+    },
   },
 ];
 
@@ -56,7 +84,9 @@ export interface StubCds {
   close(): Promise<void>;
 }
 
-export async function startStubCds(options: { owned?: string[]; port?: number; project?: string; workflow?: string } = {}): Promise<StubCds> {
+export async function startStubCds(
+  options: { owned?: string[]; port?: number; project?: string; workflow?: string } = {},
+): Promise<StubCds> {
   const requests: ReceivedRequest[] = [];
   const owned = new Set(options.owned ?? []);
   let override: ((req: ReceivedRequest) => StubAnswer | undefined) | undefined;

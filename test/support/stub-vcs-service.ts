@@ -40,18 +40,28 @@ export async function startStubVcsService(publicKeyPems: string[]): Promise<Stub
       headers: { "content-type": "application/json", "x-vcs-stub": "answered" },
       body: JSON.stringify({ answeredBy: "vcs", method: call.method, url: call.url }),
     }),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const call: VcsCall = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), verdict: verify(req, publicKeyPems) };
+      const call: VcsCall = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        verdict: verify(req, publicKeyPems),
+      };
       calls.push(call);
-      const answer = call.verdict === "ok" ? stub.answer(call) : { status: 401, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: call.verdict }) };
+      const answer =
+        call.verdict === "ok"
+          ? stub.answer(call)
+          : { status: 401, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: call.verdict }) };
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     });
@@ -64,7 +74,14 @@ export async function startStubVcsService(publicKeyPems: string[]): Promise<Stub
 function verify(req: IncomingMessage, publicKeyPems: string[]): string {
   const headers = { ...req.headers };
   if (headers.date === undefined && typeof headers.authorization === "string") {
-    headers.authorization = headers.authorization.replace(/headers="([^"]*)"/, (_m, list: string) => `headers="${list.split(" ").filter((h) => h !== "date").join(" ")}"`);
+    headers.authorization = headers.authorization.replace(
+      /headers="([^"]*)"/,
+      (_m, list: string) =>
+        `headers="${list
+          .split(" ")
+          .filter((h) => h !== "date")
+          .join(" ")}"`,
+    );
   }
   try {
     const parsed = httpSignature.parseRequest({ method: req.method, url: req.url, httpVersion: req.httpVersion, headers } as never, {

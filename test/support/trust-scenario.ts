@@ -90,7 +90,8 @@ export function describeTrustScenario(name: string, start: (config: string) => P
         body,
         headers: { "content-type": "application/json; charset=utf-8", "x-event-key": "repo:refs_changed", ...headers },
       });
-    const signedPush = (path: string, body: string, headers: Record<string, string> = {}) => push(path, body, { "x-hub-signature": sign(body), ...headers });
+    const signedPush = (path: string, body: string, headers: Record<string, string> = {}) =>
+      push(path, body, { "x-hub-signature": sign(body), ...headers });
     const forwardsOf = (uuid: string) => cds.requests.filter((r) => r.url === `/cdshooks/webhook/${uuid}`).length;
     const pendingBranches = async () => {
       const res = await fetch(`${runtime.url}/-/branch-deletions?limit=1000`, { headers: { authorization: `Bearer ${TRUST_API_TOKEN}` } });
@@ -146,7 +147,14 @@ export function describeTrustScenario(name: string, start: (config: string) => P
 
       const before = bb.requests.length;
       for (const fullName of ["../..", "PRJ/..", "./repo"]) {
-        const res = await postStatus({ num: 3, status: "Fail", hash: HEAD, branch_name: "feature/x", node_name: "build", repository_full_name: fullName });
+        const res = await postStatus({
+          num: 3,
+          status: "Fail",
+          hash: HEAD,
+          branch_name: "feature/x",
+          node_name: "build",
+          repository_full_name: fullName,
+        });
         expect(res.status, fullName).toBe(400);
         expect(((await res.json()) as { message: string }).message).toContain("payload.repository_full_name");
       }
@@ -163,11 +171,17 @@ export function describeTrustScenario(name: string, start: (config: string) => P
 
     it("finding 5: X-Request-Id dedup is per server and UUID: the same id on two webhooks delivers both", async () => {
       const rid = "5f0c2a1e-0000-4000-8000-00000000abcd";
-      expect(((await (await signedPush(`/signed/${U.first}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe("forwarded");
-      expect(((await (await signedPush(`/signed/${U.second}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe("forwarded");
+      expect(((await (await signedPush(`/signed/${U.first}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe(
+        "forwarded",
+      );
+      expect(((await (await signedPush(`/signed/${U.second}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe(
+        "forwarded",
+      );
       expect(forwardsOf(U.second)).toBe(1);
       // A real repeat (same webhook) is still a duplicate.
-      expect(((await (await signedPush(`/signed/${U.first}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe("duplicate");
+      expect(((await (await signedPush(`/signed/${U.first}`, update, { "x-request-id": rid })).json()) as { status: string }).status).toBe(
+        "duplicate",
+      );
       expect(forwardsOf(U.first)).toBe(1);
     });
   });

@@ -264,7 +264,10 @@ function matchers(actual: unknown, negate: boolean): Matchers {
         thrown = true;
         error = e;
       }
-      check(thrown && errorMatches(error, expected), `function to throw ${showExpectation(expected)}${thrown ? `, got ${show(error)}` : ""}`);
+      check(
+        thrown && errorMatches(error, expected),
+        `function to throw ${showExpectation(expected)}${thrown ? `, got ${show(error)}` : ""}`,
+      );
     },
   };
 }
@@ -288,7 +291,9 @@ function asyncMatchers(promise: unknown, mode: "rejects" | "resolves", negate: b
         const expected = args[0] as ThrowExpectation;
         const pass = errorMatches(outcome, expected);
         if (pass === negate) {
-          throw new AssertionError(`expected the rejection ${negate ? "not " : ""}to be ${showExpectation(expected)}, got ${show(outcome)}`);
+          throw new AssertionError(
+            `expected the rejection ${negate ? "not " : ""}to be ${showExpectation(expected)}, got ${show(outcome)}`,
+          );
         }
         return;
       }

@@ -74,9 +74,15 @@ export function describeRuntimeVectors(runtime: string): void {
       expect(oauth.oauth_signature_method).toBe("RSA-SHA1");
       expect(oauth.oauth_timestamp).toBe("1700000000");
       expect(oauth.oauth_token).toBe("access-token");
-      const base = signatureBaseString("POST", baseStringUri(url), normalizeParameters(collectParameters({ url, headers: { Authorization: header } })));
+      const base = signatureBaseString(
+        "POST",
+        baseStringUri(url),
+        normalizeParameters(collectParameters({ url, headers: { Authorization: header } })),
+      );
       const signature = Uint8Array.from(atob(oauth.oauth_signature ?? ""), (c) => c.charCodeAt(0));
-      expect(await crypto.subtle.verify("RSASSA-PKCS1-v1_5", await publicKeyOf(OAUTHLIB_KEY_PKCS8), signature, new TextEncoder().encode(base))).toBe(true);
+      expect(
+        await crypto.subtle.verify("RSASSA-PKCS1-v1_5", await publicKeyOf(OAUTHLIB_KEY_PKCS8), signature, new TextEncoder().encode(base)),
+      ).toBe(true);
     });
 
     it("verifies Bitbucket's X-Hub-Signature example and refuses a wrong secret or body", async () => {

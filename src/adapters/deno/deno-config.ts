@@ -23,7 +23,10 @@ const BUNDLED_EXAMPLE = new URL("../../../config/gateway.example.toml", import.m
  * `env:NAME` reads the environment; `file:PATH` is relative to the
  * configuration file (to the working directory for `$GATEWAY_CONFIG`).
  */
-export async function loadDenoConfig(args: readonly string[], env: (name: string) => string | undefined): Promise<{ config: GatewayConfig } & ConfigOrigin> {
+export async function loadDenoConfig(
+  args: readonly string[],
+  env: (name: string) => string | undefined,
+): Promise<{ config: GatewayConfig } & ConfigOrigin> {
   const path = flagValue(args, "config") ?? nonEmpty(env("CDS_GATEWAY_CONFIG"));
   const inline = nonEmpty(env("GATEWAY_CONFIG"));
   let text: string;

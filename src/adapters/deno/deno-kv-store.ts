@@ -107,8 +107,7 @@ export function createDenoKvStore(options: DenoKvStoreOptions): KvStore {
   const { kv } = options;
   const clock = options.clock ?? systemClock;
   const closeKv = options.closeKv ?? true;
-  const isLive = (header: Header | null, now: number): header is Header =>
-    header !== null && (header.e === undefined || now < header.e);
+  const isLive = (header: Header | null, now: number): header is Header => header !== null && (header.e === undefined || now < header.e);
 
   /** The value a live header stands for; undefined when its chunks are gone (a concurrent overwrite: read again). */
   async function valueOf(key: string, header: Header): Promise<string | undefined> {

@@ -46,7 +46,10 @@ export function createKvWake(kv: Deno.Kv, options: { run: () => Promise<void> | 
       const message: WakeMessage = { kind: "wake", at: bucket };
       kv.enqueue(message, { delay: Math.min(MAX_DELAY_MS, Math.max(0, bucket - now)) }).catch((error: unknown) => {
         pending.delete(bucket);
-        logger.log("warn", "Deno KV queue: wake-up not enqueued; the cron will run the work", { at: bucket, error: error instanceof Error ? error.message : String(error) });
+        logger.log("warn", "Deno KV queue: wake-up not enqueued; the cron will run the work", {
+          at: bucket,
+          error: error instanceof Error ? error.message : String(error),
+        });
       });
     },
 
@@ -65,7 +68,8 @@ export function createKvWake(kv: Deno.Kv, options: { run: () => Promise<void> | 
   };
 }
 
-
 function isWakeMessage(value: unknown): value is WakeMessage {
-  return typeof value === "object" && value !== null && (value as WakeMessage).kind === "wake" && typeof (value as WakeMessage).at === "number";
+  return (
+    typeof value === "object" && value !== null && (value as WakeMessage).kind === "wake" && typeof (value as WakeMessage).at === "number"
+  );
 }

@@ -33,20 +33,30 @@ let scheduled: ScheduledWork | undefined;
 export async function main(args: readonly string[] = Deno.args): Promise<number> {
   // Strictly, as the Node CLI does (issue #11): a mistyped flag is an error naming it, never ignored.
   try {
-    parseArgs({ args: [...args], options: { config: { type: "string" }, port: { type: "string" } }, strict: true, allowPositionals: false });
+    parseArgs({
+      args: [...args],
+      options: { config: { type: "string" }, port: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     Deno.stderr.writeSync(encoder.encode(`cds-gateway: ${message}\nusage: deno task start [--config FILE] [--port N]\n`));
     return 2;
   }
   // One JSON object per line on stderr, like the Node server's logs.
-  const logger = createJsonLogger({ level: Deno.env.get("LOG_LEVEL"), write: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)) });
+  const logger = createJsonLogger({
+    level: Deno.env.get("LOG_LEVEL"),
+    write: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
+  });
   let loaded;
   try {
     loaded = await loadDenoConfig(args, (name) => Deno.env.get(name));
   } catch (error) {
     if (error instanceof ConfigError) {
-      Deno.stderr.writeSync(encoder.encode(`configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`));
+      Deno.stderr.writeSync(
+        encoder.encode(`configuration has ${error.issues.length} problem(s):\n${error.message.replace(/^/gm, "  ")}\n`),
+      );
       return 1;
     }
     throw error;
@@ -69,7 +79,8 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     wake: wakes.wake,
   });
   for (const cds of Object.values(config.cds)) {
-    if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+    if (!cds.apiUrl || !cds.token)
+      logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }
 
   const port = Number(flagValue(args, "port") ?? Deno.env.get("PORT") ?? 8080);
@@ -98,7 +109,8 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
   await server.shutdown();
   await scheduled.stop();
   // CDS's answers still awaited (issue #12): what has not come by then is attempted again after its window.
-  if (!(await gateway.settle(10_000))) logger.log("warn", "stopping with answers of CDS still awaited: those deliveries are due again after their window");
+  if (!(await gateway.settle(10_000)))
+    logger.log("warn", "stopping with answers of CDS still awaited: those deliveries are due again after their window");
   // Closing the database also ends the queue listener.
   await store.close();
   await listening;
@@ -111,7 +123,11 @@ if (import.meta.main) {
   if (typeof Deno.cron === "function") {
     Deno.cron("cds-gateway scheduled work", "* * * * *", () => scheduled?.run());
   } else {
-    Deno.stderr.writeSync(encoder.encode('{"level":"warn","msg":"Deno.cron is not available (run with --unstable-cron): scheduled work runs only at start and on Deno KV wake-ups"}\n'));
+    Deno.stderr.writeSync(
+      encoder.encode(
+        '{"level":"warn","msg":"Deno.cron is not available (run with --unstable-cron): scheduled work runs only at start and on Deno KV wake-ups"}\n',
+      ),
+    );
   }
   // Deno.cron keeps the event loop alive: leave explicitly.
   Deno.exit(await main());

@@ -5,7 +5,11 @@ import { loadConfig, type LoadConfigOptions } from "../../config/load-config.ts"
 import { nodeConfigSources } from "./node-config-sources.ts";
 
 /** Reads and validates a configuration file; a missing file is a ConfigError too. */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Promise<GatewayConfig> {
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

@@ -22,7 +22,10 @@ export async function openStore(spec: string, options: { clock?: Clock; timeoutM
     const { createRedisStore } = await import("./redis-store.ts");
     return createRedisStore({ url: spec, timeoutMs });
   }
-  throw new GatewayError("ERR_STORE", `gateway.store: unknown store "${spec.split(":")[0]}" (use sqlite:PATH, redis://HOST:PORT/DB or memory)`);
+  throw new GatewayError(
+    "ERR_STORE",
+    `gateway.store: unknown store "${spec.split(":")[0]}" (use sqlite:PATH, redis://HOST:PORT/DB or memory)`,
+  );
 }
 
 /** A `redis://` or `rediss://` store: shared by several processes. */

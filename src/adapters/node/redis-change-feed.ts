@@ -12,7 +12,11 @@ import { boundedRedisOptions } from "./redis-store.ts";
  * subscription is made (again) the subscriber is told it may have missed
  * some (`missed`), and what it holds is read again.
  */
-export function createRedisChangeFeed(options: { url: string; keyPrefix?: string; timeoutMs?: number }): ChangeFeed & { close(): Promise<void> } {
+export function createRedisChangeFeed(options: {
+  url: string;
+  keyPrefix?: string;
+  timeoutMs?: number;
+}): ChangeFeed & { close(): Promise<void> } {
   const channel = `${options.keyPrefix ?? "cds-gateway:"}changes`;
   const origin = randomUUID();
   const bounded = boundedRedisOptions(options.timeoutMs ?? 2_000);

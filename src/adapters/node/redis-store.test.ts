@@ -29,10 +29,14 @@ const redisStores = async (): Promise<KvStoreHarness> => {
   const keyPrefix = freshPrefix();
   const store = createRedisStore({ url: serverUrl(), keyPrefix });
   const other = createRedisStore({ url: serverUrl(), keyPrefix });
-  return { store, other, cleanup: async () => {
-    await store.close();
-    await other.close();
-  } };
+  return {
+    store,
+    other,
+    cleanup: async () => {
+      await store.close();
+      await other.close();
+    },
+  };
 };
 
 describeKvStoreContract("redis store", redisStores);

@@ -234,7 +234,17 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       // SET NX is the claim; Redis drops an expired key before looking, so an
       // expired entry counts as absent. The script writes the version and the
       // index members only when the claim won.
-      const claimed = await scripts.kvPutIfAbsent(indexKey, expiryKey, valueKey(key), versionKey(key), value, ttlMs ?? "", newVersion(), key, Date.now());
+      const claimed = await scripts.kvPutIfAbsent(
+        indexKey,
+        expiryKey,
+        valueKey(key),
+        versionKey(key),
+        value,
+        ttlMs ?? "",
+        newVersion(),
+        key,
+        Date.now(),
+      );
       await purgeIfDue();
       return claimed === 1;
     },

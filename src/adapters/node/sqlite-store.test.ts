@@ -152,9 +152,7 @@ describe("sqlite store on a file", () => {
        process.stdout.write(JSON.stringify({ pid: process.pid, won }));`,
     );
     const tsx = resolve(import.meta.dirname, "../../../node_modules/.bin/tsx");
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => runNode(tsx, [script])),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => runNode(tsx, [script])));
     const outcomes = results.map((out) => JSON.parse(out) as { pid: number; won: boolean });
     const winners = outcomes.filter((outcome) => outcome.won);
     expect(winners).toHaveLength(1);
@@ -185,7 +183,14 @@ describe("sqlite store on a file", () => {
     const a = open();
     const b = open();
     expect(await a.getVersioned("delivery:queued:x")).toEqual({ value: "old record", version: "0" });
-    const results = await Promise.all([a, b].map((s) => s.batchIf({ key: "delivery:queued:x", version: "0" }, [{ type: "delete", key: "delivery:queued:x" }, { type: "put", key: "moved", value: "x" }])));
+    const results = await Promise.all(
+      [a, b].map((s) =>
+        s.batchIf({ key: "delivery:queued:x", version: "0" }, [
+          { type: "delete", key: "delivery:queued:x" },
+          { type: "put", key: "moved", value: "x" },
+        ]),
+      ),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(await a.list("")).toEqual([{ key: "moved", value: "x" }]);
     expect((await a.getVersioned("moved"))?.version).not.toBe("0");
@@ -234,8 +239,6 @@ function runNode(command: string, args: string[]): Promise<string> {
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolvePromise(stdout) : reject(new Error(`child exited with ${code}: ${stderr}`)),
-    );
+    child.once("exit", (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`child exited with ${code}: ${stderr}`))));
   });
 }

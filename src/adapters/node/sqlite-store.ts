@@ -2,7 +2,14 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { systemClock, type Clock, type KvEntry, type KvStore, type KvVersioned } from "../../core/ports.ts";
-import { type CheckedKvOp, checkedStore, checkedSyncStore, type KvBackend, type KvSyncBackend, type KvSyncStore } from "../../store/checked-store.ts";
+import {
+  type CheckedKvOp,
+  checkedStore,
+  checkedSyncStore,
+  type KvBackend,
+  type KvSyncBackend,
+  type KvSyncStore,
+} from "../../store/checked-store.ts";
 import { newVersion } from "../../store/kv-version.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
@@ -105,9 +112,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     if (!columns.some((c) => c.name === "version")) db.exec(ADD_VERSION);
   }).immediate();
 
-  const getStmt = db.prepare<{ key: string; now: number }, KvVersioned>(
-    `SELECT value, version FROM kv WHERE key = @key AND ${LIVE}`,
-  );
+  const getStmt = db.prepare<{ key: string; now: number }, KvVersioned>(`SELECT value, version FROM kv WHERE key = @key AND ${LIVE}`);
   const putStmt = db.prepare(
     `INSERT INTO kv (key, value, expires_at, version) VALUES (@key, @value, @expiresAt, @version)
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, version = excluded.version`,

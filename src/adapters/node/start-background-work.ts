@@ -29,10 +29,13 @@ export function startBackgroundWork(gateway: Gateway, options: { intervalMs: num
       if (stopped || at >= wakeAt) return;
       clearTimeout(wakeTimer);
       wakeAt = at;
-      wakeTimer = setTimeout(() => {
-        wakeAt = Infinity;
-        void work.run();
-      }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1)); // longer delays would fire at once
+      wakeTimer = setTimeout(
+        () => {
+          wakeAt = Infinity;
+          void work.run();
+        },
+        Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1),
+      ); // longer delays would fire at once
       wakeTimer.unref();
     },
     async stop() {

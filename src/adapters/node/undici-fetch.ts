@@ -12,7 +12,9 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * Bitbucket answers are small JSON documents. `request` never follows a
  * redirect, which is what FetchInit's `redirect: "manual"` asks for.
  */
-export function createUndiciFetch(options: { connections?: number; keepAliveTimeoutMs?: number } = {}): FetchFn & { close(): Promise<void> } {
+export function createUndiciFetch(
+  options: { connections?: number; keepAliveTimeoutMs?: number } = {},
+): FetchFn & { close(): Promise<void> } {
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,

@@ -4,7 +4,16 @@ import { Agent, request } from "undici";
 import type { PassThroughFn } from "../../core/ports.ts";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, and are not passed on. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "http2-settings"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "http2-settings",
+]);
 /** Statuses whose Response must have a null body (Fetch standard "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -31,7 +40,11 @@ export function createUndiciPassThrough(): PassThroughFn & { close(): Promise<vo
       dispatcher: agent,
     });
     const answer = new Headers();
-    const answerNamed = new Set(String(res.headers.connection ?? "").split(",").map((t) => t.trim().toLowerCase()));
+    const answerNamed = new Set(
+      String(res.headers.connection ?? "")
+        .split(",")
+        .map((t) => t.trim().toLowerCase()),
+    );
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || answerNamed.has(name)) continue;
       for (const v of Array.isArray(value) ? value : [value]) answer.append(name, v);

@@ -59,7 +59,9 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
   const logger = createConsoleLogger(env.LOG_LEVEL);
   try {
     if (text === undefined || text.trim() === "") {
-      throw new ConfigError([{ path: "", message: "GATEWAY_CONFIG is not set: put the gateway's TOML configuration in that var or secret" }]);
+      throw new ConfigError([
+        { path: "", message: "GATEWAY_CONFIG is not set: put the gateway's TOML configuration in that var or secret" },
+      ]);
     }
     // `env:NAME` reads the Worker's string vars and secrets; there is no file system for `file:`.
     const config = await loadConfig(
@@ -69,8 +71,10 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
     );
     const store = createWorkersKvStore({ kv: env.GATEWAY_KV, claims: env.CLAIM_LOCK });
     // Queued deliveries: records in KV, each due attempt a delayed message to this Worker's `queue` handler.
-    const deliveries = env.DELIVERY_QUEUE === undefined ? undefined : createMessageDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });
-    if (deliveries === undefined) logger.log("warn", "no DELIVERY_QUEUE binding: queued deliveries are retried by the Cron Trigger, once a minute");
+    const deliveries =
+      env.DELIVERY_QUEUE === undefined ? undefined : createMessageDeliveryQueue({ store, producer: env.DELIVERY_QUEUE, logger });
+    if (deliveries === undefined)
+      logger.log("warn", "no DELIVERY_QUEUE binding: queued deliveries are retried by the Cron Trigger, once a minute");
     const gateway = createGateway({
       config,
       store,
@@ -80,7 +84,8 @@ async function buildGateway(env: WorkerEnv, text: string | undefined): Promise<W
       queue: deliveries,
     });
     for (const cds of Object.values(config.cds)) {
-      if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+      if (!cds.apiUrl || !cds.token)
+        logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
     }
     logger.log("info", "gateway configured", { instances: Object.keys(config.cds).length, servers: Object.keys(config.servers).length });
     return { gateway, logger, deliveries };
@@ -116,7 +121,10 @@ function edgeRequest(request: Request): Request {
   let chain: string | undefined;
   const xff = request.headers.get("x-forwarded-for");
   if (xff !== null && clientIp !== undefined) {
-    const hops = xff.split(",").map((hop) => hop.trim()).filter(Boolean);
+    const hops = xff
+      .split(",")
+      .map((hop) => hop.trim())
+      .filter(Boolean);
     if (hops.at(-1) === clientIp) chain = hops.slice(0, -1).join(", ");
   }
   let out = request;

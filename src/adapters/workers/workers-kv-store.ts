@@ -99,7 +99,10 @@ export function createWorkersKvStore(options: WorkersKvStoreOptions): KvStore {
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor !== undefined);
 
-      const values = await readValues(kv, found.filter((k) => k.metadata?.v === undefined).map((k) => k.name));
+      const values = await readValues(
+        kv,
+        found.filter((k) => k.metadata?.v === undefined).map((k) => k.name),
+      );
       const entries: KvEntry[] = [];
       for (const key of found) {
         const value = key.metadata?.v ?? values.get(key.name);

@@ -82,7 +82,9 @@ export async function main(argv: string[]): Promise<number> {
     args = parseCommandLine(command.sub === undefined ? rest : rest.slice(1), spec);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.code !== "ERR_USAGE") throw error;
-    process.stderr.write(`cds-gateway ${command.sub === undefined ? name : `${name} ${command.sub}`}: ${error.message}\nusage: ${spec.usage}\n`);
+    process.stderr.write(
+      `cds-gateway ${command.sub === undefined ? name : `${name} ${command.sub}`}: ${error.message}\nusage: ${spec.usage}\n`,
+    );
     return 2;
   }
   return run(args);

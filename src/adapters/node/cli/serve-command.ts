@@ -51,15 +51,28 @@ export async function runServe(args: CliArgs): Promise<number> {
   const { store: storeSpec, storeTimeoutMs } = config.gateway;
   const store = await openStore(storeSpec, { timeoutMs: storeTimeoutMs });
   // Processes sharing a Redis tell each other which routes changed (issue #12).
-  const changes = isRedisStore(storeSpec) ? (await import("../redis-change-feed.ts")).createRedisChangeFeed({ url: storeSpec, timeoutMs: storeTimeoutMs }) : undefined;
+  const changes = isRedisStore(storeSpec)
+    ? (await import("../redis-change-feed.ts")).createRedisChangeFeed({ url: storeSpec, timeoutMs: storeTimeoutMs })
+    : undefined;
   const fetch = createUndiciFetch();
   const passThrough = createUndiciPassThrough();
-  for (const warning of configWarnings(config)) logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });
+  for (const warning of configWarnings(config))
+    logger.log("warn", "configuration warning", { path: warning.path, message: warning.message });
   for (const cds of Object.values(config.cds)) {
-    if (!cds.apiUrl || !cds.token) logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
+    if (!cds.apiUrl || !cds.token)
+      logger.log("info", "no branch deletions for this CDS instance (apiUrl and token are needed)", { instance: cds.name });
   }
   let background: BackgroundWork | undefined;
-  const gateway: Gateway = createGateway({ config, store, fetch, passThrough, logger, changes, clientIp: nodeClientIp, wake: (at) => background?.wake(at) });
+  const gateway: Gateway = createGateway({
+    config,
+    store,
+    fetch,
+    passThrough,
+    logger,
+    changes,
+    clientIp: nodeClientIp,
+    wake: (at) => background?.wake(at),
+  });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
   const server = await startNodeServer(gateway.app, {
     port,
@@ -80,7 +93,8 @@ export async function runServe(args: CliArgs): Promise<number> {
   await server.close();
   await background.stop();
   // CDS's answers still awaited (issue #12): what has not come by then is attempted again after its window.
-  if (!(await gateway.settle(SHUTDOWN_SETTLE_MS))) logger.log("warn", "stopping with answers of CDS still awaited: those deliveries are due again after their window");
+  if (!(await gateway.settle(SHUTDOWN_SETTLE_MS)))
+    logger.log("warn", "stopping with answers of CDS still awaited: those deliveries are due again after their window");
   await fetch.close();
   await passThrough.close();
   await changes?.close();
