@@ -1,3 +1,4 @@
+import { gatewayToml as writeGatewayToml } from "../test/support/gateway-toml.ts";
 import { BENCH_WEBHOOK_SECRET, OTHER_PATH, OWNER_PATH } from "./bench-webhook.ts";
 
 export interface GatewayTomlOptions {
@@ -19,21 +20,14 @@ export interface GatewayTomlOptions {
  */
 export function gatewayToml(options: GatewayTomlOptions): string {
   const cds = `http://127.0.0.1:${options.cdsPort}`;
-  const lines = ["[gateway]"];
-  if (options.store !== undefined) lines.push(`store = ${JSON.stringify(options.store)}`);
-  if (options.apiToken !== undefined) lines.push(`apiTokens = [${JSON.stringify(options.apiToken)}]`);
-  lines.push(
-    "",
-    "[gateway.cds.alpha]",
-    `hooksUrl = "${cds}${OWNER_PATH}"`,
-    "",
-    "[gateway.cds.beta]",
-    `hooksUrl = "${cds}${OTHER_PATH}"`,
-    "",
-    "[vcs.servers.Bitbucket]",
-    'url = "https://bitbucket.example.com"',
-    "  [vcs.servers.Bitbucket.bitbucket]",
-  );
-  if (options.webhookSecret) lines.push(`  webhookSecret = ${JSON.stringify(BENCH_WEBHOOK_SECRET)}`);
-  return `${lines.join("\n")}\n`;
+  return writeGatewayToml({
+    gateway: {
+      ...(options.store !== undefined ? { store: options.store } : {}),
+      ...(options.apiToken !== undefined ? { apiTokens: [options.apiToken] } : {}),
+    },
+    cds: { alpha: { hooksUrl: `${cds}${OWNER_PATH}` }, beta: { hooksUrl: `${cds}${OTHER_PATH}` } },
+    servers: {
+      Bitbucket: { url: "https://bitbucket.example.com", bitbucket: options.webhookSecret ? { webhookSecret: BENCH_WEBHOOK_SECRET } : {} },
+    },
+  });
 }

@@ -8,6 +8,7 @@ import { chromiumPath } from "../scripts/test-requirements.ts";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "operator-token-for-the-page";
 const SECRET = "page-hook-secret";
@@ -29,19 +30,16 @@ describe("the operators' console in Chromium", () => {
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-page-"));
     gateway = await startGateway(
       writeConfig(
-        `[gateway]
-store = "sqlite:${dir}/gateway.db"
-apiTokens = ["${TOKEN}"]
-sweepInterval = "200ms"
-forwardTimeout = "1s"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-[vcs.servers.bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.bitbucket.bitbucket]
-  proxyWebhook = "http://gateway.example.com/"
-  webhookSecret = "${SECRET}"
-`,
+        gatewayToml({
+          gateway: { store: `sqlite:${dir}/gateway.db`, apiTokens: [TOKEN], sweepInterval: "200ms", forwardTimeout: "1s" },
+          cds: { prod: { hooksUrl: cds.hooksUrl } },
+          servers: {
+            bitbucket: {
+              url: "https://bitbucket.example.com",
+              bitbucket: { proxyWebhook: "http://gateway.example.com/", webhookSecret: SECRET },
+            },
+          },
+        }),
         dir,
       ),
     );

@@ -5,6 +5,7 @@ import { startGateway, writeConfig, type GatewayProcess } from "./support/start-
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUID = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
 const ADMIN = "redis-e2e-admin-token";
@@ -29,25 +30,20 @@ describe("two Node gateways sharing one Redis", () => {
     // A DELETE slower than the sweep interval: while one process waits for CDS, the other sweeps
     // at least twice and meets the same due records; only the lease keeps it off them.
     api = await startStubCdsApi({ consumerToken: CONSUMER, deleteDelayMs: 300 });
-    const configPath = writeConfig(`
-[gateway]
-apiTokens = ["env:GATEWAY_API_TOKEN"]
-forwardTimeout = "2s"
-store = "${redis.url}"
-branchDeletionDelay = "1500ms"
-sweepInterval = "100ms"
-
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-apiUrl = "${api.apiUrl}"
-token = "env:CDS_PROD_TOKEN"
-
-# Unsigned pushes, so deletions are recorded only because the server says so (issue #11).
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  unsignedBranchDeletions = true
-`);
+    const configPath = writeConfig(
+      gatewayToml({
+        gateway: {
+          apiTokens: ["env:GATEWAY_API_TOKEN"],
+          forwardTimeout: "2s",
+          store: redis.url,
+          branchDeletionDelay: "1500ms",
+          sweepInterval: "100ms",
+        },
+        cds: { prod: { hooksUrl: cds.hooksUrl, apiUrl: api.apiUrl, token: "env:CDS_PROD_TOKEN" } },
+        // Unsigned pushes, so deletions are recorded only because the server says so (issue #11).
+        servers: { Bitbucket: { url: "https://bitbucket.example.com", bitbucket: { unsignedBranchDeletions: true } } },
+      }),
+    );
     const env = { GATEWAY_API_TOKEN: ADMIN, CDS_PROD_TOKEN: CONSUMER };
     gateways = await Promise.all([startGateway(configPath, { env }), startGateway(configPath, { env })]);
   });

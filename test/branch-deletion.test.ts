@@ -7,6 +7,7 @@ import { startGateway, writeConfig, type GatewayProcess } from "./support/start-
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 const ADMIN = "e2e-admin-token";
@@ -50,25 +51,22 @@ describe("branch deletions end to end on the Node gateway", () => {
     api.addRuns("PRJ", "my-workflow", "main", 1);
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-brdel-"));
     configPath = writeConfig(
-      `
-[gateway]
-apiTokens = ["env:GATEWAY_API_TOKEN"]
-forwardTimeout = "2s"
-store = "sqlite:${dir}/gateway.db"
-branchDeletionDelay = "${DELAY_MS}ms"
-sweepInterval = "200ms"
-
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-apiUrl = "${api.apiUrl}"
-token = "env:CDS_PROD_TOKEN"
-
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  proxyWebhook = "https://proxy.example.com/"
-  webhookSecret = ["env:BB_HOOK_SECRET"]
-`,
+      gatewayToml({
+        gateway: {
+          apiTokens: ["env:GATEWAY_API_TOKEN"],
+          forwardTimeout: "2s",
+          store: `sqlite:${dir}/gateway.db`,
+          branchDeletionDelay: `${DELAY_MS}ms`,
+          sweepInterval: "200ms",
+        },
+        cds: { prod: { hooksUrl: cds.hooksUrl, apiUrl: api.apiUrl, token: "env:CDS_PROD_TOKEN" } },
+        servers: {
+          Bitbucket: {
+            url: "https://bitbucket.example.com",
+            bitbucket: { proxyWebhook: "https://proxy.example.com/", webhookSecret: ["env:BB_HOOK_SECRET"] },
+          },
+        },
+      }),
       dir,
     );
     gateway = await startGateway(configPath, { env });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BIN, writeConfig } from "./support/start-gateway.ts";
 import { startStubBitbucket, type StubBitbucket } from "./support/stub-bitbucket.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /**
  * Finding 10 of issue #11: the real `cds-gateway` binary parses its command
@@ -17,16 +18,17 @@ let config: string;
 
 beforeAll(async () => {
   bb = await startStubBitbucket();
-  config = writeConfig(`
-[gateway.cds.prod]
-hooksUrl = "https://cds.example.com/cdshooks"
-[vcs.servers.B]
-url = "${bb.url}"
-  [vcs.servers.B.bitbucket]
-  token = "strict-flags-token"
-  proxyWebhook = "https://gw.example.com/bb"
-  webhookSecret = ["strict-flags-secret"]
-`);
+  config = writeConfig(
+    gatewayToml({
+      cds: { prod: { hooksUrl: "https://cds.example.com/cdshooks" } },
+      servers: {
+        B: {
+          url: bb.url,
+          bitbucket: { token: "strict-flags-token", proxyWebhook: "https://gw.example.com/bb", webhookSecret: ["strict-flags-secret"] },
+        },
+      },
+    }),
+  );
 });
 afterAll(() => bb?.close());
 beforeEach(() => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OAUTHLIB_KEY_PKCS8 } from "./support/rfc5849-vectors.ts";
 import { BIN, writeConfig } from "./support/start-gateway.ts";
 import { startStubBitbucket, type StubBitbucket } from "./support/stub-bitbucket.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /** The real bin, asynchronously (the stub Bitbucket answers from this process), with `stdin` written and closed. */
 function run(args: string[], stdin = ""): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -38,16 +39,20 @@ describe("a configuration holding only [vcs.servers]", () => {
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-nocds-"));
     writeFileSync(join(dir, "key.pem"), OAUTHLIB_KEY_PKCS8);
     path = writeConfig(
-      `
-[vcs.servers.Bitbucket]
-url = "${bb.url}"
-  [vcs.servers.Bitbucket.bitbucket]
-  consumerKey = "CDS"
-  privateKey = "file:key.pem"
-  accessToken = "oauth-access-token"
-  proxyWebhook = "https://gw.example.com/bb"
-  webhookSecret = ["hook-secret"]
-`,
+      gatewayToml({
+        servers: {
+          Bitbucket: {
+            url: bb.url,
+            bitbucket: {
+              consumerKey: "CDS",
+              privateKey: "file:key.pem",
+              accessToken: "oauth-access-token",
+              proxyWebhook: "https://gw.example.com/bb",
+              webhookSecret: ["hook-secret"],
+            },
+          },
+        },
+      }),
       dir,
     );
   });

@@ -10,6 +10,7 @@ import type { DeliveryRecord } from "../src/queue/delivery-record.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "console-admin-token";
 const SECRET = "console-hook-secret";
@@ -78,20 +79,11 @@ describe("the console's API", () => {
     alpha.answer(undefined);
     beta.answer(undefined);
     const config = await loadConfig(
-      `
-[gateway]
-apiTokens = ["${TOKEN}"]
-forwardTimeout = "2s"
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-[vcs.servers.Signed]
-url = "https://signed.example.com"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gw/"
-  webhookSecret = "${SECRET}"
-`,
+      gatewayToml({
+        gateway: { apiTokens: [TOKEN], forwardTimeout: "2s" },
+        cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+        servers: { Signed: { url: "https://signed.example.com", bitbucket: { proxyWebhook: "https://gw/", webhookSecret: SECRET } } },
+      }),
       { env: () => undefined },
     );
     const memory = createMemoryStore({ clock: { now: () => now } });

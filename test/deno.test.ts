@@ -12,6 +12,7 @@ import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { describeExpectContinueScenario } from "./support/expect-continue-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
@@ -77,23 +78,13 @@ describe("Deno: `deno task start` serves the gateway", () => {
     alpha = await startStubCds({ owned: [U1] });
     beta = await startStubCds({ owned: [U2] });
     bb = await startStubBitbucket();
-    const config = `
-[gateway]
-forwardTimeout = "5s"
-
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-apiPublicKey = "env:CDS_API_PUBLIC_KEY"
-
-[vcs.servers.Bitbucket]
-url = "${bb.url}"
-  [vcs.servers.Bitbucket.bitbucket]
-  proxyWebhook = "https://gateway.example.com/bb"
-  privateKey = "env:BB_PRIVATE_KEY"
-`;
+    const config = gatewayToml({
+      gateway: { forwardTimeout: "5s" },
+      cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl, apiPublicKey: "env:CDS_API_PUBLIC_KEY" } },
+      servers: {
+        Bitbucket: { url: bb.url, bitbucket: { proxyWebhook: "https://gateway.example.com/bb", privateKey: "env:BB_PRIVATE_KEY" } },
+      },
+    });
     gateway = await startDenoGateway(deno, config, { CDS_API_PUBLIC_KEY: apiKey.signinHeader, BB_PRIVATE_KEY: OAUTHLIB_KEY_PKCS1 });
     port = gateway.port;
   }, 90_000);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const N = 240;
 const UUIDS = ["0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"];
@@ -41,15 +42,16 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
     });
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-fault-"));
     const config = writeConfig(
-      `[gateway]
-store = "sqlite:${dir}/gateway.db"
-forwardTimeout = "1s"
-# Attempts in flight when the process is killed are due again when their window ends (issue #12).
-lateAnswerWindow = "2s"
-sweepInterval = "200ms"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`,
+      gatewayToml({
+        gateway: {
+          store: `sqlite:${dir}/gateway.db`,
+          forwardTimeout: "1s",
+          // Attempts in flight when the process is killed are due again when their window ends (issue #12).
+          lateAnswerWindow: "2s",
+          sweepInterval: "200ms",
+        },
+        cds: { prod: { hooksUrl: cds.hooksUrl } },
+      }),
       dir,
     );
     gateway = await startGateway(config);

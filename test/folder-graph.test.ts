@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import {
   ARCHITECTURE_DOC,
   architectureSection,
@@ -25,6 +25,13 @@ describe("the folders of src/ import one way (issue #15)", () => {
   it("docs/ARCHITECTURE.md draws the graph as it is", () => {
     const doc = readFileSync(ARCHITECTURE_DOC, "utf8");
     expect(replaceSection(doc, architectureSection(graph, FOLDER_RULES))).toBe(doc);
+  });
+
+  it("every file docs/ARCHITECTURE.md walks through exists", () => {
+    const doc = readFileSync(ARCHITECTURE_DOC, "utf8");
+    const named = [...doc.matchAll(/`(?:src\/)?((?:[a-z0-9-]+\/)+[a-z0-9-]+\.ts)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(40);
+    expect(named.filter((file) => !existsSync(`${REPO_ROOT}/src/${file}`) && !existsSync(`${REPO_ROOT}/${file}`))).toEqual([]);
   });
 });
 

@@ -5,25 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { type GatewaySection, gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "late-answers-admin-token";
 /** CDS answers this much later than forwardTimeout (1 s). */
 const SLOW_MS = 2_500;
 /** A gateway on its own SQLite file in front of `cds` (instance `prod`), forwardTimeout 1 s, with `extra` [gateway] keys. */
-function gatewayConfig(cds: StubCds, extra = ""): string {
+function gatewayConfig(cds: StubCds, extra: GatewaySection = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "cds-gw-late-"));
   return writeConfig(
-    `
-[gateway]
-store = "sqlite:${dir}/gateway.db"
-forwardTimeout = "1s"
-sweepInterval = "200ms"
-apiTokens = ["${TOKEN}"]
-${extra}
-
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`,
+    gatewayToml({
+      gateway: { store: `sqlite:${dir}/gateway.db`, forwardTimeout: "1s", sweepInterval: "200ms", apiTokens: [TOKEN], ...extra },
+      cds: { prod: { hooksUrl: cds.hooksUrl } },
+    }),
     dir,
   );
 }
@@ -253,7 +247,7 @@ describe("a gateway killed while CDS's answer is awaited (issue #12, finding 2)"
     // The first request is never answered: its answer dies with the process.
     let first = true;
     cds.answer(() => (first ? ((first = false), "hang") : undefined));
-    const configPath = gatewayConfig(cds, 'lateAnswerWindow = "3s"');
+    const configPath = gatewayConfig(cds, { lateAnswerWindow: "3s" });
     gateway = await startGateway(configPath);
     const res = await fetch(`${gateway.url}/${uuid}`, { method: "POST", body: "{}", headers: { "x-event-key": "repo:refs_changed" } });
     expect(res.status).toBe(202);

@@ -9,6 +9,7 @@ import { createMemoryStore } from "../src/store/memory-store.ts";
 import { branchHarness, refsChangedBody } from "./support/branch-deletion-harness.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "metrics-admin-token";
 const SECRET = "metrics-hook-secret";
@@ -53,24 +54,14 @@ describe("/metrics", () => {
     alpha.answer(undefined);
     beta.answer(undefined);
     const config = await loadConfig(
-      `
-[gateway]
-apiTokens = ["${TOKEN}"]
-forwardTimeout = "2s"
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-[vcs.servers.Open]
-url = "https://open.example.com"
-  [vcs.servers.Open.bitbucket]
-  proxyWebhook = "https://gw/"
-[vcs.servers.Signed]
-url = "https://signed.example.com"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gw/signed"
-  webhookSecret = "${SECRET}"
-`,
+      gatewayToml({
+        gateway: { apiTokens: [TOKEN], forwardTimeout: "2s" },
+        cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+        servers: {
+          Open: { url: "https://open.example.com", bitbucket: { proxyWebhook: "https://gw/" } },
+          Signed: { url: "https://signed.example.com", bitbucket: { proxyWebhook: "https://gw/signed", webhookSecret: SECRET } },
+        },
+      }),
       { env: () => undefined },
     );
     gateway = createGateway({
@@ -199,7 +190,7 @@ url = "https://signed.example.com"
   });
 
   it("leaves the store's gauges out of a scrape when the store does not answer, and still answers", async () => {
-    const config = await loadConfig(`[gateway]\nstoreTimeout = "100ms"\n[gateway.cds.alpha]\nhooksUrl = "${alpha.hooksUrl}"`, {
+    const config = await loadConfig(gatewayToml({ gateway: { storeTimeout: "100ms" }, cds: { alpha: { hooksUrl: alpha.hooksUrl } } }), {
       env: () => undefined,
     });
     const memory = createMemoryStore();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUID = "44f0a7c2-3d1e-4b5a-9c8d-7e6f5a4b3c2d";
 const SECRETS = {
@@ -18,20 +19,13 @@ describe("the gateway's logs", () => {
   beforeAll(async () => {
     cds = await startStubCds({ owned: [UUID] });
     gateway = await startGateway(
-      writeConfig(`
-[gateway]
-store = "memory"
-apiTokens = ["env:GW_API_TOKEN"]
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-apiUrl = "${cds.url}/cdsapi"
-token = "env:CDS_TOKEN"
-[vcs.servers.B]
-url = "http://127.0.0.1:9"
-  [vcs.servers.B.bitbucket]
-  token = "env:BB_TOKEN"
-  webhookSecret = ["env:HOOK_SECRET"]
-`),
+      writeConfig(
+        gatewayToml({
+          gateway: { store: "memory", apiTokens: ["env:GW_API_TOKEN"] },
+          cds: { prod: { hooksUrl: cds.hooksUrl, apiUrl: `${cds.url}/cdsapi`, token: "env:CDS_TOKEN" } },
+          servers: { B: { url: "http://127.0.0.1:9", bitbucket: { token: "env:BB_TOKEN", webhookSecret: ["env:HOOK_SECRET"] } } },
+        }),
+      ),
       { env: { GW_API_TOKEN: SECRETS.apiToken, CDS_TOKEN: SECRETS.cdsToken, BB_TOKEN: SECRETS.bbToken, HOOK_SECRET: SECRETS.hookSecret } },
     );
   });

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServerHandle } from "./support/redis-server
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { type ReceivedRequest, startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const N = 300;
 const UUID = "4a7c2e91-6b3d-4f8a-9c1e-2d5b7f0a3c6e";
@@ -60,17 +61,16 @@ describe("operator actions during the drain after an outage", () => {
       });
       redis = await startRedisServer();
       const config = writeConfig(
-        `[gateway]
-store = "${redis.url}"
-forwardTimeout = "2s"
-sweepInterval = "100ms"
-apiTokens = ["${TOKEN}"]
-[gateway.rateLimit]
-requests = 100000
-window = "1m"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`,
+        gatewayToml({
+          gateway: {
+            store: redis.url,
+            forwardTimeout: "2s",
+            sweepInterval: "100ms",
+            apiTokens: [TOKEN],
+            rateLimit: { requests: 100000, window: "1m" },
+          },
+          cds: { prod: { hooksUrl: cds.hooksUrl } },
+        }),
       );
       // Two processes share the store and the backlog (Redis); the operator's clicks go to either.
       gateways = await Promise.all([

@@ -3,6 +3,7 @@ import { startRedisServer, type RedisServerHandle } from "./support/redis-server
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUIDS = ["3c2b1a09-8f7e-4d6c-9b5a-493827160504", "c0ffee00-1234-4abc-8def-0123456789ab"];
 const PER_GATEWAY = 15;
@@ -20,14 +21,12 @@ describe("two Node gateways sharing one Redis: the durable queue", () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     cds = await startStubCds({ owned: UUIDS });
-    const configPath = writeConfig(`
-[gateway]
-store = "${redis.url}"
-forwardTimeout = "2s"
-sweepInterval = "100ms"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`);
+    const configPath = writeConfig(
+      gatewayToml({
+        gateway: { store: redis.url, forwardTimeout: "2s", sweepInterval: "100ms" },
+        cds: { prod: { hooksUrl: cds.hooksUrl } },
+      }),
+    );
     gateways = await Promise.all([startGateway(configPath), startGateway(configPath)]);
   }, 60_000);
   afterAll(async () => {

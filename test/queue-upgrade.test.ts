@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUID = "7d3e1f20-5a4b-4c6d-8e9f-0a1b2c3d4e5f";
 const TOKEN = "upgrade-admin-token";
@@ -77,16 +78,11 @@ CREATE INDEX kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;`);
       db.close();
 
       const config = writeConfig(
-        `[gateway]
-store = "sqlite:${path}"
-forwardTimeout = "2s"
-sweepInterval = "100ms"
-apiTokens = ["${TOKEN}"]
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-`,
+        gatewayToml({
+          gateway: { store: `sqlite:${path}`, forwardTimeout: "2s", sweepInterval: "100ms", apiTokens: [TOKEN] },
+          cds: { prod: { hooksUrl: cds.hooksUrl } },
+          servers: { Bitbucket: { url: "https://bitbucket.example.com" } },
+        }),
         dir,
       );
       gateway = await startGateway(config);

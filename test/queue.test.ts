@@ -8,6 +8,7 @@ import { createUndiciFetch } from "../src/adapters/node/undici-fetch.ts";
 import type { DeliveryRecord } from "../src/queue/delivery-record.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "admin-token-for-tests";
 const START = Date.parse("2026-11-25T10:00:00Z");
@@ -44,25 +45,14 @@ describe("never lose a webhook", () => {
     listedBytes = 0;
     cds.answer(undefined);
     const config = await loadConfig(
-      `
-[gateway]
-apiTokens = ["${TOKEN}"]
-forwardTimeout = "1s"
-[gateway.rateLimit]
-requests = 1000
-window = "1m"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-[vcs.servers.B]
-url = "https://bb"
-  [vcs.servers.B.bitbucket]
-  proxyWebhook = "https://gw/"
-[vcs.servers.Signed]
-url = "https://signed"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gw/signed"
-  webhookSecret = ["old-secret", "new-secret"]
-`,
+      gatewayToml({
+        gateway: { apiTokens: [TOKEN], forwardTimeout: "1s", rateLimit: { requests: 1000, window: "1m" } },
+        cds: { prod: { hooksUrl: cds.hooksUrl } },
+        servers: {
+          B: { url: "https://bb", bitbucket: { proxyWebhook: "https://gw/" } },
+          Signed: { url: "https://signed", bitbucket: { proxyWebhook: "https://gw/signed", webhookSecret: ["old-secret", "new-secret"] } },
+        },
+      }),
       { env: () => undefined },
     );
     const memory = createMemoryStore({ clock });
@@ -355,7 +345,7 @@ describe("rate limit per client IP", () => {
   it("answers 429 with Retry-After past the limit, per address", async () => {
     let now = START;
     const config = await loadConfig(
-      `[gateway.rateLimit]\nrequests = 2\nwindow = "1m"\n[gateway.cds.prod]\nhooksUrl = "http://127.0.0.1:9/cdshooks"`,
+      gatewayToml({ gateway: { rateLimit: { requests: 2, window: "1m" } }, cds: { prod: { hooksUrl: "http://127.0.0.1:9/cdshooks" } } }),
       { env: () => undefined },
     );
     let ip = "192.0.2.1";
@@ -384,7 +374,7 @@ describe("/metrics", () => {
   it("exposes webhook answers, relay latency and queue attempts in the Prometheus text format", async () => {
     const cds = await startStubCds({ owned: ["2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"] });
     try {
-      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const config = await loadConfig(gatewayToml({ cds: { prod: { hooksUrl: cds.hooksUrl } } }), { env: () => undefined });
       const gateway = createGateway({ config, store: createMemoryStore(), fetch: (url, init) => fetch(url, init as RequestInit) });
       await gateway.app.request("http://gw/2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", { method: "POST", body: "{}" });
       await gateway.app.request("http://gw/nope", { method: "POST", body: "{}" });
@@ -408,7 +398,7 @@ describe("wake-ups", () => {
     try {
       let now = START;
       const wakes: number[] = [];
-      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const config = await loadConfig(gatewayToml({ cds: { prod: { hooksUrl: cds.hooksUrl } } }), { env: () => undefined });
       const gateway = createGateway({
         config,
         store: createMemoryStore({ clock: { now: () => now } }),
@@ -438,7 +428,7 @@ describe("records queued by an earlier version", () => {
     const cds = await startStubCds({ owned: [uuid] });
     const fetch = createUndiciFetch();
     try {
-      const config = await loadConfig(`[gateway.cds.prod]\nhooksUrl = "${cds.hooksUrl}"`, { env: () => undefined });
+      const config = await loadConfig(gatewayToml({ cds: { prod: { hooksUrl: cds.hooksUrl } } }), { env: () => undefined });
       const gateway = createGateway({ config, store: createMemoryStore(), fetch, clock: { now: () => START } });
       const record: DeliveryRecord = {
         id: "0190f000-0000-7000-8000-000000000001",

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServerHandle } from "./support/redis-server
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubAnswer, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const N = 20;
 const UUID = "5b8d3e1f-7a2c-4d6e-9f0b-1c3e5a7b9d2f";
@@ -55,19 +56,12 @@ describe("recovery: queued deliveries are drained the moment CDS takes a webhook
         down ? { status: 503, body: "maintenance", headers: maintenance } : { status: 200, body: "{}", delayMs: 20 },
       );
       redis = await startRedisServer();
-      const config = writeConfig(`
-[gateway]
-store = "${redis.url}"
-forwardTimeout = "2s"
-sweepInterval = "1s"
-apiTokens = ["${TOKEN}"]
-
-[gateway.cds.prod]
-hooksUrl = "${prod.hooksUrl}"
-
-[gateway.cds.eu]
-hooksUrl = "${eu.hooksUrl}"
-`);
+      const config = writeConfig(
+        gatewayToml({
+          gateway: { store: redis.url, forwardTimeout: "2s", sweepInterval: "1s", apiTokens: [TOKEN] },
+          cds: { prod: { hooksUrl: prod.hooksUrl }, eu: { hooksUrl: eu.hooksUrl } },
+        }),
+      );
       gateways = await Promise.all([
         startGateway(config, { env: { LOG_LEVEL: "info" } }),
         startGateway(config, { env: { LOG_LEVEL: "info" } }),

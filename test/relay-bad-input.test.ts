@@ -4,6 +4,7 @@ import { createApp } from "../src/app/create-gateway.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import type { Hono } from "hono";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
 
@@ -15,21 +16,14 @@ describe("relay: bad input (app.request, real stub CDS on loopback)", () => {
   beforeAll(async () => {
     cds = await startStubCds({ owned: [UUID] });
     const config = await loadConfig(
-      `
-[gateway]
-maxBodyBytes = 1024
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-[vcs.servers.B]
-url = "https://bb"
-  [vcs.servers.B.bitbucket]
-  proxyWebhook = "https://proxy/hooks"
-[vcs.servers.Off]
-url = "https://off"
-  [vcs.servers.Off.bitbucket]
-  proxyWebhook = "https://proxy/off"
-  disableWebHooks = true
-`,
+      gatewayToml({
+        gateway: { maxBodyBytes: 1024 },
+        cds: { prod: { hooksUrl: cds.hooksUrl } },
+        servers: {
+          B: { url: "https://bb", bitbucket: { proxyWebhook: "https://proxy/hooks" } },
+          Off: { url: "https://off", bitbucket: { proxyWebhook: "https://proxy/off", disableWebHooks: true } },
+        },
+      }),
       { env: () => undefined },
     );
     app = createApp({ config, store: createMemoryStore(), fetch: (url, init) => fetch(url, init as RequestInit) });

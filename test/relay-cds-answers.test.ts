@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { PROXY_ANSWERS, type ReceivedRequest, startStubCds, type StubAnswer, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const TOKEN = "cds-answers-admin-token";
 
@@ -36,19 +37,10 @@ describe("only CDS's own answers count (issue #12, finding 3), on the Node gatew
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-answers-"));
     gateway = await startGateway(
       writeConfig(
-        `
-[gateway]
-store = "sqlite:${dir}/gateway.db"
-forwardTimeout = "2s"
-sweepInterval = "200ms"
-apiTokens = ["${TOKEN}"]
-
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-`,
+        gatewayToml({
+          gateway: { store: `sqlite:${dir}/gateway.db`, forwardTimeout: "2s", sweepInterval: "200ms", apiTokens: [TOKEN] },
+          cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+        }),
         dir,
       ),
     );

@@ -4,6 +4,7 @@ import { createApp } from "../src/app/create-gateway.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import type { Hono } from "hono";
+import { type GatewaySection, gatewayToml, type ServerSection } from "./support/gateway-toml.ts";
 
 const UUID = "5b0c9e2d-7a41-4f3e-8c6d-1e2f3a4b5c6d";
 const URL_PUBLIC = "https://cds-gateway.example.com/public-hooks";
@@ -32,23 +33,19 @@ describe("relay: webhook URLs made from CDS's hooks urlPublic (CDS 0.40–0.50)"
 
   beforeAll(async () => {
     cds = await startStubCds({ owned: [UUID] });
-    const make = async (bitbucket: string, gateway = "") => {
+    const make = async (bitbucket: NonNullable<ServerSection["bitbucket"]>, gateway: GatewaySection = {}) => {
       const config = await loadConfig(
-        `[gateway]
-${gateway}
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  ${bitbucket}
-`,
+        gatewayToml({
+          gateway,
+          cds: { prod: { hooksUrl: cds.hooksUrl } },
+          servers: { Bitbucket: { url: "https://bitbucket.example.com", bitbucket } },
+        }),
         { env: () => undefined },
       );
       return createApp({ config, store: createMemoryStore(), fetch: (url, init) => fetch(url, init as RequestInit) });
     };
-    apps.set("proxyWebhook", await make(`proxyWebhook = "${URL_PUBLIC}/webhook"`));
-    apps.set("publicUrl", await make("", `publicUrl = "${URL_PUBLIC}/webhook"`));
+    apps.set("proxyWebhook", await make({ proxyWebhook: `${URL_PUBLIC}/webhook` }));
+    apps.set("publicUrl", await make({}, { publicUrl: `${URL_PUBLIC}/webhook` }));
   });
   afterAll(() => cds?.close());
 

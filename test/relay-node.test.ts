@@ -15,6 +15,7 @@ const U3 = "1c6b3f2e-8d4a-4f1e-b2c3-d4e5f6a7b8c9";
 const U4 = "7d444840-9dc0-41f1-a8b1-3c1a2f0b5e6d";
 const U5 = "2e8f6a1c-5d3b-4f7e-9a0c-8b6d4f2e0a1c";
 
+/** Written out, not built (test/support/gateway-toml.ts): a file as CDS's own, with a section the gateway ignores. */
 function config(a: StubCds, b: StubCds, dir: string) {
   return writeConfig(
     `

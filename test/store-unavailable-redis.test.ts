@@ -5,6 +5,7 @@ import { freePort } from "./support/start-deno-gateway.ts";
 import { startGateway, writeConfig, type GatewayProcess } from "./support/start-gateway.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /**
  * Finding 7 of issue #12 on the real Node process with a real redis-server:
@@ -25,28 +26,19 @@ let n = 0;
 const uuid = () => `d4e5f6a7-${String(++n).padStart(4, "0")}-4b8c-9d0e-1f2a3b4c5d6e`;
 
 function redisConfig(redisUrl: string, alpha: StubCds, beta: StubCds): string {
-  return writeConfig(`
-[gateway]
-store = "${redisUrl}"
-forwardTimeout = "2s"
-
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-
-[vcs.servers.Open]
-url = "https://open.example.com"
-  [vcs.servers.Open.bitbucket]
-  proxyWebhook = "https://gateway.example.com/"
-
-[vcs.servers.Signed]
-url = "https://signed.example.com"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gateway.example.com/signed"
-  webhookSecret = ["${SECRET}"]
-`);
+  return writeConfig(
+    gatewayToml({
+      gateway: { store: redisUrl, forwardTimeout: "2s" },
+      cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+      servers: {
+        Open: { url: "https://open.example.com", bitbucket: { proxyWebhook: "https://gateway.example.com/" } },
+        Signed: {
+          url: "https://signed.example.com",
+          bitbucket: { proxyWebhook: "https://gateway.example.com/signed", webhookSecret: [SECRET] },
+        },
+      },
+    }),
+  );
 }
 
 /** Two stub CDS instances (alpha owns `owned`) and `processes` gateways on `redisUrl`. */

@@ -5,6 +5,7 @@ import { BIN, writeConfig } from "./support/start-gateway.ts";
 import { startStubBitbucket, type StubBitbucket } from "./support/stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /**
  * Finding 8 of issue #11: no upstream call follows a redirect, on any fetch
@@ -61,14 +62,12 @@ describe("upstream calls never follow redirects", () => {
     const bb = await startStubBitbucket();
     try {
       bb.setHandler("POST", "/rest/api/1.0/thing", { status: 307, headers: { location: "/steal" } });
-      const path = writeConfig(`
-[gateway.cds.prod]
-hooksUrl = "https://cds.example.com/cdshooks"
-[vcs.servers.BB]
-url = "${bb.url}"
-  [vcs.servers.BB.bitbucket]
-  token = "cli-bitbucket-token"
-`);
+      const path = writeConfig(
+        gatewayToml({
+          cds: { prod: { hooksUrl: "https://cds.example.com/cdshooks" } },
+          servers: { BB: { url: bb.url, bitbucket: { token: "cli-bitbucket-token" } } },
+        }),
+      );
       const child = spawn(
         process.execPath,
         [BIN, "bitbucket", "--config", path, "--server", "BB", "POST", "/rest/api/1.0/thing", "--data", "{}"],

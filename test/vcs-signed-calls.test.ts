@@ -12,6 +12,7 @@ import { startGateway, writeConfig, type GatewayProcess } from "./support/start-
 import { startStubBitbucket, type StubBitbucket, type StubReply, type StubRequest } from "./support/stub-bitbucket.ts";
 import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
 import { startStubVcsService, type StubVcsService } from "./support/stub-vcs-service.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /**
  * CDS's API calling the gateway as its vcs service (issue #10), against the
@@ -79,30 +80,26 @@ describe("CDS's API calling the gateway as its vcs service (Node)", () => {
     writeFileSync(join(dir, "oauthlib.pub"), createPublicKey(OAUTHLIB_KEY_PKCS8).export({ type: "spki", format: "pem" }).toString());
     oauthlib = await startOauthlibVerifier(join(dir, "oauthlib.pub"), "CDS");
     const config = writeConfig(
-      `
-[gateway]
-apiTokens = ["env:GATEWAY_API_TOKEN"]
-store = "sqlite:${dir}/gateway.db"
-
-[gateway.cds.prod]
-hooksUrl = "https://cds.example.com/cdshooks"
-uiUrl = "https://cds.example.com"
-vcsUrl = "${vcs.url}"
-apiPublicKey = "file:api.pub"
-
-[gateway.cds.staging]
-hooksUrl = "https://staging.example.com/cdshooks"
-uiUrl = "https://ui.staging.example.com"
-apiUrl = "${cdsApi.apiUrl}"
-token = "env:CDS_TOKEN"
-
-[vcs.servers.Bitbucket]
-url = "${bb.url}"
-  [vcs.servers.Bitbucket.bitbucket]
-  consumerKey = "CDS"
-  privateKey = "file:key.pem"
-  accessToken = "env:BB_OAUTH_TOKEN"
-`,
+      gatewayToml({
+        gateway: { apiTokens: ["env:GATEWAY_API_TOKEN"], store: `sqlite:${dir}/gateway.db` },
+        cds: {
+          prod: {
+            hooksUrl: "https://cds.example.com/cdshooks",
+            uiUrl: "https://cds.example.com",
+            vcsUrl: vcs.url,
+            apiPublicKey: "file:api.pub",
+          },
+          staging: {
+            hooksUrl: "https://staging.example.com/cdshooks",
+            uiUrl: "https://ui.staging.example.com",
+            apiUrl: cdsApi.apiUrl,
+            token: "env:CDS_TOKEN",
+          },
+        },
+        servers: {
+          Bitbucket: { url: bb.url, bitbucket: { consumerKey: "CDS", privateKey: "file:key.pem", accessToken: "env:BB_OAUTH_TOKEN" } },
+        },
+      }),
       dir,
     );
     gateway = await startGateway(config, { env: { GATEWAY_API_TOKEN: API_TOKEN, CDS_TOKEN, BB_OAUTH_TOKEN } });

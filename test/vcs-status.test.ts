@@ -112,6 +112,7 @@ describe("build statuses and pull-request comments on the Node server", () => {
     bb = await startStubBitbucket();
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-vcs-"));
     writeFileSync(join(dir, "key.pem"), OAUTHLIB_KEY_PKCS1);
+    // Written out, not built (test/support/gateway-toml.ts): CDS's own layout, `Status` as CDS spells it and a GitHub server.
     const config = writeConfig(
       `
 [gateway]

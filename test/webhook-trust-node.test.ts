@@ -9,6 +9,7 @@ import { startStubCdsApi, type StubCdsApi } from "./support/stub-cds-api.ts";
 import { describeBodyBoundsScenario } from "./support/body-bounds-scenario.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 /** Webhook trust (issue #11) on the real Node process: the built bin, its SQLite store. */
 describeTrustScenario("webhook trust on the Node gateway (built bin)", async (config) => {
@@ -43,20 +44,11 @@ describe("finding 2 on the Node gateway: one push naming many deleted branches",
     // cdsApiCallsPerSecond is left at its default, 10.
     gateway = await startGateway(
       writeConfig(
-        `
-[gateway]
-store = "sqlite:${dir}/gateway.db"
-branchDeletionDelay = "300ms"
-sweepInterval = "100ms"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-apiUrl = "${api.apiUrl}"
-token = "${CONSUMER}"
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  webhookSecret = ["${SECRET}"]
-`,
+        gatewayToml({
+          gateway: { store: `sqlite:${dir}/gateway.db`, branchDeletionDelay: "300ms", sweepInterval: "100ms" },
+          cds: { prod: { hooksUrl: cds.hooksUrl, apiUrl: api.apiUrl, token: CONSUMER } },
+          servers: { Bitbucket: { url: "https://bitbucket.example.com", bitbucket: { webhookSecret: [SECRET] } } },
+        }),
         dir,
       ),
     );

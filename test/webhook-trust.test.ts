@@ -6,6 +6,7 @@ import type { KvStore } from "../src/core/ports.ts";
 import { createMemoryStore } from "../src/store/memory-store.ts";
 import { refsChangedBody } from "./support/branch-deletion-harness.ts";
 import { startStubCds, type StubCds } from "./support/stub-cds.ts";
+import { type GatewaySection, gatewayToml, type ServerSection } from "./support/gateway-toml.ts";
 
 /**
  * Webhook trust (issue #11) in-process: createGateway on a memory store in
@@ -27,31 +28,17 @@ describe("webhook trust in-process", () => {
   });
   afterAll(() => cds?.close());
 
-  async function build(extra: { gateway?: string; lenient?: string } = {}): Promise<void> {
+  async function build(extra: { gateway?: GatewaySection; lenient?: NonNullable<ServerSection["bitbucket"]> } = {}): Promise<void> {
     const config = await loadConfig(
-      `
-[gateway]
-apiTokens = ["${API_TOKEN}"]
-forwardTimeout = "2s"
-${extra.gateway ?? ""}
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-apiUrl = "http://127.0.0.1:9/cdsapi"
-token = "consumer"
-[vcs.servers.Signed]
-url = "https://signed.example.com"
-  [vcs.servers.Signed.bitbucket]
-  webhookSecret = ["${SECRET}"]
-[vcs.servers.Open]
-url = "https://open.example.com"
-  [vcs.servers.Open.bitbucket]
-  proxyWebhook = "https://gw.example.com/open"
-[vcs.servers.Lenient]
-url = "https://lenient.example.com"
-  [vcs.servers.Lenient.bitbucket]
-  proxyWebhook = "https://gw.example.com/lenient"
-  ${extra.lenient ?? ""}
-`,
+      gatewayToml({
+        gateway: { apiTokens: [API_TOKEN], forwardTimeout: "2s", ...extra.gateway },
+        cds: { prod: { hooksUrl: cds.hooksUrl, apiUrl: "http://127.0.0.1:9/cdsapi", token: "consumer" } },
+        servers: {
+          Signed: { url: "https://signed.example.com", bitbucket: { webhookSecret: [SECRET] } },
+          Open: { url: "https://open.example.com", bitbucket: { proxyWebhook: "https://gw.example.com/open" } },
+          Lenient: { url: "https://lenient.example.com", bitbucket: { proxyWebhook: "https://gw.example.com/lenient", ...extra.lenient } },
+        },
+      }),
       { env: () => undefined },
     );
     store = createMemoryStore();
@@ -126,7 +113,7 @@ url = "https://lenient.example.com"
     });
 
     it("from a trusted proxy (address or CIDR, IPv4 or IPv6) they are kept and the peer appended", async () => {
-      await build({ gateway: 'trustedProxies = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"]' });
+      await build({ gateway: { trustedProxies: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"] } });
       for (const peer of ["10.20.30.40", "2001:db8::7", "::ffff:192.0.2.1"]) {
         expect((await post(`/${UUID}`, update, { ...spoofed, "x-test-peer": peer })).status).toBe(200);
         const got = lastForward();
@@ -139,7 +126,7 @@ url = "https://lenient.example.com"
     });
 
     it("refuses a trustedProxies entry that is not an address or CIDR range, naming it", async () => {
-      await expect(build({ gateway: 'trustedProxies = ["10.0.0.0/33", "proxy.example.com", "::1/129", "10.0.0.1"]' })).rejects.toThrow(
+      await expect(build({ gateway: { trustedProxies: ["10.0.0.0/33", "proxy.example.com", "::1/129", "10.0.0.1"] } })).rejects.toThrow(
         /gateway\.trustedProxies\[0\]: .*\n.*gateway\.trustedProxies\[1\]: .*\n.*gateway\.trustedProxies\[2\]: /,
       );
     });
@@ -154,7 +141,7 @@ url = "https://lenient.example.com"
       });
 
     it("vcsTokens open /vcs/* only, adminTokens /-/* only, apiTokens both (as before)", async () => {
-      await build({ gateway: 'vcsTokens = ["status-poster-token"]\nadminTokens = ["operator-token"]' });
+      await build({ gateway: { vcsTokens: ["status-poster-token"], adminTokens: ["operator-token"] } });
       // A /vcs/* call that gets past the token check is a 400 for this body, not a 401.
       expect((await call("/vcs/Signed/status", "status-poster-token", "POST")).status).toBe(400);
       expect((await call("/-/deliveries", "status-poster-token")).status).toBe(401);
@@ -168,7 +155,7 @@ url = "https://lenient.example.com"
 
   describe("finding 3: a budget of body bytes in flight", () => {
     it("answers 503 with Retry-After while the budget is used, counts the bytes in /metrics, and gives them back", async () => {
-      await build({ gateway: 'maxBodyBytes = 1000\nmaxBodyBytesInFlight = 1500\nbodyTimeout = "300ms"' });
+      await build({ gateway: { maxBodyBytes: 1000, maxBodyBytesInFlight: 1500, bodyTimeout: "300ms" } });
       // A client that sent 1000 bytes of a chunked body and then stopped.
       let sent = false;
       const stalled = new ReadableStream<Uint8Array>({
@@ -194,14 +181,14 @@ url = "https://lenient.example.com"
     });
 
     it("refuses a budget smaller than one body of maxBodyBytes, and follows a larger maxBodyBytes by default", async () => {
-      await expect(build({ gateway: "maxBodyBytes = 2000\nmaxBodyBytesInFlight = 1000" })).rejects.toThrow(
+      await expect(build({ gateway: { maxBodyBytes: 2000, maxBodyBytesInFlight: 1000 } })).rejects.toThrow(
         "gateway.maxBodyBytesInFlight: must be at least maxBodyBytes (2000)",
       );
-      const config = await loadConfig(`[gateway]\nmaxBodyBytes = 100000000\n[gateway.cds.p]\nhooksUrl = "https://cds"\n`, {
+      const config = await loadConfig(gatewayToml({ gateway: { maxBodyBytes: 100000000 }, cds: { p: { hooksUrl: "https://cds" } } }), {
         env: () => undefined,
       });
       expect(config.gateway.maxBodyBytesInFlight).toBe(100000000);
-      const defaults = await loadConfig(`[gateway.cds.p]\nhooksUrl = "https://cds"\n`, { env: () => undefined });
+      const defaults = await loadConfig(gatewayToml({ cds: { p: { hooksUrl: "https://cds" } } }), { env: () => undefined });
       expect(defaults.gateway).toMatchObject({ maxBodyBytesInFlight: 64 * 1024 * 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 });
     });
   });

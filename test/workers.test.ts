@@ -13,6 +13,7 @@ import { startStubCds, type StubCds } from "./support/stub-cds.ts";
 import { describeTrustScenario } from "./support/trust-scenario.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { bundleRuntimeChecks, miniflareOptions, startMiniflare } from "./support/workers-miniflare.ts";
+import { gatewayToml } from "./support/gateway-toml.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/bitbucket");
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
@@ -55,29 +56,17 @@ describe("the built Worker (wrangler deploy --dry-run) in workerd", () => {
   beforeAll(async () => {
     alpha = await startStubCds({ owned: [U1] });
     beta = await startStubCds({ owned: [U2] });
-    const config = `
-[gateway]
-maxBodyBytes = ${MAX_BODY}
-forwardTimeout = "5s"
-apiTokens = ["env:GATEWAY_API_TOKEN"]
-
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  proxyWebhook = "https://gateway.example.com/"
-
-[vcs.servers.Signed]
-url = "https://signed.example.com"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gateway.example.com/signed"
-  webhookSecret = ["env:BB_HOOK_SECRET"]
-`;
+    const config = gatewayToml({
+      gateway: { maxBodyBytes: MAX_BODY, forwardTimeout: "5s", apiTokens: ["env:GATEWAY_API_TOKEN"] },
+      cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+      servers: {
+        Bitbucket: { url: "https://bitbucket.example.com", bitbucket: { proxyWebhook: "https://gateway.example.com/" } },
+        Signed: {
+          url: "https://signed.example.com",
+          bitbucket: { proxyWebhook: "https://gateway.example.com/signed", webhookSecret: ["env:BB_HOOK_SECRET"] },
+        },
+      },
+    });
     ({ mf, url: base } = await startMiniflare(
       miniflareOptions(scriptPath, outdir, {
         GATEWAY_CONFIG: config,
@@ -346,19 +335,17 @@ describe("the built Worker as the address of CDS's vcs service (issue #10)", () 
 
   beforeAll(async () => {
     bb = await startStubBitbucket();
-    const config = `
-[gateway.cds.prod]
-hooksUrl = "https://cds.example.com/cdshooks"
-uiUrl = "https://cds.example.com"
-vcsUrl = "https://vcs.internal.example.com"
-apiPublicKey = "env:CDS_API_PUBLIC_KEY"
-
-[vcs.servers.Bitbucket]
-url = "${bb.url}"
-  [vcs.servers.Bitbucket.bitbucket]
-  consumerKey = "CDS"
-  privateKey = "env:BB_PRIVATE_KEY"
-`;
+    const config = gatewayToml({
+      cds: {
+        prod: {
+          hooksUrl: "https://cds.example.com/cdshooks",
+          uiUrl: "https://cds.example.com",
+          vcsUrl: "https://vcs.internal.example.com",
+          apiPublicKey: "env:CDS_API_PUBLIC_KEY",
+        },
+      },
+      servers: { Bitbucket: { url: bb.url, bitbucket: { consumerKey: "CDS", privateKey: "env:BB_PRIVATE_KEY" } } },
+    });
     let base: URL;
     ({ mf, url: base } = await startMiniflare(
       miniflareOptions(scriptPath, outdir, {
@@ -458,15 +445,10 @@ describe("the built Worker with a configuration that does not load", () => {
   const SECRET_VALUE = "s3cr3t-not-a-pem-value";
 
   beforeAll(async () => {
-    const config = `
-[gateway.cds.prod]
-hooksUrl = "env:CDS_HOOKS_URL"
-
-[vcs.servers.Bitbucket]
-url = "https://bitbucket.example.com"
-  [vcs.servers.Bitbucket.bitbucket]
-  privateKey = "env:BB_PRIVATE_KEY"
-`;
+    const config = gatewayToml({
+      cds: { prod: { hooksUrl: "env:CDS_HOOKS_URL" } },
+      servers: { Bitbucket: { url: "https://bitbucket.example.com", bitbucket: { privateKey: "env:BB_PRIVATE_KEY" } } },
+    });
     ({ mf, url: base } = await startMiniflare(
       miniflareOptions(scriptPath, outdir, { GATEWAY_CONFIG: config, BB_PRIVATE_KEY: SECRET_VALUE, LOG_LEVEL: "error" }),
     ));
@@ -495,12 +477,7 @@ url = "https://bitbucket.example.com"
 });
 
 describe("the built Worker deployed without a binding it needs (issue #12, finding 8)", () => {
-  const config = `
-[gateway]
-apiTokens = ["${API_TOKEN}"]
-[gateway.cds.alpha]
-hooksUrl = "http://127.0.0.1:9/cdshooks"
-`;
+  const config = gatewayToml({ gateway: { apiTokens: [API_TOKEN] }, cds: { alpha: { hooksUrl: "http://127.0.0.1:9/cdshooks" } } });
   const started: Miniflare[] = [];
   afterAll(async () => {
     await Promise.all(started.map((mf) => mf.dispose()));

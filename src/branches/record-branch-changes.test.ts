@@ -164,7 +164,7 @@ describe("recording branch deletions after CDS accepted a push", () => {
       }),
     );
 
-    const lenient = await branchHarness({ cds, api, clock, unsigned: true, serverExtra: "unsignedBranchDeletions = true" });
+    const lenient = await branchHarness({ cds, api, clock, unsigned: true, server: { unsignedBranchDeletions: true } });
     await forwarded(await lenient.post(OWNED, del));
     expect((await lenient.pending()).map((p) => p.branch).sort()).toEqual(["a", "b"]);
   });

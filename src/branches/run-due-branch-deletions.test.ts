@@ -171,7 +171,7 @@ describe("executing due branch deletions against a stub CDS API", () => {
   });
 
   it("paces the calls to each CDS instance (cdsApiCallsPerSecond), across runs of the scheduled work (issue #11)", async () => {
-    const paced = await branchHarness({ cds, api, clock, gatewayExtra: "cdsApiCallsPerSecond = 20" });
+    const paced = await branchHarness({ cds, api, clock, gateway: { cdsApiCallsPerSecond: 20 } });
     const push = (names: string[]) =>
       paced.post(
         OWNED,
@@ -224,7 +224,7 @@ describe("executing due branch deletions against a stub CDS API", () => {
       const stub = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, jwtTtlSeconds: JWT_TTL_S, ...options });
       try {
         seed(stub);
-        const hh = await branchHarness({ cds, api: stub, clock, gatewayExtra: "cdsApiCallsPerSecond = 1000" });
+        const hh = await branchHarness({ cds, api: stub, clock, gateway: { cdsApiCallsPerSecond: 1000 } });
         await hh.post(OWNED, refsChangedBody([{ ref: "refs/heads/feature/x", type: "DELETE" }], now));
         now += DELAY_MS;
         await hh.gateway.runScheduledWork();

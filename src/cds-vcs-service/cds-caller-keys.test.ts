@@ -5,6 +5,7 @@ import { startStubCdsApi, type StubCdsApi } from "../../test/support/stub-cds-ap
 import { createCdsSessions } from "../cds-api/cds-session.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { createCdsCallers, KEY_REREAD_INTERVAL_MS } from "./cds-caller-keys.ts";
+import { gatewayToml } from "../../test/support/gateway-toml.ts";
 
 const CONSUMER_TOKEN = "consumer-token-for-keys";
 const prodKey = cdsApiKey();
@@ -31,19 +32,13 @@ describe("createCdsCallers", () => {
   async function setup() {
     api = await startStubCdsApi({ consumerToken: CONSUMER_TOKEN, publicSigningKey: stagingKey.signinHeader });
     const config = await loadConfig(
-      `
-[gateway.cds.prod]
-hooksUrl = "http://prod/cdshooks"
-apiPublicKey = """${prodKey.publicKeyPem}"""
-
-[gateway.cds.staging]
-hooksUrl = "http://staging/cdshooks"
-apiUrl = "${api.apiUrl}"
-token = "${CONSUMER_TOKEN}"
-
-[gateway.cds.other]
-hooksUrl = "http://other/cdshooks"
-`,
+      gatewayToml({
+        cds: {
+          prod: { hooksUrl: "http://prod/cdshooks", apiPublicKey: prodKey.publicKeyPem },
+          staging: { hooksUrl: "http://staging/cdshooks", apiUrl: api.apiUrl, token: CONSUMER_TOKEN },
+          other: { hooksUrl: "http://other/cdshooks" },
+        },
+      }),
       { env: () => undefined },
     );
     let now = Date.now();
@@ -96,7 +91,7 @@ hooksUrl = "http://other/cdshooks"
     expect(api.signins()).toHaveLength(1);
 
     const bare = createCdsCallers({
-      config: await loadConfig(`[gateway.cds.x]\nhooksUrl = "http://x"`, { env: () => undefined }),
+      config: await loadConfig(gatewayToml({ cds: { x: { hooksUrl: "http://x" } } }), { env: () => undefined }),
       sessions: createCdsSessions({ fetch: () => Promise.reject(new Error("no")), clock: { now: Date.now }, timeoutMs: 1000 }),
       clock: { now: Date.now },
       logger: { log() {} },

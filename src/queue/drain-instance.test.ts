@@ -3,6 +3,7 @@ import { loadConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../app/create-gateway.ts";
 import type { FetchFn, KvStore } from "../core/ports.ts";
 import { createMemoryStore } from "../store/memory-store.ts";
+import { gatewayToml } from "../../test/support/gateway-toml.ts";
 
 const START = Date.parse("2026-11-25T10:00:00Z");
 const PROD = "0a1b2c3d-0000-4e5f-8a9b-000000000001";
@@ -52,17 +53,10 @@ function fakeCds() {
 
 async function gatewayOn(store: KvStore, cds: ReturnType<typeof fakeCds>, now: () => number, logs: string[] = []): Promise<Gateway> {
   const config = await loadConfig(
-    `
-[gateway]
-forwardTimeout = "1s"
-lateAnswerWindow = "1s"
-drainConcurrency = 3
-apiTokens = ["t"]
-[gateway.cds.prod]
-hooksUrl = "https://prod.cds/cdshooks"
-[gateway.cds.eu]
-hooksUrl = "https://eu.cds/cdshooks"
-`,
+    gatewayToml({
+      gateway: { forwardTimeout: "1s", lateAnswerWindow: "1s", drainConcurrency: 3, apiTokens: ["t"] },
+      cds: { prod: { hooksUrl: "https://prod.cds/cdshooks" }, eu: { hooksUrl: "https://eu.cds/cdshooks" } },
+    }),
     { env: () => undefined },
   );
   return createGateway({

@@ -19,6 +19,7 @@ import {
   POINTER_PATIENCE_MS,
   type ReceivedMessage,
 } from "./message-delivery-queue.ts";
+import { gatewayToml } from "../../test/support/gateway-toml.ts";
 
 const START = Date.parse("2026-11-25T10:00:00Z");
 const UUID = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
@@ -350,17 +351,11 @@ describe("Workers delivery queue in the gateway", () => {
     producer = new FakeProducer();
     store = createMemoryStore({ clock });
     const config = await loadConfig(
-      `
-[gateway]
-forwardTimeout = "1s"
-apiTokens = ["admin-token"]
-[gateway.cds.prod]
-hooksUrl = "http://cds.test/cdshooks"
-[vcs.servers.B]
-url = "https://bb"
-  [vcs.servers.B.bitbucket]
-  proxyWebhook = "https://gw/"
-`,
+      gatewayToml({
+        gateway: { forwardTimeout: "1s", apiTokens: ["admin-token"] },
+        cds: { prod: { hooksUrl: "http://cds.test/cdshooks" } },
+        servers: { B: { url: "https://bb", bitbucket: { proxyWebhook: "https://gw/" } } },
+      }),
       { env: () => undefined },
     );
     const queue = createMessageDeliveryQueue({ store, producer, clock });

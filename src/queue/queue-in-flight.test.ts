@@ -3,6 +3,7 @@ import { loadConfig } from "../config/load-config.ts";
 import { createGateway } from "../app/create-gateway.ts";
 import type { FetchFn } from "../core/ports.ts";
 import { createMemoryStore } from "../store/memory-store.ts";
+import { gatewayToml } from "../../test/support/gateway-toml.ts";
 
 const START = Date.parse("2026-11-25T10:00:00Z");
 const UUID = "1a2b3c4d-0000-4e5f-8a9b-00000000000a";
@@ -22,16 +23,10 @@ describe("a direct forward CDS has not answered within forwardTimeout (issue #12
   it("is queued in flight, answered 202, delivered by the late answer; its body stays in the budget until then", async () => {
     const cds = heldCds();
     const config = await loadConfig(
-      `
-[gateway]
-forwardTimeout = "100ms"
-lateAnswerWindow = "5s"
-maxBodyBytes = 100
-maxBodyBytesInFlight = 150
-apiTokens = ["t"]
-[gateway.cds.prod]
-hooksUrl = "https://prod.cds/cdshooks"
-`,
+      gatewayToml({
+        gateway: { forwardTimeout: "100ms", lateAnswerWindow: "5s", maxBodyBytes: 100, maxBodyBytesInFlight: 150, apiTokens: ["t"] },
+        cds: { prod: { hooksUrl: "https://prod.cds/cdshooks" } },
+      }),
       { env: () => undefined },
     );
     const gateway = createGateway({

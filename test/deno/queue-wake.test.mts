@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from "../../src/app/create-gateway.ts";
 import type { KvStore } from "../../src/core/ports.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";
+import { gatewayToml } from "../support/gateway-toml.ts";
 
 const FIXTURES = new URL("../fixtures/bitbucket/", import.meta.url);
 const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));
@@ -43,14 +44,7 @@ describe("deno: queued deliveries woken through Deno KV's queue", () => {
     kv = await Deno.openKv(`${dir}/kv.sqlite3`);
     store = createDenoKvStore({ kv });
     const config = await loadConfig(
-      `
-[gateway]
-forwardTimeout = "5s"
-apiTokens = ["deno-admin-token"]
-
-[gateway.cds.alpha]
-hooksUrl = "${cds.hooksUrl}"
-`,
+      gatewayToml({ gateway: { forwardTimeout: "5s", apiTokens: ["deno-admin-token"] }, cds: { alpha: { hooksUrl: cds.hooksUrl } } }),
       { env: () => undefined },
     );
     runs = 0;

@@ -11,6 +11,7 @@ import { createGateway, type Gateway } from "../../src/app/create-gateway.ts";
 import type { KvStore } from "../../src/core/ports.ts";
 import { registerWithDenoTest } from "./deno-test-runner.mts";
 import { type DenoStubCds, startDenoStubCds } from "./deno-stub-cds.mts";
+import { gatewayToml } from "../support/gateway-toml.ts";
 
 const FIXTURES = new URL("../fixtures/bitbucket/", import.meta.url);
 const U1 = "3f2c8a4e-1b7d-4c2a-9e5f-0a1b2c3d4e5f";
@@ -32,17 +33,10 @@ describe("deno: the relay on Deno KV", () => {
     dir = await Deno.makeTempDir({ prefix: "cds-gw-deno-relay-" });
     store = createDenoKvStore({ kv: await Deno.openKv(`${dir}/kv.sqlite3`) });
     const config = await loadConfig(
-      `
-[gateway]
-forwardTimeout = "5s"
-maxBodyBytes = 65536
-
-[gateway.cds.alpha]
-hooksUrl = "${alpha.hooksUrl}"
-
-[gateway.cds.beta]
-hooksUrl = "${beta.hooksUrl}"
-`,
+      gatewayToml({
+        gateway: { forwardTimeout: "5s", maxBodyBytes: 65536 },
+        cds: { alpha: { hooksUrl: alpha.hooksUrl }, beta: { hooksUrl: beta.hooksUrl } },
+      }),
       { env: () => undefined },
     );
     // random 0: a queued delivery is due again at once (retry delays have full jitter).

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawRequest, webhookHead } from "./slow-client.ts";
 import { startStubCds, type StubCds } from "./stub-cds.ts";
 import { waitFor } from "./wait-for.ts";
+import { gatewayToml } from "./gateway-toml.ts";
 
 /**
  * Finding 3 of issue #11, bounded memory and time for unauthenticated
@@ -20,15 +21,10 @@ export interface BoundsRuntime {
 
 /** `[gateway]` of the scenario: 1 MiB bodies, 2 MiB in flight, a 2 s body deadline, a 1 s headers deadline. */
 export function boundsConfig(cds: StubCds): string {
-  return `
-[gateway]
-maxBodyBytes = ${MIB}
-maxBodyBytesInFlight = ${2 * MIB}
-headersTimeout = "1s"
-bodyTimeout = "2s"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`;
+  return gatewayToml({
+    gateway: { maxBodyBytes: MIB, maxBodyBytesInFlight: 2 * MIB, headersTimeout: "1s", bodyTimeout: "2s" },
+    cds: { prod: { hooksUrl: cds.hooksUrl } },
+  });
 }
 
 export function describeBodyBoundsScenario(

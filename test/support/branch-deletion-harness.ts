@@ -5,6 +5,7 @@ import type { KvStore, LogFields, Logger, LogLevel } from "../../src/core/ports.
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import type { StubCds } from "./stub-cds.ts";
 import type { StubCdsApi } from "./stub-cds-api.ts";
+import { type GatewaySection, gatewayToml, type ServerSection } from "./gateway-toml.ts";
 
 export const ADMIN_TOKEN = "admin-token-for-branch-tests";
 export const CONSUMER_TOKEN = "cds-consumer-token-secret-value";
@@ -66,8 +67,8 @@ export interface BranchHarness {
  * The whole gateway in-process (createGateway with a memory store and an
  * injected clock) in front of a stub CDS hooks service and a stub CDS API on
  * loopback: instance `prod` has apiUrl and token, `bare` has neither.
- * `gatewayExtra` and `serverExtra` are added to `[gateway]` and to server
- * B's `bitbucket` table. Server B verifies signatures unless `unsigned`.
+ * `gateway` and `server` are added to `[gateway]` and to server B's
+ * `bitbucket` table. Server B verifies signatures unless `unsigned`.
  */
 export async function branchHarness(options: {
   cds: StubCds;
@@ -76,30 +77,25 @@ export async function branchHarness(options: {
   clock: { now(): number };
   store?: KvStore;
   random?: () => number;
-  gatewayExtra?: string;
-  serverExtra?: string;
+  gateway?: GatewaySection;
+  server?: NonNullable<ServerSection["bitbucket"]>;
   /** Server B without webhookSecret, and nothing signed. */
   unsigned?: boolean;
 }): Promise<BranchHarness> {
   const config = await loadConfig(
-    `
-[gateway]
-apiTokens = ["${ADMIN_TOKEN}"]
-forwardTimeout = "2s"
-branchDeletionDelay = "24h"
-${options.gatewayExtra ?? ""}
-[gateway.cds.prod]
-hooksUrl = "${options.cds.hooksUrl}"
-apiUrl = "${options.api.apiUrl}"
-token = "env:CDS_PROD_TOKEN"
-${options.bare ? `[gateway.cds.bare]\nhooksUrl = "${options.bare.hooksUrl}"\n` : ""}
-[vcs.servers.B]
-url = "https://bb"
-  [vcs.servers.B.bitbucket]
-  proxyWebhook = "https://gw/"
-  ${options.unsigned ? "" : `webhookSecret = ["${HOOK_SECRET}"]`}
-  ${options.serverExtra ?? ""}
-`,
+    gatewayToml({
+      gateway: { apiTokens: [ADMIN_TOKEN], forwardTimeout: "2s", branchDeletionDelay: "24h", ...options.gateway },
+      cds: {
+        prod: { hooksUrl: options.cds.hooksUrl, apiUrl: options.api.apiUrl, token: "env:CDS_PROD_TOKEN" },
+        ...(options.bare ? { bare: { hooksUrl: options.bare.hooksUrl } } : {}),
+      },
+      servers: {
+        B: {
+          url: "https://bb",
+          bitbucket: { proxyWebhook: "https://gw/", ...(options.unsigned ? {} : { webhookSecret: [HOOK_SECRET] }), ...options.server },
+        },
+      },
+    }),
     { env: (name) => (name === "CDS_PROD_TOKEN" ? CONSUMER_TOKEN : undefined) },
   );
   const store = options.store ?? createMemoryStore({ clock: options.clock });

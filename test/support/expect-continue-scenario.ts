@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStubCds, type StubCds } from "./stub-cds.ts";
+import { gatewayToml } from "./gateway-toml.ts";
 
 /**
  * Finding 1 of issue #12, checked from the outside on a served gateway (the
@@ -77,12 +78,7 @@ export function describeExpectContinueScenario(name: string, start: (config: str
 
     beforeAll(async () => {
       cds = await startStubCds({ owned: [UUID] });
-      runtime = await start(`
-[gateway]
-forwardTimeout = "5s"
-[gateway.cds.prod]
-hooksUrl = "${cds.hooksUrl}"
-`);
+      runtime = await start(gatewayToml({ gateway: { forwardTimeout: "5s" }, cds: { prod: { hooksUrl: cds.hooksUrl } } }));
     }, timeoutMs);
     afterAll(async () => {
       await runtime?.stop();

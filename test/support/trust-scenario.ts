@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refsChangedBody } from "./branch-deletion-harness.ts";
 import { startStubBitbucket, type StubBitbucket } from "./stub-bitbucket.ts";
 import { startStubCds, type StubCds } from "./stub-cds.ts";
+import { type GatewaySection, gatewayToml } from "./gateway-toml.ts";
 
 /**
  * Webhook trust (issue #11), findings 1, 2, 4, 5 and 8, as one scenario every
@@ -28,33 +29,20 @@ const U = {
 /**
  * Two Bitbucket servers: `Open` at the root without a webhook secret, and
  * `Signed` at `/signed` with one. One CDS instance with an API (never called
- * here: deletions are due a day later). `gatewayExtra` goes into `[gateway]`.
+ * here: deletions are due a day later). `gateway` goes into `[gateway]`.
  */
-export function trustConfig(stubs: { cds: StubCds; bb: StubBitbucket }, gatewayExtra = ""): string {
-  return `
-[gateway]
-apiTokens = ["${TRUST_API_TOKEN}"]
-forwardTimeout = "5s"
-${gatewayExtra}
-
-[gateway.cds.prod]
-hooksUrl = "${stubs.cds.hooksUrl}"
-apiUrl = "http://127.0.0.1:9/cdsapi"
-token = "trust-consumer-token"
-
-[vcs.servers.Open]
-url = "${stubs.bb.url}"
-  [vcs.servers.Open.bitbucket]
-  proxyWebhook = "https://gateway.example.com/"
-  token = "${BB_TOKEN}"
-
-[vcs.servers.Signed]
-url = "${stubs.bb.url}"
-  [vcs.servers.Signed.bitbucket]
-  proxyWebhook = "https://gateway.example.com/signed"
-  webhookSecret = ["${TRUST_HOOK_SECRET}"]
-  token = "${BB_TOKEN}"
-`;
+export function trustConfig(stubs: { cds: StubCds; bb: StubBitbucket }, gateway: GatewaySection = {}): string {
+  return gatewayToml({
+    gateway: { apiTokens: [TRUST_API_TOKEN], forwardTimeout: "5s", ...gateway },
+    cds: { prod: { hooksUrl: stubs.cds.hooksUrl, apiUrl: "http://127.0.0.1:9/cdsapi", token: "trust-consumer-token" } },
+    servers: {
+      Open: { url: stubs.bb.url, bitbucket: { proxyWebhook: "https://gateway.example.com/", token: BB_TOKEN } },
+      Signed: {
+        url: stubs.bb.url,
+        bitbucket: { proxyWebhook: "https://gateway.example.com/signed", webhookSecret: [TRUST_HOOK_SECRET], token: BB_TOKEN },
+      },
+    },
+  });
 }
 
 export interface TrustRuntime {
