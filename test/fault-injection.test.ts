@@ -32,12 +32,16 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
   it("delivers every accepted webhook exactly once", { timeout: 150_000 }, async () => {
     cds = await startStubCds({ owned: UUIDS });
     const start = Date.now();
-    // CDS's phases, by wall clock since the stream started.
+    let restartedAt = 0;
+    // CDS's phases, by wall clock since the stream started. It recovers only once the gateway is
+    // back, however late a loaded machine makes the kill: a kill while CDS is taking webhooks could
+    // land between CDS's 200 and the "delivered" commit, the one window the guarantee leaves open
+    // (docs/RELIABILITY.md, "What the guarantee does not cover").
     cds.answer(() => {
       const t = Date.now() - start;
       if (t < DOWN_MS) return "destroy";
       // Slow failures keep requests in flight when the gateway is killed.
-      if (t < DOWN_MS + FAILING_MS) return { status: 503, body: "maintenance", delayMs: 150 };
+      if (t < DOWN_MS + FAILING_MS || restartedAt === 0) return { status: 503, body: "maintenance", delayMs: 150 };
       return undefined;
     });
     const dir = mkdtempSync(join(tmpdir(), "cds-gw-fault-"));
@@ -47,7 +51,7 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
           store: `sqlite:${dir}/gateway.db`,
           forwardTimeout: "1s",
           // Attempts in flight when the process is killed are due again when their window ends (issue #12).
-          lateAnswerWindow: "2s",
+          lateAnswerWindow: "10s",
           sweepInterval: "200ms",
         },
         cds: { prod: { hooksUrl: cds.hooksUrl } },
@@ -60,7 +64,6 @@ describe("fault injection: CDS down, then 503, then back; gateway killed mid-str
     const bodies = new Map<string, string>();
     const accepted = new Set<string>();
     let refused = 0;
-    let restartedAt = 0;
     const send = async (i: number) => {
       const id = `fault-${String(i).padStart(4, "0")}`;
       const body = JSON.stringify({ eventKey: "repo:refs_changed", n: i, pad: "é".repeat(i % 50) });
