@@ -29,6 +29,8 @@ export const VARIANTS = {
   "node-floor": "bare `node:http` keep-alive pass-through (**the floor**)",
   nginx: "nginx, one worker, keep-alive upstream",
   gateway: "gateway, SQLite store",
+  "gateway-warn": "gateway, SQLite store, `LOG_LEVEL=warn` (no line per webhook)",
+  "gateway-request-id": "gateway, SQLite store, a new `X-Request-Id` on every webhook (one store write each)",
   "gateway-hmac": "gateway, SQLite store, `X-Hub-Signature` verified",
   "gateway-redis": "gateway, Redis store",
   "deno-minimal": "minimal Deno relay (`Deno.serve` + `fetch`)",

@@ -15,6 +15,8 @@ export interface LoadJob {
   headers: Record<string, string>;
   /** The request body, base64 (IPC carries JSON). */
   body?: string;
+  /** Every `[<id>]` in the headers and body becomes an id of its own for each request (autocannon's idReplacement). */
+  idReplacement?: boolean;
 }
 
 export interface LoadResult {
@@ -47,6 +49,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     method: job.method,
     headers: job.headers,
     ...(job.body !== undefined ? { body: Buffer.from(job.body, "base64") } : {}),
+    ...(job.idReplacement ? { idReplacement: true } : {}),
     timeout: 10,
     // autocannon ends a run at its next sample: every 100 ms, so a 0.5 s run lasts 0.5 s, not 1 s.
     sampleInt: 100,

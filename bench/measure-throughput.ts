@@ -8,6 +8,8 @@ export interface ThroughputVariant {
   url: string;
   headers: Record<string, string>;
   body: Buffer;
+  /** `[<id>]` in the headers is a new id on every request. */
+  idReplacement?: boolean;
 }
 
 export interface ThroughputPlan {
@@ -44,7 +46,15 @@ export async function measureThroughput(
 ): Promise<VariantFigures[]> {
   const job = (v: ThroughputVariant, seconds: number) =>
     load.run(
-      { url: v.url, connections: plan.connections, seconds, method: "POST", headers: v.headers, body: v.body.toString("base64") },
+      {
+        url: v.url,
+        connections: plan.connections,
+        seconds,
+        method: "POST",
+        headers: v.headers,
+        body: v.body.toString("base64"),
+        idReplacement: v.idReplacement,
+      },
       (seconds + 60) * 1000,
     );
   for (const v of variants) {

@@ -85,7 +85,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
 
   try {
     // The gateway on Node runs the built bin.
-    if (["gateway", "gateway-hmac", "gateway-redis", "queue", "rss", "start"].some(wanted)) ensureBuilt(log);
+    if (["gateway", "gateway-warn", "gateway-request-id", "gateway-hmac", "gateway-redis", "queue", "rss", "start"].some(wanted))
+      ensureBuilt(log);
     const stub = await startStubCds();
     servers.push(stub);
     load = await startLoadClient();
@@ -124,6 +125,20 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
         start: async () => {
           const s = await startNodeGateway({ name: "gateway", cdsPort, ...profile });
           return { servers: [s], urls: { gateway: at(s) } };
+        },
+      },
+      {
+        names: ["gateway-warn"],
+        start: async () => {
+          const s = await startNodeGateway({ name: "gateway-warn", cdsPort, logLevel: "warn", ...profile });
+          return { servers: [s], urls: { "gateway-warn": at(s) } };
+        },
+      },
+      {
+        names: ["gateway-request-id"],
+        start: async () => {
+          const s = await startNodeGateway({ name: "gateway-request-id", cdsPort, ...profile });
+          return { servers: [s], urls: { "gateway-request-id": at(s) } };
         },
       },
       {
@@ -202,7 +217,12 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       const webhook = benchWebhook(name === "gateway-hmac" ? BENCH_WEBHOOK_SECRET : undefined);
       // One webhook first: the relay answers 200 (its configuration is right) and the gateways know the route.
       await postWebhook(url, webhook, 200);
-      variants.push({ name, url, ...webhook });
+      if (name === "gateway-request-id") {
+        // Bitbucket sends a new X-Request-Id with every webhook: the gateway claims each in the store (issue #13).
+        variants.push({ name, url, body: webhook.body, headers: { ...webhook.headers, "x-request-id": "[<id>]" }, idReplacement: true });
+      } else {
+        variants.push({ name, url, ...webhook });
+      }
     }
     if (variants.length > 0) {
       results.throughput = await measureThroughput(load, variants, options, log);

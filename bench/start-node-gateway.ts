@@ -14,6 +14,8 @@ export interface NodeGatewayOptions extends Omit<GatewayTomlOptions, "store"> {
   store?: string;
   /** Where `node --cpu-prof` writes the gateway's CPU profile on exit; none when absent. */
   cpuProfDir?: string;
+  /** `LOG_LEVEL`; default: none, which is info (one line per webhook). */
+  logLevel?: string;
 }
 
 /** A fresh temporary directory with the configuration file `gatewayToml(options(dir))`, and that file's path. */
@@ -26,7 +28,7 @@ export function writeGatewayConfig(options: (dir: string) => GatewayTomlOptions)
 
 /**
  * `cds-gateway serve --config <file> --port 0` as an operator runs it: the
- * built bin, default log level (info: one line per webhook), its logs read
+ * built bin, default log level unless told (info: one line per webhook), its logs read
  * from the pipe like a process supervisor reads them.
  */
 export function startNodeGateway(options: NodeGatewayOptions): Promise<ServerProcess> {
@@ -40,6 +42,6 @@ export function startNodeGateway(options: NodeGatewayOptions): Promise<ServerPro
     command: process.execPath,
     args: [...profile, GATEWAY_BIN, "serve", "--config", path, "--port", "0"],
     cwd: REPO_ROOT,
-    env: { HOST: "127.0.0.1", LOG_LEVEL: undefined, CDS_GATEWAY_CONFIG: undefined, PORT: undefined },
+    env: { HOST: "127.0.0.1", LOG_LEVEL: options.logLevel, CDS_GATEWAY_CONFIG: undefined, PORT: undefined },
   });
 }
