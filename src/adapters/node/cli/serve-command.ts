@@ -5,6 +5,8 @@ import { flagValue } from "../../../cli/flag-value.ts";
 import { ConfigError, configErrorReport } from "../../../config/config-error.ts";
 import { configWarnings } from "../../../config/config-warnings.ts";
 import { createJsonLogger } from "../../../lib/create-json-logger.ts";
+import { createLineBuffer } from "../../../lib/create-line-buffer.ts";
+import { stderrSink } from "../stderr-sink.ts";
 import { loadConfigFile } from "../load-config-file.ts";
 import { isRedisStore, openStore } from "../open-store.ts";
 import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
@@ -35,7 +37,10 @@ export function resolveConfigPath(args: CliArgs, env: NodeJS.ProcessEnv): string
  */
 export async function runServe(args: CliArgs): Promise<number> {
   // One JSON object per line on stderr (journald and container logs read it as is).
-  const logger = createJsonLogger({ level: process.env.LOG_LEVEL, write: (line) => process.stderr.write(`${line}\n`) });
+  // Written in batches off the event loop (issue #13); what is held is written at exit.
+  const lines = createLineBuffer(stderrSink(), { schedule: setImmediate });
+  process.once("exit", () => lines.flushSync());
+  const logger = createJsonLogger({ level: process.env.LOG_LEVEL, write: (line) => lines.write(line) });
   const configPath = resolveConfigPath(args, process.env);
   let config;
   try {
@@ -100,5 +105,6 @@ export async function runServe(args: CliArgs): Promise<number> {
   await changes?.close();
   await store.close();
   logger.log("info", "stopped");
+  await lines.flushed();
   return 0;
 }
