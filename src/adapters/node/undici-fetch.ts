@@ -1,8 +1,6 @@
 import { Agent, request } from "undici";
 import type { FetchFn } from "../../core/ports.ts";
-
-/** Statuses whose Response must have a null body (Fetch standard "null body status"). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+import { BufferedResponse } from "./buffered-response.ts";
 
 /**
  * The Node forwarder behind the core's fetch port: undici's `request` on a
@@ -10,7 +8,9 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * 4,300 req/s and Hono + undici `request` about 12,700 (issue #2), so the
  * relay's hot path goes through here. Bodies are read whole: CDS and
  * Bitbucket answers are small JSON documents. `request` never follows a
- * redirect, which is what FetchInit's `redirect: "manual"` asks for.
+ * redirect, which is what FetchInit's `redirect: "manual"` asks for. The
+ * answer is a BufferedResponse: a native Response would copy it through a
+ * web stream (issue #13).
  */
 export function createUndiciFetch(
   options: { connections?: number; keepAliveTimeoutMs?: number } = {},
@@ -31,12 +31,7 @@ export function createUndiciFetch(
       dispatcher: agent,
     });
     const bytes = new Uint8Array(await res.body.arrayBuffer());
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-      else if (value !== undefined) responseHeaders.set(name, value);
-    }
-    return new Response(NULL_BODY.has(res.statusCode) ? null : bytes, { status: res.statusCode, headers: responseHeaders });
+    return new BufferedResponse(res.statusCode, res.headers, bytes, url) as unknown as Response;
   };
   return Object.assign(fetchFn, { close: () => agent.close() });
 }
