@@ -11,6 +11,7 @@ import {
   type KvSyncStore,
 } from "../../store/checked-store.ts";
 import { newVersion } from "../../store/kv-version.ts";
+import { createGroupCommit } from "./sqlite-group-commit.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
 
 export interface SqliteStoreOptions {
@@ -221,16 +222,18 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteKvStore {
     return { ok: true as const, version: ops.getVersioned(key)?.version ?? null };
   });
 
+  const commits = createGroupCommit(db);
   const backend: KvBackend = {
     get: async (key) => ops.get(key),
     getVersioned: async (key) => ops.getVersioned(key),
-    put: async (key, value, ttlMs) => ops.put(key, value, ttlMs),
-    putIfAbsent: async (key, value, ttlMs) => ops.putIfAbsent(key, value, ttlMs),
-    delete: async (key) => ops.delete(key),
+    put: (key, value, ttlMs) => commits.run(() => ops.put(key, value, ttlMs)),
+    putIfAbsent: (key, value, ttlMs) => commits.run(() => ops.putIfAbsent(key, value, ttlMs)),
+    delete: (key) => commits.run(() => ops.delete(key)),
     list: async (prefix, range) => ops.list(prefix, range),
-    batch: async (checked) => void runBatch.immediate(checked),
-    batchIf: async ({ key, version }, checked) => runBatchIf.immediate(key, version, checked),
+    batch: (checked) => commits.run(() => void runBatch(checked)),
+    batchIf: ({ key, version }, checked) => commits.run(() => runBatchIf(key, version, checked)),
     close: async () => {
+      commits.flush();
       db.close();
     },
   };
