@@ -19,9 +19,13 @@ export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Lowercase hex, two digits a byte. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Lowercase hex, two digits a byte (a table: each delivery id goes through here, issue #13). */
 export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i]!]!;
+  return hex;
 }
 
 /** Hex (either case, an even number of digits, already checked by the caller) to bytes. */

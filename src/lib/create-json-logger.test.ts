@@ -26,4 +26,22 @@ describe("createJsonLogger: one logger for every runtime, its writer injected (i
     createJsonLogger({ level: "loud", write, time: false }).log("info", "kept", { server: "B" });
     expect(lines).toEqual([["info", '{"level":"info","msg":"kept","server":"B"}']]);
   });
+
+  it("writes what JSON.stringify of the head and the fields writes: escapes, empty fields, a field named like the head (issue #13)", () => {
+    const now = Date.parse("2026-11-25T10:00:00Z");
+    const cases: Array<[string, Record<string, unknown> | undefined]> = [
+      ['a "quoted"\nmessage', { path: 'gateway."x"', n: 1, skipped: undefined }],
+      ["no fields", undefined],
+      ["empty fields", {}],
+      ["a field named msg", { msg: "theirs", level: "x" }],
+    ];
+    for (const time of [true, false]) {
+      const { lines, write } = capture();
+      const logger = createJsonLogger({ level: "debug", write, time, clock: { now: () => now } });
+      for (const [message, fields] of cases) logger.log("info", message, fields as never);
+      const head = (message: string) =>
+        time ? { time: new Date(now).toISOString(), level: "info", msg: message } : { level: "info", msg: message };
+      expect(lines.map(([, line]) => line)).toEqual(cases.map(([message, fields]) => JSON.stringify({ ...head(message), ...fields })));
+    }
+  });
 });
