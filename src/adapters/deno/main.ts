@@ -16,6 +16,7 @@ import { ConfigError } from "../../config/config-error.ts";
 import { createGateway } from "../../app/create-gateway.ts";
 import type { FetchFn } from "../../core/ports.ts";
 import { createJsonLogger } from "../../lib/create-json-logger.ts";
+import { createLineBuffer, type LineSink } from "../../lib/create-line-buffer.ts";
 import { flagValue, loadDenoConfig } from "./deno-config.ts";
 import { createDenoKvStore } from "./deno-kv-store.ts";
 import { createKvWake } from "./deno-kv-wake.ts";
@@ -24,6 +25,25 @@ import { type ScheduledWork, scheduleWork } from "../../app/schedule-work.ts";
 const encoder = new TextEncoder();
 
 // Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
+/** stderr for the log's line buffer: Deno's async write, which may take part of a chunk. */
+const denoStderrSink: LineSink = {
+  async write(chunk) {
+    let bytes = encoder.encode(chunk);
+    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stderr.write(bytes));
+  },
+  writeSync(chunk) {
+    let bytes = encoder.encode(chunk);
+    while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
+  },
+};
+
+/**
+ * The process keeps what goes on after an answer running: no waitUntil is
+ * needed. Given to Hono all the same, it spares its `executionCtx` getter's
+ * throw per request (issue #13).
+ */
+const PROCESS_CONTEXT = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
+
 const denoFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
 
 /** The scheduled work of the running gateway, for the cron registered below. */
@@ -45,9 +65,12 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     return 2;
   }
   // One JSON object per line on stderr, like the Node server's logs.
+  // Written in batches, asynchronously (issue #13); what is held is written when the process ends.
+  const lines = createLineBuffer(denoStderrSink, { schedule: (flush) => setTimeout(flush, 0) });
+  globalThis.addEventListener("unload", () => lines.flushSync());
   const logger = createJsonLogger({
     level: Deno.env.get("LOG_LEVEL"),
-    write: (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
+    write: (line) => lines.write(line),
   });
   let loaded;
   try {
@@ -93,7 +116,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     },
     (request, info) => {
       clientIps.set(request, info.remoteAddr.hostname);
-      return gateway.app.fetch(request);
+      return gateway.app.fetch(request, undefined, PROCESS_CONTEXT);
     },
   );
   scheduled = scheduleWork(() => gateway.runScheduledWork(), logger);
@@ -115,6 +138,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
   await store.close();
   await listening;
   logger.log("info", "stopped");
+  await lines.flushed();
   return 0;
 }
 
