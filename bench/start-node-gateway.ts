@@ -1,3 +1,4 @@
+import { freePort } from "./free-port.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./bench-webhook.ts";
@@ -31,7 +32,10 @@ export function writeGatewayConfig(options: (dir: string) => GatewayTomlOptions)
  * built bin, default log level unless told (info: one line per webhook), its logs read
  * from the pipe like a process supervisor reads them.
  */
-export function startNodeGateway(options: NodeGatewayOptions): Promise<ServerProcess> {
+export async function startNodeGateway(options: NodeGatewayOptions): Promise<ServerProcess> {
+  // Above info the "listening" line is not written: the port is chosen here and polled instead.
+  const quiet = options.logLevel === "warn" || options.logLevel === "error";
+  const port = quiet ? await freePort() : 0;
   const { path } = writeGatewayConfig((dir) => ({ ...options, store: options.store ?? `sqlite:${join(dir, "gateway.db")}` }));
   const profile =
     options.cpuProfDir === undefined
@@ -40,8 +44,9 @@ export function startNodeGateway(options: NodeGatewayOptions): Promise<ServerPro
   return spawnServer({
     name: options.name,
     command: process.execPath,
-    args: [...profile, GATEWAY_BIN, "serve", "--config", path, "--port", "0"],
+    args: [...profile, GATEWAY_BIN, "serve", "--config", path, "--port", String(port)],
     cwd: REPO_ROOT,
+    ...(quiet ? { readyPort: port } : {}),
     env: { HOST: "127.0.0.1", LOG_LEVEL: options.logLevel, CDS_GATEWAY_CONFIG: undefined, PORT: undefined },
   });
 }
