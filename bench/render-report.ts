@@ -132,7 +132,11 @@ function details(r: BenchResults): string[] {
   if (r.signing) {
     lines.push(
       `- Signing: ${r.signing.keyBits}-bit RSA key, one signature at a time; the gateway's signer (parameters, base string, WebCrypto, header) ` +
-        `${int(r.signing.signer)} headers/s, bare \`crypto.sign('sha1')\` over the same base strings ${int(r.signing.bare)}/s.`,
+        `${int(r.signing.signer)} headers/s, bare \`crypto.sign('sha1')\` over the same base strings ${int(r.signing.bare)}/s` +
+        (r.signing.webCrypto !== undefined
+          ? `, bare WebCrypto (\`crypto.subtle.sign\`, the same key and base strings) ${int(r.signing.webCrypto)}/s: ` +
+            `${times(r.signing.webCrypto / r.signing.bare)} of \`crypto.sign\`, the most a signer on WebCrypto reaches here.`
+          : "."),
     );
   }
   if (r.queue) {

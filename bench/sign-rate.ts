@@ -9,6 +9,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { Secret } from "../src/core/secret.ts";
+import { importRsaPrivateKey } from "../src/oauth1/import-rsa-private-key.ts";
 import { createOAuth1Signer, type OAuth1SignInput } from "../src/oauth1/oauth1-signer.ts";
 import { median } from "./stats.ts";
 
@@ -19,6 +20,12 @@ export interface SigningFigures {
   bare: number;
   /** Median over rounds of signer / bare. */
   ratio: number;
+  /**
+   * Signatures per second from bare WebCrypto (`crypto.subtle.sign`, the
+   * signer's own key) over the same base strings, one at a time: the most the
+   * signer can do while it signs on WebCrypto (issue #13).
+   */
+  webCrypto: number;
 }
 
 const flag = (name: string, fallback: number) => {
@@ -94,6 +101,13 @@ async function timeSigner(): Promise<number> {
   while (performance.now() < end) await signNext(n++);
   return n / seconds;
 }
+async function timeWebCrypto(cryptoKey: CryptoKey): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end)
+    await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, cryptoKey, baseStrings[n++ % period]! as Uint8Array<ArrayBuffer>);
+  return n / seconds;
+}
 function timeBare(): number {
   const end = performance.now() + seconds * 1000;
   let n = 0;
@@ -105,17 +119,22 @@ function timeBare(): number {
 call = 0;
 await timeSigner();
 timeBare();
+const cryptoKey = await importRsaPrivateKey(pem, "SHA-1");
+await timeWebCrypto(cryptoKey);
 const signerRates: number[] = [];
 const bareRates: number[] = [];
+const webCryptoRates: number[] = [];
 for (let r = 0; r < rounds; r++) {
   call = 0; // the cycle restarts: the signer signs baseStrings[0], [1], … again
   signerRates.push(await timeSigner());
   bareRates.push(timeBare());
+  webCryptoRates.push(await timeWebCrypto(cryptoKey));
 }
 const figures: SigningFigures = {
   keyBits: KEY_BITS,
   signer: median(signerRates),
   bare: median(bareRates),
   ratio: median(signerRates.map((s, i) => s / bareRates[i]!)),
+  webCrypto: median(webCryptoRates),
 };
 console.log(JSON.stringify(figures));

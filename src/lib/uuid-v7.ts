@@ -1,4 +1,5 @@
 import { bytesToHex } from "./bytes.ts";
+import { randomBytes } from "./random-bytes.ts";
 
 /**
  * A UUID version 7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then a 42-bit
@@ -48,18 +49,4 @@ let counter = 0;
 function randomSeed(): number {
   const b = randomBytes(6);
   return (b[0]! & 0x01) * 2 ** 40 + b[1]! * 2 ** 32 + ((b[2]! << 24) >>> 0) + (b[3]! << 16) + (b[4]! << 8) + b[5]!;
-}
-
-// One getRandomValues call per 4096 bytes instead of one per id: it is a system call.
-const POOL = new Uint8Array(4096);
-let offset = POOL.length;
-
-function randomBytes(n: number): Uint8Array {
-  if (offset + n > POOL.length) {
-    crypto.getRandomValues(POOL);
-    offset = 0;
-  }
-  const out = POOL.slice(offset, offset + n);
-  offset += n;
-  return out;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/ports.ts";
 import type { Secret } from "../core/secret.ts";
 import { bytesToHex } from "../lib/bytes.ts";
+import { randomBytes } from "../lib/random-bytes.ts";
 import { authorizationHeader } from "./authorization-header.ts";
 import { baseStringUri } from "./base-string-uri.ts";
 import { collectParameters } from "./collect-parameters.ts";
@@ -89,8 +90,7 @@ export class OAuth1Signer {
 
 /** §3.3: a nonce unique per timestamp; 128 bits from the CSPRNG, as lowercase hex. */
 function randomNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return bytesToHex(bytes);
+  return bytesToHex(randomBytes(16));
 }
 
 export function createOAuth1Signer(options: OAuth1SignerOptions): OAuth1Signer {

@@ -6,7 +6,10 @@ import { bytesToBase64 } from "../lib/bytes.ts";
  * §6.8, padded). The consumer and token secrets play no part. `key` is an
  * RSASSA-PKCS1-v1_5 / SHA-1 private key, see importRsaPrivateKey.
  */
+const encoder = new TextEncoder();
+const RSASSA = { name: "RSASSA-PKCS1-v1_5" };
+
 export async function signRsaSha1(key: CryptoKey, baseString: string): Promise<string> {
-  const signature = await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, key, new TextEncoder().encode(baseString));
+  const signature = await crypto.subtle.sign(RSASSA, key, encoder.encode(baseString));
   return bytesToBase64(new Uint8Array(signature));
 }
