@@ -7,7 +7,7 @@ export interface LineSink {
 }
 
 export interface LineBufferOptions {
-  /** Runs `flush` soon, after the work at hand: `setImmediate` on Node, `setTimeout(…, 0)` elsewhere. */
+  /** Runs `flush` soon, after the work at hand: a 20 ms timer on Node and Deno, so a batch gathers the lines of many requests. */
   schedule: (flush: () => void) => void;
   /** Characters held at most while the sink is slow; lines past that are dropped and counted. Default 4 Mi. */
   maxBufferedChars?: number;

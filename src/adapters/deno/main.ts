@@ -65,8 +65,9 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     return 2;
   }
   // One JSON object per line on stderr, like the Node server's logs.
-  // Written in batches, asynchronously (issue #13); what is held is written when the process ends.
-  const lines = createLineBuffer(denoStderrSink, { schedule: (flush) => setTimeout(flush, 0) });
+  // Written in batches, asynchronously, one write per 20 ms at most, as on Node (issue #13); what is
+  // held is written when the process ends.
+  const lines = createLineBuffer(denoStderrSink, { schedule: (flush) => setTimeout(flush, 20) });
   globalThis.addEventListener("unload", () => lines.flushSync());
   const logger = createJsonLogger({
     level: Deno.env.get("LOG_LEVEL"),
