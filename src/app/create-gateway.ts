@@ -38,6 +38,7 @@ import {
   type ChangeFeed,
   type Clock,
   type FetchFn,
+  type HmacSha256,
   type KvStore,
   type Logger,
   type PassThroughFn,
@@ -68,6 +69,8 @@ export interface AppDeps {
   passThrough?: PassThroughFn;
   /** Changes announced by the other processes sharing the store (Node on Redis), so the routes held in memory stay right. */
   changes?: ChangeFeed;
+  /** The runtime's own HMAC-SHA256, for webhook signatures (Node: node:crypto); default @noble/hashes. */
+  hmacSha256?: HmacSha256;
 }
 
 export interface Gateway {
@@ -160,6 +163,7 @@ export function createGateway(deps: AppDeps): Gateway {
     onAccepted,
     onOutcome: (server, outcome) => consoleState.onWebhook(server, outcome, clock.now()),
     recent: consoleState.recent,
+    hmacSha256: deps.hmacSha256,
   };
 
   // Deliveries stored by the previous version (docs/storage-schema.md, "Schema changes"): moved a

@@ -31,8 +31,13 @@ export function bytesToHex(bytes: Uint8Array): string {
 /** Hex (either case, an even number of digits, already checked by the caller) to bytes. */
 export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(i * 2)) << 4) | nibble(hex.charCodeAt(i * 2 + 1));
   return out;
+}
+
+/** The value of one hex digit's character code (0-9, a-f, A-F), already checked by the caller. */
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : (code | 0x20) - 87;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

@@ -2,7 +2,7 @@ import type { BitbucketServerConfig, GatewayConfig } from "../core/config-types.
 import { json, jsonError } from "../core/json-error.ts";
 import type { BodyBudget } from "../lib/create-body-budget.ts";
 import type { Invocation } from "../lib/pending-work.ts";
-import type { Clock, FetchFn, KvStore, Logger } from "../core/ports.ts";
+import type { Clock, FetchFn, HmacSha256, KvStore, Logger } from "../core/ports.ts";
 import type { Delivery, DeliveryOutcome, Queued } from "./delivery.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { forwardHeaders } from "./forward-headers.ts";
@@ -55,6 +55,8 @@ export interface RelayDeps {
   onOutcome?: OnWebhookOutcome;
   /** The direct forwards the console lists (metadata only, in memory; issue #16). */
   recent?: ForwardLog;
+  /** The runtime's HMAC-SHA256 for webhook signatures; default @noble/hashes (verifyWebhookSignature). */
+  hmacSha256?: HmacSha256;
 }
 
 /**
@@ -133,7 +135,7 @@ async function relayBody(
   // forwarded); past the check, `verified` means the signature matched (issue #11).
   const verified = server.webhookSecrets.length > 0 && !(isPing && signature === null);
   if (verified) {
-    if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets))) {
+    if (!(await verifyWebhookSignature(signature, body, server.webhookSecrets, deps.hmacSha256))) {
       deps.logger.log("warn", "webhook signature rejected", { server: server.name, uuid, signed: signature !== null });
       deps.onOutcome?.(server.name, "bad_signature");
       return jsonError("bad_signature", signature === null ? "X-Hub-Signature is required" : "X-Hub-Signature does not match");

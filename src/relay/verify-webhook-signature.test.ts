@@ -44,4 +44,13 @@ describe("verifyWebhookSignature", () => {
     const header = await sign("s", body);
     expect(await verifyWebhookSignature(header, enc.encode("{ }"), [new Secret("s")])).toBe(false);
   });
+
+  it("checks a body past 64 KiB (verified through WebCrypto) as it checks a small one", async () => {
+    const large = new Uint8Array(200 * 1024).fill(0x7b);
+    const header = await sign("s", large);
+    expect(await verifyWebhookSignature(header, large, [new Secret("other"), new Secret("s")])).toBe(true);
+    const changed = large.slice();
+    changed[100_000] = 0x7d;
+    expect(await verifyWebhookSignature(header, changed, [new Secret("s")])).toBe(false);
+  });
 });

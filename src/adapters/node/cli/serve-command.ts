@@ -13,6 +13,7 @@ import { startNodeServer, nodeClientIp } from "../start-node-server.ts";
 import { startBackgroundWork, type BackgroundWork } from "../start-background-work.ts";
 import { createGateway, type Gateway } from "../../../app/create-gateway.ts";
 import { createUndiciFetch } from "../undici-fetch.ts";
+import { nodeHmacSha256 } from "../node-hmac-sha256.ts";
 import { createUndiciPassThrough } from "../undici-pass-through.ts";
 
 /** `serve [--config FILE] [--port N]`, parsed strictly (issue #11). */
@@ -80,6 +81,7 @@ export async function runServe(args: CliArgs): Promise<number> {
     logger,
     changes,
     clientIp: nodeClientIp,
+    hmacSha256: nodeHmacSha256,
     wake: (at) => background?.wake(at),
   });
   background = startBackgroundWork(gateway, { intervalMs: config.gateway.sweepIntervalMs, logger });
