@@ -69,7 +69,7 @@ export interface AppDeps {
   passThrough?: PassThroughFn;
   /** Changes announced by the other processes sharing the store (Node on Redis), so the routes held in memory stay right. */
   changes?: ChangeFeed;
-  /** The runtime's own HMAC-SHA256, for webhook signatures (Node: node:crypto); default @noble/hashes. */
+  /** The runtime's synchronous HMAC-SHA256, for webhook signatures (Node and Deno: node:crypto); default WebCrypto. */
   hmacSha256?: HmacSha256;
 }
 

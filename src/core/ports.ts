@@ -158,9 +158,9 @@ export const systemClock: Clock = { now: () => Date.now() };
 export const silentLogger: Logger = { log() {} };
 
 /**
- * HMAC-SHA256 of `data` under `key`, computed before returning. The Node
- * adapter gives node:crypto's; elsewhere @noble/hashes' is used. For webhook
- * signatures of small bodies, where WebCrypto's hand-off to another thread
- * costs more than the hash (issue #13).
+ * HMAC-SHA256 of `data` under `key`, computed before returning. The Node and
+ * Deno adapters give node:crypto's; without one, WebCrypto is used. For
+ * webhook signatures of small bodies, where WebCrypto's hand-off to another
+ * thread costs more than the hash (issue #13).
  */
 export type HmacSha256 = (key: Uint8Array, data: Uint8Array) => Uint8Array;

@@ -55,7 +55,7 @@ export interface RelayDeps {
   onOutcome?: OnWebhookOutcome;
   /** The direct forwards the console lists (metadata only, in memory; issue #16). */
   recent?: ForwardLog;
-  /** The runtime's HMAC-SHA256 for webhook signatures; default @noble/hashes (verifyWebhookSignature). */
+  /** The runtime's synchronous HMAC-SHA256 for webhook signatures; without it, WebCrypto (verifyWebhookSignature). */
   hmacSha256?: HmacSha256;
 }
 

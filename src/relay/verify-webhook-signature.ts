@@ -1,5 +1,3 @@
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { HmacSha256 } from "../core/ports.ts";
 import type { Secret } from "../core/secret.ts";
 import { hexToBytes } from "../lib/bytes.ts";
@@ -7,15 +5,15 @@ import { constantTimeEqual } from "../lib/constant-time-equal.ts";
 
 const encoder = new TextEncoder();
 const keyCache = new WeakMap<Secret, Promise<CryptoKey>>();
-const keyedHmacs = new WeakMap<Secret, ReturnType<typeof hmac.create>>();
 const rawKeys = new WeakMap<Secret, Uint8Array>();
 
 /**
- * Up to this size a body's HMAC is computed on the spot (the runtime's
- * HmacSha256, else @noble/hashes: about 3 µs and 15 µs for a push webhook
- * here); WebCrypto hands each call to another thread and back, which cost
- * the relay a quarter of its throughput under load (issue #13,
- * docs/BENCHMARKS.md). Larger bodies go to WebCrypto, so that hashing
+ * Up to this size a body's HMAC is computed on the spot when the runtime
+ * gives a synchronous HmacSha256 (Node and Deno: node:crypto's, about 8 µs for a
+ * push webhook here): WebCrypto hands each call to another thread and back,
+ * which cost the relay a quarter of its throughput under load (issue #13,
+ * docs/BENCHMARKS.md). Larger bodies, and runtimes without one (Workers,
+ * where WebCrypto runs in the isolate), use WebCrypto, so that hashing
  * megabytes never holds the event loop.
  */
 const ON_THE_SPOT = 64 * 1024;
@@ -38,25 +36,14 @@ export async function verifyWebhookSignature(
   if (!match) return false;
   const signature = hexToBytes(match[1]!);
   for (const secret of secrets) {
-    if (body.byteLength <= ON_THE_SPOT) {
-      const mac = hmacSha256 ? hmacSha256(rawKey(secret), body) : keyedHmac(secret).clone().update(body).digest();
-      if (constantTimeEqual(mac, signature)) return true;
+    if (hmacSha256 && body.byteLength <= ON_THE_SPOT) {
+      if (constantTimeEqual(hmacSha256(rawKey(secret), body), signature)) return true;
       continue;
     }
     const key = await hmacKey(secret);
     if (await crypto.subtle.verify("HMAC", key, signature, body as Uint8Array<ArrayBuffer>)) return true;
   }
   return false;
-}
-
-/** HMAC-SHA256 with the secret's key already mixed in (RFC 2104's inner and outer pads), cloned per body. */
-function keyedHmac(secret: Secret): ReturnType<typeof hmac.create> {
-  let keyed = keyedHmacs.get(secret);
-  if (!keyed) {
-    keyed = hmac.create(sha256, encoder.encode(secret.reveal()));
-    keyedHmacs.set(secret, keyed);
-  }
-  return keyed;
 }
 
 function rawKey(secret: Secret): Uint8Array {

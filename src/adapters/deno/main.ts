@@ -10,6 +10,7 @@
  * LOG_LEVEL (debug | info | warn | error). SIGTERM or SIGINT: stops
  * accepting, lets requests in flight finish, closes the store, exits 0.
  */
+import { createHmac } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/config-error.ts";
@@ -100,6 +101,8 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     fetch: denoFetch,
     logger,
     clientIp: (c) => clientIps.get(c.req.raw),
+    // Webhook signatures on the spot, as on Node (issue #13): Deno gives node:crypto's HMAC.
+    hmacSha256: (key, data) => createHmac("sha256", key).update(data).digest(),
     wake: wakes.wake,
   });
   for (const cds of Object.values(config.cds)) {
