@@ -14,9 +14,10 @@ export type FolderRules = Readonly<Record<string, FolderRule>>;
 
 /** Bottom to top: a folder imports only folders listed above it. */
 export const FOLDER_RULES: FolderRules = {
-  core: { holds: "ports (store, clock, logger, fetch), errors and the error catalogue, configuration types, metrics", imports: [] },
+  core: { holds: "ports (store, clock, logger, fetch, HMAC), errors and the error catalogue, configuration types, metrics", imports: [] },
   lib: {
-    holds: "small Web-standard helpers: bytes and base64, uuid v7, bounded body reader, timeouts, retry delay, JSON logger",
+    holds:
+      "small Web-standard helpers: bytes and base64, uuid v7 and the random pool, bounded body reader, timeouts, retry delay, JSON logger and its line buffer",
     imports: ["core"],
   },
   store: { holds: "the checked KvStore wrapper, the memory store, key order, versions, due work and leases", imports: ["core", "lib"] },

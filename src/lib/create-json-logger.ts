@@ -25,17 +25,17 @@ export function createJsonLogger(options: JsonLoggerOptions): Logger {
   return {
     log(level: LogLevel, message: string, fields?: LogFields) {
       if (ORDER[level] < threshold) return;
-      // Written out rather than one object spread and stringified: a line per webhook (issue #13).
-      // The head's values need no escaping but the message; a field named like one of them wins, as before.
-      let line = time ? `{"time":"${new Date(clock?.now() ?? Date.now()).toISOString()}","level":"${level}"` : `{"level":"${level}"`;
-      line += `,"msg":${JSON.stringify(message)}`;
+      const stamp = time ? new Date(clock?.now() ?? Date.now()).toISOString() : undefined;
       if (fields !== undefined && (Object.hasOwn(fields, "time") || Object.hasOwn(fields, "level") || Object.hasOwn(fields, "msg"))) {
-        const head = time ? { time: new Date(clock?.now() ?? Date.now()).toISOString(), level, msg: message } : { level, msg: message };
-        write(JSON.stringify({ ...head, ...fields }), level);
+        // A field named like the head wins, in the head's place.
+        write(JSON.stringify({ ...(stamp !== undefined ? { time: stamp } : {}), level, msg: message, ...fields }), level);
         return;
       }
+      // Otherwise written out rather than spread into one object and stringified: a line per webhook
+      // (issue #13). Of the head, only the message needs escaping.
+      const head = `${stamp !== undefined ? `{"time":"${stamp}",` : "{"}"level":"${level}","msg":${JSON.stringify(message)}`;
       const rest = fields === undefined ? "{}" : JSON.stringify(fields);
-      write(rest.length > 2 ? `${line},${rest.slice(1)}` : `${line}}`, level);
+      write(rest.length > 2 ? `${head},${rest.slice(1)}` : `${head}}`, level);
     },
   };
 }

@@ -15,6 +15,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/config-error.ts";
 import { createGateway } from "../../app/create-gateway.ts";
+import { PROCESS_EXECUTION_CONTEXT } from "../../app/process-execution-context.ts";
 import type { FetchFn } from "../../core/ports.ts";
 import { createJsonLogger } from "../../lib/create-json-logger.ts";
 import { createLineBuffer, type LineSink } from "../../lib/create-line-buffer.ts";
@@ -25,7 +26,6 @@ import { type ScheduledWork, scheduleWork } from "../../app/schedule-work.ts";
 
 const encoder = new TextEncoder();
 
-// Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
 /** stderr for the log's line buffer: Deno's async write, which may take part of a chunk. */
 const denoStderrSink: LineSink = {
   async write(chunk) {
@@ -38,13 +38,7 @@ const denoStderrSink: LineSink = {
   },
 };
 
-/**
- * The process keeps what goes on after an answer running: no waitUntil is
- * needed. Given to Hono all the same, it spares its `executionCtx` getter's
- * throw per request (issue #13).
- */
-const PROCESS_CONTEXT = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
-
+// Deno's fetch takes the core's FetchInit as is (body: bytes or text); it never follows a redirect (issue #11).
 const denoFetch: FetchFn = (url, init) => fetch(url, { ...init, redirect: "manual" } as RequestInit);
 
 /** The scheduled work of the running gateway, for the cron registered below. */
@@ -120,7 +114,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<number>
     },
     (request, info) => {
       clientIps.set(request, info.remoteAddr.hostname);
-      return gateway.app.fetch(request, undefined, PROCESS_CONTEXT);
+      return gateway.app.fetch(request, undefined, PROCESS_EXECUTION_CONTEXT);
     },
   );
   scheduled = scheduleWork(() => gateway.runScheduledWork(), logger);

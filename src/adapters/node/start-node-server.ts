@@ -3,20 +3,13 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Hono } from "hono";
+import { PROCESS_EXECUTION_CONTEXT } from "../../app/process-execution-context.ts";
 
 export interface NodeServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish (bounded by `graceMs`), then closes idle connections. */
   close(graceMs?: number): Promise<void>;
 }
-
-/**
- * Node keeps what goes on after an answer running by itself: no waitUntil
- * is needed. Given to Hono all the same, it spares Hono's `executionCtx`
- * getter, which throws (an Error and its stack) per request when there is
- * none: 4 % of the relay's CPU under load (issue #13).
- */
-const PROCESS_CONTEXT = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
 
 /** The peer address on Node, for the app's `clientIp` port. */
 export const nodeClientIp = (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address;
@@ -39,7 +32,7 @@ export async function startNodeServer(
   const server = await new Promise<Server>((resolveListening) => {
     const s = serve(
       {
-        fetch: (request, env) => app.fetch(request, env, PROCESS_CONTEXT),
+        fetch: (request, env) => app.fetch(request, env, PROCESS_EXECUTION_CONTEXT),
         port: options.port,
         hostname: options.hostname,
         serverOptions: { headersTimeout, requestTimeout, connectionsCheckingInterval },
