@@ -127,13 +127,23 @@ export interface Logger {
  * passes an undici-based forwarder that is about three times faster than
  * Node 20's global fetch.
  */
-export type FetchFn = (url: string, init: FetchInit) => Promise<Response>;
+export type FetchFn = ((url: string, init: FetchInit) => Promise<Response>) & {
+  /**
+   * True when the function ends a call itself once `init.timeoutMs` has
+   * passed, failing it with lib/with-timeout.ts's TimeoutError (the Node
+   * forwarder: a timer, no AbortSignal). Others are given an abort signal
+   * instead (lib/fetch-within.ts).
+   */
+  readonly enforcesTimeout?: boolean;
+};
 
 export interface FetchInit {
   method: string;
   headers?: Record<string, string> | Headers;
   body?: Uint8Array | string | null;
   signal?: AbortSignal;
+  /** For a FetchFn that `enforcesTimeout`: how long the call may take, in ms (lib/fetch-within.ts). */
+  timeoutMs?: number;
   /**
    * Every upstream call sets `"manual"` and gets a 3xx back as it is: a
    * followed 307/308 would send the body and the credentials again, to

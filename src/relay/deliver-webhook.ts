@@ -2,7 +2,6 @@ import type { CdsInstanceConfig, GatewayConfig } from "../core/config-types.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Clock, FetchFn, Logger } from "../core/ports.ts";
-import { withTimeout } from "../lib/with-timeout.ts";
 import type { Delivery, DeliveryOutcome } from "./delivery.ts";
 import { offerWebhook, type OfferResult } from "./offer-webhook.ts";
 import { routeAdmits } from "./route-admits.ts";
@@ -48,16 +47,18 @@ export function deliverWebhook(deps: DeliverDeps, delivery: Delivery): DeliveryA
     decidedYet = true;
     if (timer !== undefined) clearTimeout(timer);
   };
-  const outcome = withTimeout(forwardTimeoutMs + lateAnswerWindowMs, (signal) =>
+  // Every request of the attempt ends by then (Date.now: real time, as the timers that end them).
+  const windowMs = forwardTimeoutMs + lateAnswerWindowMs;
+  const endsAt = Date.now() + windowMs;
+  const outcome = (async () =>
     attempt(deps, delivery, {
-      signal,
+      window: () => ({ ms: windowMs, leftMs: endsAt - Date.now() }),
       sending() {
         // forwardTimeout counts from the first request, as CDS's answer is what is waited for.
         if (timer === undefined && !decidedYet) timer = setTimeout(() => markSlow("slow"), forwardTimeoutMs);
       },
       decided,
-    }),
-  ).finally(decided);
+    }))().finally(decided);
   const inTime = Promise.race([outcome, slow]);
   // Its failure is the outcome's, for whoever awaits either: never an unhandled rejection of its own.
   inTime.catch(() => undefined);
@@ -78,8 +79,8 @@ export interface DeliveryAttempt {
 
 /** What the steps of one attempt share: its answer deadline, and the forwardTimeout clock. */
 interface AttemptRun {
-  /** Aborted (a TimeoutError) when the answer window ends. */
-  signal: AbortSignal;
+  /** The answer window: its length, and what is left of it now. */
+  window(): { ms: number; leftMs: number };
   /** A request goes out: forwardTimeout starts counting at the first one. */
   sending(): void;
   /** CDS's answers decided the outcome; what is left is the store's. */
@@ -223,7 +224,7 @@ async function offer(
   now: number,
 ): Promise<OfferResult> {
   run.sending();
-  const result = await offerWebhook(deps.fetch, instance, delivery, run.signal, now).catch((): OfferResult => ({
+  const result = await offerWebhook(deps.fetch, instance, delivery, run.window(), now).catch((): OfferResult => ({
     kind: "unreachable",
     instance: instance.name,
     cause: "connection",

@@ -1,6 +1,7 @@
 import type { CdsInstanceConfig } from "../core/config-types.ts";
 import type { FetchFn } from "../core/ports.ts";
 import type { Delivery } from "./delivery.ts";
+import { fetchWithin } from "../lib/fetch-within.ts";
 import { parseRetryAfter } from "../lib/parse-retry-after.ts";
 import { TimeoutError } from "../lib/with-timeout.ts";
 import { classifyCdsAnswer, type NotReachedCause } from "./classify-cds-answer.ts";
@@ -21,8 +22,8 @@ export type OfferResult =
 /**
  * POSTs the webhook to one CDS instance's `{hooksUrl}/webhook/{uuid}` with
  * the original body, query string and headers (docs/relay.md, "Forwarded request"), until
- * `signal` ends the attempt (its reason a TimeoutError: the attempt's answer
- * deadline, issue #12), and sorts the answer (classifyCdsAnswer): only CDS's
+ * the attempt's answer window ends (`window`: its length, and the time left
+ * of it; issue #12), and sorts the answer (classifyCdsAnswer): only CDS's
  * own answers count, anything else is "could not be reached". A redirect is
  * never followed (issue #11).
  */
@@ -30,22 +31,23 @@ export async function offerWebhook(
   fetch: FetchFn,
   instance: CdsInstanceConfig,
   delivery: Delivery,
-  signal: AbortSignal,
+  window: { ms: number; leftMs: number },
   now: number,
 ): Promise<OfferResult> {
   const url = `${instance.hooksUrl}/webhook/${delivery.uuid}${delivery.search}`;
   let response: Response;
   let responseText: string;
   try {
-    const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal, redirect: "manual" });
+    const init = { method: "POST", headers: delivery.headers, body: delivery.body, redirect: "manual" } as const;
+    const res = await fetchWithin(fetch, url, init, Math.max(0, window.leftMs));
     [response, responseText] = [res, await res.text()];
-  } catch {
-    const timedOut = signal.aborted && signal.reason instanceof TimeoutError;
+  } catch (error) {
+    const timedOut = error instanceof TimeoutError;
     return {
       kind: "unreachable",
       instance: instance.name,
       cause: timedOut ? "timeout" : "connection",
-      reason: `${instance.name}: ${timedOut ? `no answer within ${(signal.reason as TimeoutError).timeoutMs} ms` : "connection failed"}`,
+      reason: `${instance.name}: ${timedOut ? `no answer within ${window.ms} ms` : "connection failed"}`,
     };
   }
   const { status } = response;

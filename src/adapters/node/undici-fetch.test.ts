@@ -65,6 +65,13 @@ describe("createUndiciFetch: the Node forwarder against a real server on loopbac
     await expect(fetch(`${base}/`, { method: "GET", signal: AbortSignal.abort() })).rejects.toMatchObject({ name: "AbortError" });
   });
 
+  it("ends a call at `timeoutMs` with a TimeoutError, with no signal (it enforces timeouts itself)", async () => {
+    expect(fetch.enforcesTimeout).toBe(true);
+    // The server answers /slow after 2 s: a TimeoutError, not that answer.
+    await expect(fetch(`${base}/slow`, { method: "GET", timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError);
+    expect((await fetch(`${base}/`, { method: "GET", timeoutMs: 1_000 })).status).toBe(201);
+  });
+
   it("rejects when nothing listens", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

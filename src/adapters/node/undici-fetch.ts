@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { FetchFn } from "../../core/ports.ts";
+import { TimeoutError } from "../../lib/with-timeout.ts";
 import { BufferedResponse } from "./buffered-response.ts";
 
 /**
@@ -16,7 +17,7 @@ import { BufferedResponse } from "./buffered-response.ts";
  */
 export function createUndiciFetch(
   options: { connections?: number; keepAliveTimeoutMs?: number } = {},
-): FetchFn & { close(): Promise<void> } {
+): FetchFn & { close(): Promise<void>; enforcesTimeout: true } {
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
@@ -32,14 +33,29 @@ export function createUndiciFetch(
 
       let controller: Dispatcher.DispatchController | undefined;
       const onAbort = () => controller?.abort(abortReason(signal!) as Error);
-      const done = () => signal?.removeEventListener("abort", onAbort);
+      // `timeoutMs` (lib/fetch-within.ts): a timer ends the call, where an AbortSignal would cost an
+      // EventTarget and its listener per request (issue #13).
+      let timedOut: TimeoutError | undefined;
+      const timer =
+        init.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = new TimeoutError(init.timeoutMs!);
+              if (controller) controller.abort(timedOut);
+              else reject(timedOut);
+            }, init.timeoutMs);
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
       let status = 0;
       let answerHeaders: Record<string, string | string[] | undefined> = {};
       let chunks: Buffer[] = [];
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
           controller = c;
-          if (signal?.aborted) c.abort(abortReason(signal) as Error);
+          if (timedOut) c.abort(timedOut);
+          else if (signal?.aborted) c.abort(abortReason(signal) as Error);
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           // Called again after a 1xx: the final answer is the last one.
@@ -57,7 +73,7 @@ export function createUndiciFetch(
         },
         onResponseError(_c, error) {
           done();
-          reject(signal?.aborted ? abortReason(signal) : error);
+          reject(timedOut ?? (signal?.aborted ? abortReason(signal) : error));
         },
       };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -72,7 +88,7 @@ export function createUndiciFetch(
         handler,
       );
     });
-  return Object.assign(fetchFn, { close: () => agent.close() });
+  return Object.assign(fetchFn, { close: () => agent.close(), enforcesTimeout: true as const });
 }
 
 /** What an aborted call rejects with: the signal's reason (a TimeoutError for the core's deadlines), as fetch does. */
