@@ -38,8 +38,14 @@ export async function offerWebhook(
   let response: Response;
   let responseText: string;
   try {
-    const init = { method: "POST", headers: delivery.headers, body: delivery.body, redirect: "manual" } as const;
-    const res = await fetchWithin(fetch, url, init, Math.max(0, window.leftMs));
+    const timeoutMs = Math.max(0, window.leftMs);
+    const res = await fetchWithin(fetch, url, {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+      redirect: "manual",
+      timeoutMs,
+    });
     [response, responseText] = [res, await res.text()];
   } catch (error) {
     const timedOut = error instanceof TimeoutError;
