@@ -50,15 +50,14 @@ export function deliverWebhook(deps: DeliverDeps, delivery: Delivery): DeliveryA
   // Every request of the attempt ends by then (Date.now: real time, as the timers that end them).
   const windowMs = forwardTimeoutMs + lateAnswerWindowMs;
   const endsAt = Date.now() + windowMs;
-  const outcome = (async () =>
-    attempt(deps, delivery, {
-      window: () => ({ ms: windowMs, leftMs: endsAt - Date.now() }),
-      sending() {
-        // forwardTimeout counts from the first request, as CDS's answer is what is waited for.
-        if (timer === undefined && !decidedYet) timer = setTimeout(() => markSlow("slow"), forwardTimeoutMs);
-      },
-      decided,
-    }))().finally(decided);
+  const outcome = attempt(deps, delivery, {
+    window: () => ({ ms: windowMs, leftMs: endsAt - Date.now() }),
+    sending() {
+      // forwardTimeout counts from the first request, as CDS's answer is what is waited for.
+      if (timer === undefined && !decidedYet) timer = setTimeout(() => markSlow("slow"), forwardTimeoutMs);
+    },
+    decided,
+  }).finally(decided);
   const inTime = Promise.race([outcome, slow]);
   // Its failure is the outcome's, for whoever awaits either: never an unhandled rejection of its own.
   inTime.catch(() => undefined);

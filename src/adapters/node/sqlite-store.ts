@@ -11,8 +11,8 @@ import {
   type KvSyncStore,
 } from "../../store/checked-store.ts";
 import { newVersion } from "../../store/kv-version.ts";
-import { createGroupCommit } from "./sqlite-group-commit.ts";
 import { compareUtf8, prefixUpperBound } from "../../store/utf8-order.ts";
+import { createGroupCommit } from "./sqlite-group-commit.ts";
 
 export interface SqliteStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. Parent directories are created. */
